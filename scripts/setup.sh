@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fpgallm needs (only those missing), then configures and builds.
+# Usage: scripts/setup.sh [build-dir]   (default: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${1:-build}
+PKGS=(build-essential cmake pkg-config git
+      libsystemc-dev libyaml-cpp-dev libeigen3-dev libfmt-dev libbenchmark-dev googletest libgtest-dev
+      pybind11-dev libcli11-dev nlohmann-json3-dev libicu-dev
+      python3-numpy python3-pandas python3-matplotlib python3-pytest python3-nbclient python3-ipykernel)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+JOBS=${JOBS:-$(nproc)}
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+cmake --build "$BUILD_DIR" -j "$JOBS"

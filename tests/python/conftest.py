@@ -1,0 +1,26 @@
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fpgallm-bin", default=str(ROOT / "build" / "apps" / "fpgallm"),
+                     help="path to the built fpgallm CLI")
+    parser.addoption("--shared-data", default=str(ROOT.parent / "shared" / "data"),
+                     help="folder with the shared real data")
+
+
+@pytest.fixture(scope="session")
+def fpgallm_bin(request):
+    path = pathlib.Path(request.config.getoption("--fpgallm-bin"))
+    if not path.exists():
+        pytest.fail(f"fpgallm binary not found at {path}; build first")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def shared_data(request):
+    return pathlib.Path(request.config.getoption("--shared-data"))

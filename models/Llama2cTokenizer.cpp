@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "models/Error.h"
@@ -21,6 +22,13 @@ Llama2cTokenizer::Llama2cTokenizer(const std::string& path, int64_t vocab_size) 
   std::ifstream f(path, std::ios::binary);
   if (!f) fail("{}: cannot open tokenizer", path);
   if (vocab_size <= 0) fail("{}: llama2.c tokenizer needs the model's vocab size (got {})", path, vocab_size);
+  // Each token takes at least a score and a length; reject sizes the file cannot hold before allocating.
+  constexpr int64_t kHeaderBytes = 4, kMinTokenBytes = 8;
+  std::error_code ec;
+  const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  if (ec) fail("{}: cannot read its size ({})", path, ec.message());
+  if (vocab_size > (file_bytes - kHeaderBytes) / kMinTokenBytes)
+    fail("{}: {} bytes cannot hold {} tokens (truncated file or wrong vocab size)", path, file_bytes, vocab_size);
   int32_t max_len = 0;
   if (!f.read(reinterpret_cast<char*>(&max_len), 4)) fail("{}: truncated tokenizer header", path);
   if (max_len <= 0 || max_len > 1 << 16) fail("{}: implausible max_token_length {}", path, max_len);
@@ -83,6 +91,17 @@ std::vector<int32_t> Llama2cTokenizer::encode(const std::string& text, bool add_
     ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(best_i) + 1);
   }
   return ids;
+}
+
+std::string Llama2cTokenizer::decode(const std::vector<int32_t>& ids) const {
+  std::string out;
+  int32_t prev = -1;
+  for (int32_t id : ids) {
+    const std::string piece = decode_token(prev, id);
+    if (id != bos_id() && id != eos_id()) out += piece;
+    prev = id;
+  }
+  return out;
 }
 
 std::string Llama2cTokenizer::decode_token(int32_t prev, int32_t token) const {

@@ -27,6 +27,8 @@ class Llama2cTokenizer : public Tokenizer {
   Llama2cTokenizer(const std::string& path, int64_t vocab_size);
   std::vector<int32_t> encode(const std::string& text, bool add_bos) const override;
   std::string decode_token(int32_t prev, int32_t token) const override;
+  /** Like the base decode, but BOS/EOS add no text (they still strip the space after BOS). */
+  std::string decode(const std::vector<int32_t>& ids) const override;
   int64_t vocab_size() const override { return static_cast<int64_t>(vocab_.size()); }
   int32_t bos_id() const override { return 1; }
   int32_t eos_id() const override { return 2; }

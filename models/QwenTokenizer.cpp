@@ -4,6 +4,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <queue>
 #include <sstream>
 
@@ -332,8 +333,9 @@ void QwenTokenizer::load_added_tokens(const std::string& dir) {
     const nlohmann::json j = parse(added_path);
     if (!j.is_object()) fail("{}: expected a JSON object mapping token -> id", added_path);
     for (const auto& [content, id] : j.items()) {
-      if (!id.is_number_integer()) fail("{}: '{}' has id {}, not an integer", added_path, content, id.dump());
-      add_token({content, id.get<int32_t>()}, added_path);
+      if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > std::numeric_limits<int32_t>::max())
+        fail("{}: '{}' has id {}, not a non-negative 32-bit integer", added_path, content, id.dump());
+      add_token({content, static_cast<int32_t>(id.get<int64_t>())}, added_path);
     }
   }
   // Qwen2.5 folders often list only a few of its added tokens; the model knows all 22.

@@ -35,7 +35,8 @@ class QwenTokenizer : public Tokenizer {
    *  Qwen2.5 added tokens the folder does not list are added from qwen25_added_tokens(). */
   explicit QwenTokenizer(const std::string& dir);
 
-  /** Text must be valid UTF-8 (else fpgallm::Error); `add_bos` is ignored (Qwen has no BOS). */
+  /** Text must be valid UTF-8 (else fpgallm::Error); `add_bos` is ignored (Qwen has no BOS).
+   *  decode(encode(s)) gives back the NFC form of s, which is s itself for NFC text. */
   std::vector<int32_t> encode(const std::string& text, bool add_bos = false) const override;
   /** Raw bytes of `token` (a piece may be a partial UTF-8 sequence); `prev` is not needed. */
   std::string decode_token(int32_t prev, int32_t token) const override;

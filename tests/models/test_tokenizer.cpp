@@ -323,6 +323,8 @@ TEST(QwenTokBadInput, ConflictingAddedTokenIsAnError) {
   const fs::path dir = make_tiny_bpe("bad_added", {"ab"}, "a b\n");
   spit(dir / "added_tokens.json", R"({"<|x|>": 256})");
   expect_error([&] { QwenTokenizer t(dir.string()); }, {(dir / "added_tokens.json").string(), "reuses id 256"});
+  spit(dir / "added_tokens.json", R"({"<|x|>": -5})");
+  expect_error([&] { QwenTokenizer t(dir.string()); }, {(dir / "added_tokens.json").string(), "non-negative"});
   spit(dir / "added_tokens.json", R"({"<|x|>": 300})");
   expect_error([&] { QwenTokenizer t(dir.string()); }, {"gap at id 257"});
 }

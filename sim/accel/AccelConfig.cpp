@@ -1,0 +1,170 @@
+#include "sim/accel/AccelConfig.h"
+
+#include <fmt/format.h>
+
+#include "models/Error.h"
+
+namespace fpgallm::sim {
+
+const char* fidelity_name(Fidelity f) { return f == Fidelity::Cycle ? "cycle" : "fast"; }
+const char* pe_num_type_name(PeNumType) { return "fp32"; }
+
+const char* ps_weight_format_name(PsWeightFormat f) {
+  switch (f) {
+    case PsWeightFormat::AwqMacro: return "awq_macro";
+    case PsWeightFormat::Bf16: return "bf16";
+    case PsWeightFormat::Fp16: return "fp16";
+    case PsWeightFormat::Fp32: return "fp32";
+  }
+  return "?";
+}
+
+double ps_weight_bytes_per_param(PsWeightFormat f, const MacroLayout& layout) {
+  switch (f) {
+    case PsWeightFormat::AwqMacro:
+      return static_cast<double>(layout.block_bytes()) / static_cast<double>(layout.tile_rows * layout.group_size);
+    case PsWeightFormat::Bf16:
+    case PsWeightFormat::Fp16: return 2.0;
+    case PsWeightFormat::Fp32: return 4.0;
+  }
+  return 0.0;
+}
+
+bool AccelConfig::offloads(OpKind op) const {
+  if (op == OpKind::LmHead) return offload_lm_head;
+  if (op_is_linear(op)) return offload_linear;
+  if (op == OpKind::AttnScore || op == OpKind::AttnValue) return offload_attention;
+  return false;
+}
+
+namespace {
+
+PeNumType parse_num_type(YamlMap& m, const std::string& key) {
+  const auto s = m.get<std::string>(key, "fp32");
+  if (s == "fp32") return PeNumType::Fp32;
+  // Narrower types would change the arithmetic, and simulated logits must match the host's bit for bit.
+  m.error(key, fmt::format("'{}' is not supported: only fp32 keeps the PE array bit-identical to the "
+                           "host AWQ kernels (awq_group_partial)", s));
+}
+
+int64_t positive(YamlMap& m, const std::string& key, int64_t def) {
+  const auto v = m.get<int64_t>(key, def);
+  m.check_positive(key, v);
+  return v;
+}
+
+}  // namespace
+
+AccelConfig parse_accel_config(YamlMap& root) {
+  AccelConfig c;
+  c.file = root.file();
+  YamlMap a = root.child("accel", true);
+  c.name = a.require<std::string>("name");
+  c.clock_mhz = a.get<double>("clock_mhz", DEFAULT_ACCEL_CLOCK_MHZ);
+  a.check_positive("clock_mhz", c.clock_mhz);
+  const auto fid = a.get<std::string>("fidelity", "cycle");
+  if (fid == "cycle") c.fidelity = Fidelity::Cycle;
+  else if (fid == "fast") c.fidelity = Fidelity::Fast;
+  else a.error("fidelity", fmt::format("must be 'cycle' or 'fast' (got '{}')", fid));
+
+  YamlMap pe = a.child("pe_array");
+  c.pe_rows = positive(pe, "rows", DEFAULT_PE_ROWS);
+  c.pe_cols = positive(pe, "cols", DEFAULT_PE_COLS);
+  c.pe_operand_type = parse_num_type(pe, "operand_type");
+  c.pe_accum_type = parse_num_type(pe, "accum_type");
+  // fp32 operands x fp32 accumulators: one fp32 multiplier and one adder per PE.
+  c.dsp_per_pe = pe.get<int64_t>("dsp_per_pe", kDspPerFp32Mac);
+  if (c.dsp_per_pe < 0) pe.error("dsp_per_pe", fmt::format("must be >= 0 (got {})", c.dsp_per_pe));
+  c.pe_pipeline_fill_cycles = pe.get<int64_t>("pipeline_fill_cycles", DEFAULT_PE_PIPELINE_FILL_CYCLES);
+  if (c.pe_pipeline_fill_cycles < 0)
+    pe.error("pipeline_fill_cycles", fmt::format("must be >= 0 (got {})", c.pe_pipeline_fill_cycles));
+  pe.finish();
+
+  YamlMap up = a.child("unpacker");
+  c.unpack_codes_per_cycle = positive(up, "codes_per_cycle", DEFAULT_UNPACK_CODES_PER_CYCLE);
+  up.finish();
+
+  YamlMap dma = a.child("dma");
+  c.n_channels = dma.get<int64_t>("channels", DEFAULT_DMA_CHANNELS);
+  if (c.n_channels < 1)
+    dma.error("channels", fmt::format("must be >= 1: the DMA needs at least one AXI port (got {})", c.n_channels));
+  c.dma_outstanding_per_channel = positive(dma, "outstanding_per_channel", DEFAULT_DMA_OUTSTANDING);
+  dma.finish();
+
+  YamlMap mac = a.child("macro");
+  c.macro.tile_rows = mac.get<int64_t>("tile_rows", c.pe_rows);
+  c.macro.group_size = mac.get<int64_t>("group_size", c.macro.group_size);
+  c.macro.bits = mac.get<int>("bits", c.macro.bits);
+  c.macro.beat_bytes = mac.get<int64_t>("beat_bytes", c.macro.beat_bytes);
+  c.macro.zero_point = mac.get<bool>("zero_point", c.macro.zero_point);
+  c.macro.validate(fmt::format("{} in {}", mac.path(), c.file));
+  mac.finish();
+
+  YamlMap buf = a.child("buffers");
+  c.weight_buffer_bytes = positive(buf, "weight_bytes", DEFAULT_WEIGHT_BUFFER_BYTES);
+  c.weight_double_buffered = buf.get<bool>("weight_double_buffered", true);
+  c.act_buffer_bytes = positive(buf, "act_bytes", DEFAULT_ACT_BUFFER_BYTES);
+  c.out_buffer_bytes = positive(buf, "out_bytes", DEFAULT_OUT_BUFFER_BYTES);
+  const int64_t need_blocks = c.weight_double_buffered ? 2 : 1;
+  if (c.weight_buffer_blocks() < need_blocks)
+    buf.error("weight_bytes",
+              fmt::format("= {} cannot hold {} MACRO block(s) of {} bytes ({})", c.weight_buffer_bytes,
+                          need_blocks, c.macro.block_bytes(),
+                          c.weight_double_buffered ? "double buffering" : "single buffering"));
+  const int64_t tile_out_bytes = c.macro.tile_rows * kFp32Bytes;
+  if (c.out_buffer_bytes < tile_out_bytes)
+    buf.error("out_bytes", fmt::format("= {} cannot hold one tile's outputs ({} rows x {} bytes)",
+                                       c.out_buffer_bytes, c.macro.tile_rows, kFp32Bytes));
+  buf.finish();
+
+  YamlMap ctl = a.child("control");
+  c.descriptor_cycles = ctl.get<int64_t>("descriptor_cycles", DEFAULT_DESCRIPTOR_CYCLES);
+  c.completion_cycles = ctl.get<int64_t>("completion_cycles", DEFAULT_COMPLETION_CYCLES);
+  if (c.descriptor_cycles < 0) ctl.error("descriptor_cycles", "must be >= 0");
+  if (c.completion_cycles < 0) ctl.error("completion_cycles", "must be >= 0");
+  ctl.finish();
+
+  YamlMap off = a.child("offload");
+  c.offload_linear = off.get<bool>("linear", true);
+  c.offload_lm_head = off.get<bool>("lm_head", true);
+  c.offload_attention = off.get<bool>("attention", false);
+  if (c.offload_attention)
+    off.error("attention", "= true is not modelled: attention products run on the PS, as in the published design");
+  const auto fmt_s = off.get<std::string>("ps_linear_weights", "awq_macro");
+  bool known = false;
+  for (auto f : {PsWeightFormat::AwqMacro, PsWeightFormat::Bf16, PsWeightFormat::Fp16, PsWeightFormat::Fp32})
+    if (fmt_s == ps_weight_format_name(f)) c.ps_linear_weights = f, known = true;
+  if (!known)
+    off.error("ps_linear_weights", fmt::format("must be awq_macro, bf16, fp16 or fp32 (got '{}')", fmt_s));
+  off.finish();
+
+  YamlMap fast = a.child("fast");
+  c.fast_chunk_bytes = positive(fast, "chunk_bytes", DEFAULT_FAST_CHUNK_BYTES);
+  c.fast_quantum_ns = fast.get<double>("quantum_ns", DEFAULT_FAST_QUANTUM_NS);
+  fast.check_positive("quantum_ns", c.fast_quantum_ns);
+  fast.finish();
+
+  a.finish();
+  root.finish();
+  return c;
+}
+
+AccelConfig load_accel_config(const std::string& file) {
+  YamlMap root = YamlMap::load(file);
+  return parse_accel_config(root);
+}
+
+void AccelConfig::check_against_resources(const PlResources& pl) const {
+  if (n_channels < 1) fail("accel.dma.channels must be >= 1 (got {}) in {}", n_channels, file);
+  if (dsp_used() > pl.dsp48e2)
+    fail("accel.pe_array: rows x cols x dsp_per_pe + rows x dsp_per_pe (group scaling) = {} x {} x {} + {} x {} = "
+         "{} DSP48E2 exceeds the {}'s {} (pl.dsp48e2 in {}) in {}",
+         pe_rows, pe_cols, dsp_per_pe, pe_rows, dsp_per_pe, dsp_used(), pl.device, pl.dsp48e2, pl.file, file);
+  if (buffer_bytes() > pl.on_chip_bytes())
+    fail("accel.buffers: weight_bytes + act_bytes + out_bytes = {} bytes exceeds the {}'s on-chip RAM of {} bytes "
+         "({} BRAM36 x {} + {} URAM288 x {}, pl in {}) in {}",
+         buffer_bytes(), pl.device, pl.on_chip_bytes(), pl.bram36, kBram36DataBytes, pl.uram288,
+         kUram288DataBytes, pl.file, file);
+}
+
+}  // namespace fpgallm::sim

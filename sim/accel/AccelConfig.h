@@ -1,0 +1,115 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "models/Backend.h"
+#include "models/Macro.h"
+#include "models/YamlConfig.h"
+#include "sim/accel/PlResources.h"
+
+namespace fpgallm::sim {
+
+/** How finely the simulator models the accelerator (numerics are identical in both). */
+enum class Fidelity {
+  Cycle,  ///< one DMA transaction and one pipeline step per MACRO block; synchronised every step
+  Fast,   ///< coarse DMA transactions (>= fast.chunk_bytes), pipeline per chunk, temporal decoupling
+};
+const char* fidelity_name(Fidelity f);
+
+/** Number formats of the PE operands/accumulators. Only fp32 keeps bit-identity with the host. */
+enum class PeNumType { Fp32 };
+const char* pe_num_type_name(PeNumType t);
+
+/** What the PS reads for the linear layers it runs itself (not offloaded): sets their traffic. */
+enum class PsWeightFormat { AwqMacro, Bf16, Fp16, Fp32 };
+const char* ps_weight_format_name(PsWeightFormat f);
+/** Bytes the PS streams per weight of a linear it runs (AWQ: the MACRO block bytes per weight). */
+double ps_weight_bytes_per_param(PsWeightFormat f, const MacroLayout& layout);
+
+/**
+ * DSP48E2 slices of one fp32 MAC with Xilinx's Floating-Point Operator in "full DSP usage"
+ * (PG060, UltraScale): a single-precision multiplier takes 3 and an adder 2. Vitis HLS maps
+ * fmul/fadd to the same cores by default.
+ */
+constexpr int64_t kDspPerFp32Mul = 3;
+constexpr int64_t kDspPerFp32Add = 2;
+constexpr int64_t kDspPerFp32Mac = kDspPerFp32Mul + kDspPerFp32Add;
+constexpr int64_t kFp32Bytes = 4;
+
+/** Named defaults of the `accel:` section (the published design where it states them). */
+constexpr double DEFAULT_ACCEL_CLOCK_MHZ = 250.0;
+constexpr int64_t DEFAULT_PE_ROWS = 8;
+constexpr int64_t DEFAULT_PE_COLS = 8;
+constexpr int64_t DEFAULT_PE_PIPELINE_FILL_CYCLES = 12;
+constexpr int64_t DEFAULT_UNPACK_CODES_PER_CYCLE = 64;
+constexpr int64_t DEFAULT_DMA_CHANNELS = 4;
+constexpr int64_t DEFAULT_DMA_OUTSTANDING = 4;
+constexpr int64_t DEFAULT_WEIGHT_BUFFER_BYTES = 64 * 1024;
+constexpr int64_t DEFAULT_ACT_BUFFER_BYTES = 64 * 1024;
+constexpr int64_t DEFAULT_OUT_BUFFER_BYTES = 16 * 1024;
+constexpr int64_t DEFAULT_DESCRIPTOR_CYCLES = 32;
+constexpr int64_t DEFAULT_COMPLETION_CYCLES = 4;
+constexpr int64_t DEFAULT_FAST_CHUNK_BYTES = 64 * 1024;
+constexpr double DEFAULT_FAST_QUANTUM_NS = 1000.0;
+
+/**
+ * The PL accelerator of an accel config YAML in configs/accel/ (runtime struct: defaults applied, fields
+ * validated by parse_accel_config, board limits by check_against_resources).
+ */
+struct AccelConfig {
+  std::string name;
+  std::string file;  ///< YAML it came from, for error messages
+  double clock_mhz = DEFAULT_ACCEL_CLOCK_MHZ;
+  Fidelity fidelity = Fidelity::Cycle;
+
+  // PE array: rows map to output rows of a tile, columns to input channels of a group.
+  int64_t pe_rows = DEFAULT_PE_ROWS;
+  int64_t pe_cols = DEFAULT_PE_COLS;
+  PeNumType pe_operand_type = PeNumType::Fp32;
+  PeNumType pe_accum_type = PeNumType::Fp32;
+  int64_t dsp_per_pe = kDspPerFp32Mac;  ///< from the types unless overridden
+  int64_t pe_pipeline_fill_cycles = DEFAULT_PE_PIPELINE_FILL_CYCLES;  ///< per tile, before write-back
+
+  int64_t unpack_codes_per_cycle = DEFAULT_UNPACK_CODES_PER_CYCLE;
+
+  int64_t n_channels = DEFAULT_DMA_CHANNELS;              ///< AXI HP ports used by the DMA
+  int64_t dma_outstanding_per_channel = DEFAULT_DMA_OUTSTANDING;
+
+  int64_t weight_buffer_bytes = DEFAULT_WEIGHT_BUFFER_BYTES;
+  bool weight_double_buffered = true;
+  int64_t act_buffer_bytes = DEFAULT_ACT_BUFFER_BYTES;
+  int64_t out_buffer_bytes = DEFAULT_OUT_BUFFER_BYTES;
+
+  int64_t descriptor_cycles = DEFAULT_DESCRIPTOR_CYCLES;  ///< controller fetch+decode of a job
+  int64_t completion_cycles = DEFAULT_COMPLETION_CYCLES;  ///< raise done/IRQ after the last write
+
+  bool offload_linear = true;     ///< q/k/v/o and MLP projections
+  bool offload_lm_head = true;
+  bool offload_attention = false;  ///< not modelled: the published design keeps attention on the PS
+  PsWeightFormat ps_linear_weights = PsWeightFormat::AwqMacro;
+
+  MacroLayout macro;  ///< the block layout the unpacker is built for
+
+  int64_t fast_chunk_bytes = DEFAULT_FAST_CHUNK_BYTES;
+  double fast_quantum_ns = DEFAULT_FAST_QUANTUM_NS;
+
+  double clock_period_ns() const { return 1000.0 / clock_mhz; }
+  /** PE MACs plus one MAC per PE row for the group scaling (acc += partial * scale). */
+  int64_t dsp_used() const { return pe_rows * pe_cols * dsp_per_pe + pe_rows * dsp_per_pe; }
+  /** On-chip buffer bytes (weights, activations, outputs). */
+  int64_t buffer_bytes() const { return weight_buffer_bytes + act_buffer_bytes + out_buffer_bytes; }
+  /** MACRO blocks the weight buffer holds. */
+  int64_t weight_buffer_blocks() const { return weight_buffer_bytes / macro.block_bytes(); }
+  /** Whether the accelerator executes this op (else the PS does). */
+  bool offloads(OpKind op) const;
+
+  /** Throws fpgallm::Error naming the field, the reason and both files when the board cannot host this. */
+  void check_against_resources(const PlResources& pl) const;
+};
+
+/** Reads the `accel:` mapping of `root` (the file's root map) and rejects unknown keys. */
+AccelConfig parse_accel_config(YamlMap& root);
+/** YamlMap::load + parse_accel_config. */
+AccelConfig load_accel_config(const std::string& file);
+
+}  // namespace fpgallm::sim

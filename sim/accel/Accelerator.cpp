@@ -1,0 +1,450 @@
+// sc_spawn (one DMA worker thread per channel and outstanding slot) needs dynamic processes.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include "sim/accel/Accelerator.h"
+
+#include <algorithm>
+#include <array>
+#include <deque>
+
+#include <fmt/format.h>
+
+#include "models/AwqKernels.h"
+#include "models/Dtype.h"
+#include "models/Error.h"
+
+namespace fpgallm::sim {
+
+using sc_core::sc_time;
+using sc_core::sc_time_stamp;
+using sc_core::SC_ZERO_TIME;
+
+namespace {
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+double ns(sc_time t) { return t.to_seconds() * 1e9; }
+}  // namespace
+
+/** State of one token chunk of a job: what the stage threads share. */
+struct Accelerator::Chunk {
+  const LinearJob* job = nullptr;
+  int64_t tok0 = 0, ntok = 0;
+  int64_t n_tiles = 0, n_groups = 0, n_blocks = 0, block_bytes = 0;
+  int64_t blocks_per_unit = 0, n_units = 0, slots = 0;
+  int64_t blocks_per_txn = 0;  ///< DMA transaction size within a unit
+  int64_t blocks_per_step = 0;  ///< compute granularity (one block, or a unit in fast fidelity)
+
+  // Loaders: units are allocated buffer slots in stream order (unit u -> slot u % slots).
+  std::vector<int64_t> channel_taken;
+  int64_t alloc_next = 0, free_slots = 0;
+  std::vector<std::vector<uint8_t>> slot_data;
+  std::vector<char> loaded;
+  std::vector<sc_time> load_done;
+
+  std::vector<float> act;  ///< the activation buffer: fp32 [ntok, in]
+  int64_t act_parts_done = 0;
+  sc_time act_done = SC_ZERO_TIME;
+
+  /** Finished tiles waiting in the output buffer: rows [row0, row0+rows), values [r * ntok + t]. */
+  struct Batch {
+    int64_t row0 = 0, rows = 0, n_tiles = 0;
+    std::vector<float> v;
+  };
+  std::deque<Batch> out_queue;
+  int64_t out_free = 0;
+  bool writer_done = false;
+
+  LinearJobResult* res = nullptr;
+  std::string error;
+};
+
+/** Plain counters kept in the hot paths; report_stats copies them into the tree. */
+struct Accelerator::Counters {
+  std::vector<int64_t> ch_bytes_read, ch_bytes_written, ch_txns;
+  std::vector<double> ch_busy_ns;
+  std::vector<sc_time> ch_busy_until;
+  int64_t unpack_busy_cycles = 0;
+  int64_t pe_busy_cycles = 0, useful_macs = 0;
+  double stall_weights_ns = 0, stall_unpacker_cycles = 0, stall_out_ns = 0, stall_act_ns = 0;
+  int64_t jobs = 0, chunks = 0, blocks = 0, tiles = 0;
+  double job_ns = 0;
+  std::array<int64_t, kNumOpKinds> jobs_by_op{};
+};
+
+Accelerator::Accelerator(sc_core::sc_module_name name, const AccelConfig& cfg)
+    : sc_module(name), cfg_(cfg), chunk_(std::make_unique<Chunk>()), ctr_(std::make_unique<Counters>()) {
+  if (cfg_.n_channels < 1) fail("accel.dma.channels must be >= 1 (got {}) in {}", cfg_.n_channels, cfg_.file);
+  clock_period_ = sc_time(cfg_.clock_period_ns(), sc_core::SC_NS);
+  const auto n = static_cast<size_t>(cfg_.n_channels);
+  ctr_->ch_bytes_read.assign(n, 0);
+  ctr_->ch_bytes_written.assign(n, 0);
+  ctr_->ch_txns.assign(n, 0);
+  ctr_->ch_busy_ns.assign(n, 0.0);
+  ctr_->ch_busy_until.assign(n, SC_ZERO_TIME);
+  for (int c = 0; c < cfg_.n_channels; ++c) {
+    dma.push_back(std::make_unique<DmaSocket>(fmt::format("dma{}", c).c_str()));
+    dma_track_.push_back(fmt::format("{}.dma{}", basename(), c));
+    for (int j = 0; j < cfg_.dma_outstanding_per_channel; ++j)
+      sc_core::sc_spawn([this, c, j] { loader_thread(c, j); }, fmt::format("loader_{}_{}", c, j).c_str());
+  }
+  sc_core::sc_spawn([this] { compute_thread(); }, "compute");
+  sc_core::sc_spawn([this] { writer_thread(); }, "writer");
+  if (cfg_.fidelity == Fidelity::Fast)
+    tlm::tlm_global_quantum::instance().set(sc_time(cfg_.fast_quantum_ns, sc_core::SC_NS));
+}
+
+Accelerator::~Accelerator() = default;
+
+int64_t Accelerator::pe_block_cycles(int64_t n_tokens) const {
+  return ceil_div(cfg_.macro.tile_rows, cfg_.pe_rows) * ceil_div(cfg_.macro.group_size, cfg_.pe_cols) * n_tokens;
+}
+
+int64_t Accelerator::unpack_block_cycles() const {
+  return ceil_div(cfg_.macro.tile_rows * cfg_.macro.group_size, cfg_.unpack_codes_per_cycle);
+}
+
+void Accelerator::wait_until(sc_time t) {
+  if (t > sc_time_stamp()) wait(t - sc_time_stamp());
+}
+
+void Accelerator::notify_activity(const std::string& track, const char* what, sc_time start, sc_time end) {
+  if (hook_) hook_(track, what, start, end - start);
+}
+
+sc_time Accelerator::transfer(int c, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
+                              tlm_utils::tlm_quantumkeeper* qk) {
+  tlm::tlm_generic_payload p;
+  p.set_command(cmd);
+  p.set_address(addr);
+  p.set_data_ptr(data);
+  p.set_data_length(static_cast<unsigned>(bytes));
+  p.set_streaming_width(static_cast<unsigned>(bytes));
+  p.set_byte_enable_ptr(nullptr);
+  p.set_dmi_allowed(false);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time delay = qk ? qk->get_local_time() : SC_ZERO_TIME;
+  const sc_time start = sc_time_stamp() + delay;
+  (*dma[c])->b_transport(p, delay);
+  sc_time end;
+  if (qk) {
+    qk->set(delay);
+    end = qk->get_current_time();
+    if (qk->need_sync()) qk->sync();
+  } else {
+    if (delay > SC_ZERO_TIME) wait(delay);
+    end = sc_time_stamp();
+  }
+  if (p.is_response_error() && chunk_->error.empty())
+    chunk_->error = fmt::format("accel: DMA {} of {} bytes at 0x{:x} on channel {} failed: {}",
+                                cmd == tlm::TLM_READ_COMMAND ? "read" : "write", bytes, addr, c,
+                                p.get_response_string());
+  auto& until = ctr_->ch_busy_until[c];
+  const sc_time from = std::max(start, until);
+  if (end > from) ctr_->ch_busy_ns[c] += ns(end - from);
+  until = std::max(until, end);
+  ++ctr_->ch_txns[c];
+  (cmd == tlm::TLM_READ_COMMAND ? ctr_->ch_bytes_read : ctr_->ch_bytes_written)[c] += bytes;
+  (cmd == tlm::TLM_READ_COMMAND ? chunk_->res->bytes_read : chunk_->res->bytes_written) += bytes;
+  if (hook_) notify_activity(dma_track_[c], cmd == tlm::TLM_READ_COMMAND ? "read" : "write", start, end);
+  return end;
+}
+
+void Accelerator::loader_thread(int c, int j) {
+  std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
+  if (cfg_.fidelity == Fidelity::Fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+  uint64_t seen = 0;
+  for (;;) {
+    while (seen == generation_) wait(start_ev_);
+    seen = generation_;
+    Chunk& ch = *chunk_;
+    const LinearJob& job = *ch.job;
+    if (qk) qk->reset();
+    if (j == 0) {
+      // The chunk's activations are contiguous; each channel fetches an equal share.
+      const int64_t total = ch.ntok * job.in_features * kFp32Bytes;
+      const int64_t share = ceil_div(ceil_div(total, cfg_.n_channels), kFp32Bytes) * kFp32Bytes;
+      const int64_t off = std::min(total, share * c), len = std::min(total, off + share) - off;
+      if (len > 0) {
+        const uint64_t addr = job.act_addr + static_cast<uint64_t>(ch.tok0 * job.in_features * kFp32Bytes + off);
+        const sc_time done =
+            transfer(c, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(ch.act.data()) + off, len, qk.get());
+        ch.act_done = std::max(ch.act_done, done);
+      }
+      ++ch.act_parts_done;
+      act_ev_.notify(SC_ZERO_TIME);
+    }
+    for (;;) {
+      const int64_t u = c + cfg_.n_channels * ch.channel_taken[c]++;
+      if (u >= ch.n_units) break;
+      if (ch.alloc_next != u || ch.free_slots == 0) {
+        if (qk) qk->sync();  // about to block on another thread: bring local time to the kernel's
+        while (ch.alloc_next != u || ch.free_slots == 0) wait(slot_ev_);
+      }
+      ++ch.alloc_next;
+      --ch.free_slots;
+      slot_ev_.notify(SC_ZERO_TIME);
+      const int64_t k0 = u * ch.blocks_per_unit, k1 = std::min(ch.n_blocks, k0 + ch.blocks_per_unit);
+      uint8_t* dst = ch.slot_data[u % ch.slots].data();
+      sc_time done = SC_ZERO_TIME;
+      for (int64_t k = k0; k < k1; k += ch.blocks_per_txn) {
+        const int64_t nb = std::min(k1 - k, ch.blocks_per_txn);
+        done = transfer(c, tlm::TLM_READ_COMMAND, job.weight_addr + static_cast<uint64_t>(k * ch.block_bytes),
+                        dst + (k - k0) * ch.block_bytes, nb * ch.block_bytes, qk.get());
+      }
+      ch.load_done[u] = done;
+      ch.loaded[u] = 1;
+      loaded_ev_.notify(SC_ZERO_TIME);
+    }
+    if (qk) qk->sync();
+  }
+}
+
+void Accelerator::compute_thread() {
+  const MacroLayout& L = cfg_.macro;
+  std::vector<uint8_t> codes(static_cast<size_t>(L.tile_rows * L.group_size));
+  std::vector<uint16_t> scales(static_cast<size_t>(L.tile_rows));
+  std::vector<uint8_t> zeros(static_cast<size_t>(L.tile_rows));
+  std::vector<float> acc;
+  uint64_t seen = 0;
+  for (;;) {
+    while (seen == generation_) wait(start_ev_);
+    seen = generation_;
+    Chunk& ch = *chunk_;
+    const LinearJob& job = *ch.job;
+    const int64_t in = job.in_features, out = job.out_features, G = L.group_size, ntok = ch.ntok;
+
+    sc_time t0 = sc_time_stamp();
+    while (ch.act_parts_done < cfg_.n_channels) wait(act_ev_);
+    wait_until(ch.act_done);
+    ctr_->stall_act_ns += ns(sc_time_stamp() - t0);
+
+    acc.assign(static_cast<size_t>(L.tile_rows * ntok), 0.0f);
+    for (int64_t s0 = 0; s0 < ch.n_blocks; s0 += ch.blocks_per_step) {
+      const int64_t s1 = std::min(ch.n_blocks, s0 + ch.blocks_per_step);
+      const int64_t u = s0 / ch.blocks_per_unit;
+      t0 = sc_time_stamp();
+      while (!ch.loaded[u]) wait(loaded_ev_);
+      wait_until(ch.load_done[u]);
+      ctr_->stall_weights_ns += ns(sc_time_stamp() - t0);
+
+      const uint8_t* unit_data = ch.slot_data[u % ch.slots].data();
+      int64_t pe = 0, unpack = 0;
+      Chunk::Batch batch;
+      for (int64_t k = s0; k < s1; ++k) {
+        const int64_t tile = k / ch.n_groups, g = k % ch.n_groups;
+        unpack_macro_block(unit_data + (k - u * ch.blocks_per_unit) * ch.block_bytes, L, codes.data(),
+                           scales.data(), zeros.data());
+        const int64_t rows = std::min(L.tile_rows, out - tile * L.tile_rows);
+        const int64_t begin = g * G, len = std::min(G, in - begin);
+        for (int64_t r = 0; r < rows; ++r) {
+          const float scale = f16_to_f32(scales[r]);
+          const uint8_t* crow = codes.data() + r * G;
+          for (int64_t t = 0; t < ntok; ++t)
+            acc[r * ntok + t] += awq_group_partial(crow, zeros[r], ch.act.data() + t * in + begin, len) * scale;
+        }
+        ctr_->useful_macs += rows * len * ntok;
+        ch.res->useful_macs += rows * len * ntok;
+        pe += pe_block_cycles(ntok);
+        unpack += unpack_block_cycles();
+        if (g == ch.n_groups - 1) {  // tile finished: its outputs leave the PE array
+          pe += cfg_.pe_pipeline_fill_cycles;
+          if (batch.n_tiles == 0) batch.row0 = tile * L.tile_rows;
+          batch.rows += rows;
+          ++batch.n_tiles;
+          batch.v.insert(batch.v.end(), acc.begin(), acc.begin() + rows * ntok);
+          std::fill(acc.begin(), acc.end(), 0.0f);
+        }
+      }
+      // The unpacker streams decoded operands straight into the PE array: the slower one sets the pace.
+      const int64_t busy = std::max(pe, unpack);
+      ctr_->stall_unpacker_cycles += static_cast<double>(busy - pe);
+      ctr_->pe_busy_cycles += pe;
+      ch.res->pe_busy_cycles += pe;
+      ctr_->unpack_busy_cycles += unpack;
+      ctr_->blocks += s1 - s0;
+      const sc_time c0 = sc_time_stamp();
+      wait(cycles(busy));
+      if (hook_) notify_activity(std::string(basename()) + ".pe_array", "compute", c0, sc_time_stamp());
+      if (s1 == std::min(ch.n_blocks, (u + 1) * ch.blocks_per_unit)) {  // unit consumed: free its slot
+        ++ch.free_slots;
+        slot_ev_.notify(SC_ZERO_TIME);
+      }
+      if (batch.n_tiles > 0) {
+        t0 = sc_time_stamp();
+        while (ch.out_free == 0) wait(out_free_ev_);
+        ctr_->stall_out_ns += ns(sc_time_stamp() - t0);
+        --ch.out_free;
+        ctr_->tiles += batch.n_tiles;
+        ch.out_queue.push_back(std::move(batch));
+        out_ready_ev_.notify(SC_ZERO_TIME);
+      }
+    }
+  }
+}
+
+void Accelerator::writer_thread() {
+  std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
+  if (cfg_.fidelity == Fidelity::Fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+  std::vector<float> bias, line;
+  uint64_t seen = 0;
+  for (;;) {
+    while (seen == generation_) wait(start_ev_);
+    seen = generation_;
+    Chunk& ch = *chunk_;
+    const LinearJob& job = *ch.job;
+    if (qk) qk->reset();
+    int64_t tiles_written = 0, batch_index = 0;
+    while (tiles_written < ch.n_tiles) {
+      if (ch.out_queue.empty()) {
+        if (qk) qk->sync();
+        while (ch.out_queue.empty()) wait(out_ready_ev_);
+      }
+      Chunk::Batch b = std::move(ch.out_queue.front());
+      ch.out_queue.pop_front();
+      const int c = static_cast<int>(batch_index++ % cfg_.n_channels);
+      const int64_t row_bytes = b.rows * kFp32Bytes;
+      if (job.bias_addr) {
+        bias.resize(static_cast<size_t>(b.rows));
+        transfer(c, tlm::TLM_READ_COMMAND, job.bias_addr + static_cast<uint64_t>(b.row0 * kFp32Bytes),
+                 reinterpret_cast<uint8_t*>(bias.data()), row_bytes, qk.get());
+      }
+      line.resize(static_cast<size_t>(b.rows));
+      for (int64_t t = 0; t < ch.ntok; ++t) {
+        // Bias last, as in awq_linear: y = acc + bias.
+        for (int64_t r = 0; r < b.rows; ++r)
+          line[r] = job.bias_addr ? b.v[r * ch.ntok + t] + bias[r] : b.v[r * ch.ntok + t];
+        const uint64_t addr =
+            job.out_addr + static_cast<uint64_t>(((ch.tok0 + t) * job.out_features + b.row0) * kFp32Bytes);
+        transfer(c, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(line.data()), row_bytes, qk.get());
+      }
+      tiles_written += b.n_tiles;
+      ++ch.out_free;
+      out_free_ev_.notify(SC_ZERO_TIME);
+    }
+    if (qk) qk->sync();
+    ch.writer_done = true;
+    done_ev_.notify(SC_ZERO_TIME);
+  }
+}
+
+void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, LinearJobResult& res) {
+  Chunk& ch = *chunk_;
+  const MacroLayout& L = cfg_.macro;
+  ch = Chunk{};
+  ch.job = &job;
+  ch.res = &res;
+  ch.tok0 = tok0;
+  ch.ntok = ntok;
+  ch.n_tiles = ceil_div(job.out_features, L.tile_rows);
+  ch.n_groups = ceil_div(job.in_features, L.group_size);
+  ch.n_blocks = ch.n_tiles * ch.n_groups;
+  ch.block_bytes = L.block_bytes();
+  const int64_t buffer_blocks = cfg_.weight_buffer_blocks();
+  if (!cfg_.weight_double_buffered) {
+    // One buffer: the DMA fills it, the PE array drains it, then the DMA refills it.
+    ch.blocks_per_unit = buffer_blocks;
+  } else if (cfg_.fidelity == Fidelity::Cycle) {
+    ch.blocks_per_unit = 1;  // a ring of block-sized slots: loads run ahead as far as space allows
+  } else {
+    // Coarse units, but at least two per channel fit the buffer and the job has two per channel:
+    // every channel keeps streaming and only a small first load is exposed.
+    const int64_t per_channel_pair = 2 * cfg_.n_channels;
+    ch.blocks_per_unit = std::max<int64_t>(
+        1, std::min({cfg_.fast_chunk_bytes / ch.block_bytes, buffer_blocks / per_channel_pair,
+                     ceil_div(ch.n_blocks, per_channel_pair)}));
+  }
+  ch.n_units = ceil_div(ch.n_blocks, ch.blocks_per_unit);
+  ch.slots = buffer_blocks / ch.blocks_per_unit;
+  ch.blocks_per_txn = cfg_.fidelity == Fidelity::Cycle ? 1 : ch.blocks_per_unit;
+  ch.blocks_per_step = cfg_.fidelity == Fidelity::Cycle ? 1 : ch.blocks_per_unit;
+  ch.channel_taken.assign(static_cast<size_t>(cfg_.n_channels), 0);
+  ch.free_slots = ch.slots;
+  ch.slot_data.assign(static_cast<size_t>(ch.slots), std::vector<uint8_t>(static_cast<size_t>(ch.blocks_per_unit * ch.block_bytes)));
+  ch.loaded.assign(static_cast<size_t>(ch.n_units), 0);
+  ch.load_done.assign(static_cast<size_t>(ch.n_units), SC_ZERO_TIME);
+  ch.act.assign(static_cast<size_t>(ntok * job.in_features), 0.0f);
+  ch.act_done = sc_time_stamp();
+  ch.out_free = std::max<int64_t>(1, cfg_.out_buffer_bytes / (L.tile_rows * ntok * kFp32Bytes));
+
+  ++generation_;
+  start_ev_.notify(SC_ZERO_TIME);
+  while (!ch.writer_done) wait(done_ev_);
+  ++ctr_->chunks;
+  ++res.token_chunks;
+  if (!ch.error.empty()) fail("{}", ch.error);
+}
+
+LinearJobResult Accelerator::run_linear(const LinearJob& job) {
+  const MacroLayout& L = cfg_.macro;
+  const char* op = op_name(job.ctx.op);
+  if (!(job.layout == L))
+    fail("accel: layer {} {}: MACRO layout (tile_rows {}, group_size {}, bits {}, beat_bytes {}, zero_point {}) "
+         "does not match accel.macro (tile_rows {}, group_size {}, bits {}, beat_bytes {}, zero_point {}) in {}",
+         job.ctx.layer, op, job.layout.tile_rows, job.layout.group_size, job.layout.bits, job.layout.beat_bytes,
+         job.layout.zero_point, L.tile_rows, L.group_size, L.bits, L.beat_bytes, L.zero_point, cfg_.file);
+  if (job.in_features <= 0 || job.out_features <= 0 || job.n_tokens <= 0)
+    fail("accel: layer {} {}: in_features, out_features and n_tokens must be > 0 (got {}, {}, {})", job.ctx.layer,
+         op, job.in_features, job.out_features, job.n_tokens);
+  const int64_t row_bytes = job.in_features * kFp32Bytes;
+  const int64_t act_tokens = cfg_.act_buffer_bytes / row_bytes;
+  if (act_tokens < 1)
+    fail("accel.buffers.act_bytes = {} cannot hold one activation row of layer {} {} ({} fp32 = {} bytes) in {}",
+         cfg_.act_buffer_bytes, job.ctx.layer, op, job.in_features, row_bytes, cfg_.file);
+  const int64_t out_tokens = cfg_.out_buffer_bytes / (L.tile_rows * kFp32Bytes);
+  const int64_t chunk_tokens = std::min({job.n_tokens, act_tokens, out_tokens});
+
+  LinearJobResult res;
+  const sc_time t0 = sc_time_stamp();
+  wait(cycles(cfg_.descriptor_cycles));
+  for (int64_t tok0 = 0; tok0 < job.n_tokens; tok0 += chunk_tokens)
+    run_chunk(job, tok0, std::min(chunk_tokens, job.n_tokens - tok0), res);
+  wait(cycles(cfg_.completion_cycles));
+  res.time = sc_time_stamp() - t0;
+  ++ctr_->jobs;
+  ++ctr_->jobs_by_op[static_cast<size_t>(job.ctx.op)];
+  ctr_->job_ns += ns(res.time);
+  if (hook_) notify_activity(basename(), op, t0, sc_time_stamp());
+  return res;
+}
+
+void Accelerator::report_stats(stats::Group& g) const {
+  const Counters& c = *ctr_;
+  const double period_ns = cfg_.clock_period_ns();
+  const double active_cycles = c.job_ns / period_ns;
+  g.set("jobs", static_cast<double>(c.jobs), "count", "linear jobs run");
+  g.set("token_chunks", static_cast<double>(c.chunks), "count", "job passes limited by the activation/output buffers");
+  g.set("blocks", static_cast<double>(c.blocks), "count", "MACRO blocks computed");
+  g.set("tiles", static_cast<double>(c.tiles), "count", "output tiles written back");
+  g.set("busy_time", c.job_ns, "ns", "descriptor fetch to completion, summed over jobs");
+  auto& jobs = g.child("jobs_by_op");
+  for (int k = 0; k < kNumOpKinds; ++k)
+    if (c.jobs_by_op[k]) jobs.set(op_name(static_cast<OpKind>(k)), static_cast<double>(c.jobs_by_op[k]), "count");
+  auto& d = g.child("dma");
+  for (int ch = 0; ch < cfg_.n_channels; ++ch) {
+    auto& x = d.child(fmt::format("ch{}", ch));
+    const double bytes = static_cast<double>(c.ch_bytes_read[ch] + c.ch_bytes_written[ch]);
+    x.set("bytes_read", static_cast<double>(c.ch_bytes_read[ch]), "bytes");
+    x.set("bytes_written", static_cast<double>(c.ch_bytes_written[ch]), "bytes");
+    x.set("transactions", static_cast<double>(c.ch_txns[ch]), "count");
+    x.set("busy_time", c.ch_busy_ns[ch], "ns", "time with at least one transfer in flight");
+    x.set("bandwidth_busy", c.ch_busy_ns[ch] > 0 ? bytes / c.ch_busy_ns[ch] : 0.0, "GB/s", "bytes / busy time");
+    x.set("bandwidth_active", c.job_ns > 0 ? bytes / c.job_ns : 0.0, "GB/s", "bytes / accelerator busy time");
+  }
+  auto& u = g.child("unpacker");
+  u.set("busy_cycles", static_cast<double>(c.unpack_busy_cycles), "cycles");
+  u.set("utilisation", active_cycles > 0 ? 100.0 * c.unpack_busy_cycles / active_cycles : 0.0, "%",
+        "busy cycles / accelerator busy cycles");
+  auto& pe = g.child("pe_array");
+  const double macs_per_cycle = static_cast<double>(cfg_.pe_rows * cfg_.pe_cols);
+  pe.set("busy_cycles", static_cast<double>(c.pe_busy_cycles), "cycles");
+  pe.set("useful_macs", static_cast<double>(c.useful_macs), "count");
+  pe.set("utilisation_busy", c.pe_busy_cycles ? 100.0 * c.useful_macs / (macs_per_cycle * c.pe_busy_cycles) : 0.0,
+         "%", "useful MACs / (R*C*busy cycles)");
+  pe.set("utilisation", active_cycles > 0 ? 100.0 * c.useful_macs / (macs_per_cycle * active_cycles) : 0.0, "%",
+         "useful MACs / (R*C*accelerator busy cycles)");
+  auto& st = pe.child("stall_cycles");
+  st.set("waiting_for_weights", c.stall_weights_ns / period_ns, "cycles", "next MACRO block not in the weight buffer");
+  st.set("waiting_for_unpacker", c.stall_unpacker_cycles, "cycles", "unpacker slower than the PE array");
+  st.set("waiting_for_output_buffer", c.stall_out_ns / period_ns, "cycles", "finished tile, output buffer full");
+  st.set("waiting_for_activations", c.stall_act_ns / period_ns, "cycles", "activation load at job start");
+}
+
+}  // namespace fpgallm::sim

@@ -1,0 +1,158 @@
+#include "sim/ps/PsCore.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "models/Error.h"
+
+namespace fpgallm::sim {
+
+using sc_core::sc_time;
+using sc_core::sc_time_stamp;
+using sc_core::SC_NS;
+using sc_core::SC_ZERO_TIME;
+
+namespace {
+double ns(sc_time t) { return t.to_seconds() * 1e9; }
+}  // namespace
+
+PsCore::PsCore(sc_core::sc_module_name name, const PsConfig& cfg)
+    : sc_module(name), iSocket("iSocket"), cfg_(cfg), scratch_(static_cast<size_t>(cfg.traffic_chunk_bytes), 0) {}
+
+sc_time PsCore::compute_time(OpKind op, int64_t elements) const {
+  const PsCostClass cls = ps_cost_class(op);
+  if (cls == PsCostClass::Gemv)
+    return cycles(static_cast<double>(elements) /
+                  (cfg_.gemv_macs_per_cycle_per_core * static_cast<double>(cfg_.cores_used)));
+  return cycles(static_cast<double>(elements) * cfg_.cycles_per_element[static_cast<int>(cls)]);
+}
+
+sc_time PsCore::transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes) {
+  tlm::tlm_generic_payload p;
+  p.set_command(cmd);
+  p.set_address(addr);
+  p.set_data_ptr(data);
+  p.set_data_length(static_cast<unsigned>(bytes));
+  p.set_streaming_width(static_cast<unsigned>(bytes));
+  p.set_byte_enable_ptr(nullptr);
+  p.set_dmi_allowed(false);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  const sc_time t0 = sc_time_stamp();
+  sc_time delay = SC_ZERO_TIME;
+  iSocket->b_transport(p, delay);
+  if (delay > SC_ZERO_TIME) wait(delay);
+  if (p.is_response_error())
+    fail("{}: PS {} of {} bytes at 0x{:x} failed: {}", name(), cmd == tlm::TLM_READ_COMMAND ? "read" : "write", bytes,
+         addr, p.get_response_string());
+  return sc_time_stamp() - t0;
+}
+
+sc_time PsCore::run_op(const OpContext& ctx, int64_t elements, int64_t bytes_read, int64_t bytes_written) {
+  const PsCostClass cls = ps_cost_class(ctx.op);
+  const sc_time t0 = sc_time_stamp();
+  const sc_time compute = compute_time(ctx.op, elements);
+  const int64_t total = bytes_read + bytes_written;
+  if (total <= 0) {
+    wait(compute);
+  } else {
+    // Multi-core ops stream with every core they use; the others with one.
+    const double cores = cls == PsCostClass::Gemv ? static_cast<double>(cfg_.cores_used) : 1.0;
+    const double stream_gbps = cfg_.stream_gbps_per_core * cores;
+    const double compute_ns_per_byte = ns(compute) / static_cast<double>(total);
+    for (int64_t done = 0; done < total;) {
+      const int64_t n = std::min(cfg_.traffic_chunk_bytes, total - done);
+      const bool is_read = done < bytes_read;
+      const int64_t len = is_read ? std::min(n, bytes_read - done) : n;
+      if (scratch_offset_ + static_cast<uint64_t>(len) > static_cast<uint64_t>(cfg_.scratch_bytes)) scratch_offset_ = 0;
+      const sc_time spent = transfer(is_read ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND,
+                                     cfg_.scratch_addr + scratch_offset_, scratch_.data(), len);
+      scratch_offset_ += static_cast<uint64_t>(len);
+      // The chunk takes as long as the slowest of: the DDR path, the cores' load/store rate, the math.
+      const double target_ns = std::max(static_cast<double>(len) / stream_gbps, compute_ns_per_byte * len);
+      if (ns(spent) < target_ns) wait(sc_time(target_ns - ns(spent), SC_NS));
+      done += len;
+    }
+  }
+  const sc_time took = sc_time_stamp() - t0;
+  auto& c = by_class_[static_cast<int>(cls)];
+  ++c.calls;
+  c.elements += elements;
+  c.bytes += total;
+  c.compute_ns += ns(compute);
+  c.time_ns += ns(took);
+  return took;
+}
+
+sc_time PsCore::write_data(uint64_t addr, const void* src, int64_t bytes) {
+  const sc_time t0 = sc_time_stamp();
+  auto* p = static_cast<uint8_t*>(const_cast<void*>(src));  // TLM payloads take non-const data
+  for (int64_t off = 0; off < bytes; off += cfg_.traffic_chunk_bytes)
+    transfer(tlm::TLM_WRITE_COMMAND, addr + static_cast<uint64_t>(off), p + off,
+             std::min(cfg_.traffic_chunk_bytes, bytes - off));
+  data_bytes_written_ += bytes;
+  data_ns_ += ns(sc_time_stamp() - t0);
+  return sc_time_stamp() - t0;
+}
+
+sc_time PsCore::read_data(uint64_t addr, void* dst, int64_t bytes) {
+  const sc_time t0 = sc_time_stamp();
+  auto* p = static_cast<uint8_t*>(dst);
+  for (int64_t off = 0; off < bytes; off += cfg_.traffic_chunk_bytes)
+    transfer(tlm::TLM_READ_COMMAND, addr + static_cast<uint64_t>(off), p + off,
+             std::min(cfg_.traffic_chunk_bytes, bytes - off));
+  data_bytes_read_ += bytes;
+  data_ns_ += ns(sc_time_stamp() - t0);
+  return sc_time_stamp() - t0;
+}
+
+sc_time PsCore::pl_handshake_begin(int64_t bytes_to_flush) {
+  const sc_time t0 = sc_time_stamp();
+  const sc_time flush = cycles(static_cast<double>(lines(bytes_to_flush)) * cfg_.flush_cycles_per_line);
+  const sc_time desc(cfg_.descriptor_write_ns, SC_NS);
+  wait(flush + desc);
+  ++handshakes_;
+  flush_ns_ += ns(flush);
+  descriptor_ns_ += ns(desc);
+  return sc_time_stamp() - t0;
+}
+
+sc_time PsCore::pl_handshake_end(int64_t bytes_to_invalidate) {
+  const sc_time t0 = sc_time_stamp();
+  const sc_time notice(cfg_.completion == CompletionMode::Interrupt ? cfg_.interrupt_latency_ns
+                                                                    : cfg_.polling_latency_ns,
+                       SC_NS);
+  const sc_time inval = cycles(static_cast<double>(lines(bytes_to_invalidate)) * cfg_.invalidate_cycles_per_line);
+  wait(notice + inval);
+  completion_ns_ += ns(notice);
+  invalidate_ns_ += ns(inval);
+  return sc_time_stamp() - t0;
+}
+
+void PsCore::report_stats(stats::Group& g) const {
+  auto& ops = g.child("ops");
+  for (int k = 0; k < kNumPsCostClasses; ++k) {
+    const auto& c = by_class_[k];
+    if (!c.calls) continue;
+    auto& x = ops.child(ps_cost_class_name(static_cast<PsCostClass>(k)));
+    x.set("calls", static_cast<double>(c.calls), "count");
+    x.set("elements", static_cast<double>(c.elements), "count", "elements (MACs for gemv)");
+    x.set("bytes", static_cast<double>(c.bytes), "bytes", "DDR traffic charged");
+    x.set("compute_time", c.compute_ns, "ns", "cycles per element / clock, before overlap with traffic");
+    x.set("time", c.time_ns, "ns", "charged time: max(compute, traffic) per chunk");
+    x.set("bandwidth", c.time_ns > 0 ? static_cast<double>(c.bytes) / c.time_ns : 0.0, "GB/s");
+  }
+  auto& h = g.child("pl_handshake");
+  h.set("count", static_cast<double>(handshakes_), "count", "PL jobs launched");
+  h.set("cache_flush_time", flush_ns_, "ns");
+  h.set("descriptor_time", descriptor_ns_, "ns");
+  h.set("completion_time", completion_ns_, "ns",
+        cfg_.completion == CompletionMode::Interrupt ? "interrupt latency" : "polling latency");
+  h.set("cache_invalidate_time", invalidate_ns_, "ns");
+  auto& d = g.child("data");
+  d.set("bytes_written", static_cast<double>(data_bytes_written_), "bytes", "real data the PS put in DDR");
+  d.set("bytes_read", static_cast<double>(data_bytes_read_), "bytes", "real data the PS read from DDR");
+  d.set("time", data_ns_, "ns");
+}
+
+}  // namespace fpgallm::sim

@@ -1,0 +1,445 @@
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "models/AwqKernels.h"
+#include "models/Dtype.h"
+#include "models/Error.h"
+#include "models/Macro.h"
+#include "sim/accel/Accelerator.h"
+#include "tests/sim/SimFixture.h"
+#include "tests/sim/TestMemory.h"
+
+using namespace fpgallm;
+using namespace fpgallm::sim;
+using fpgallm::test::SimTest;
+using fpgallm::test::TestMemory;
+using sc_core::sc_time;
+using sc_core::SC_NS;
+
+namespace {
+
+constexpr size_t kMemBytes = 8 << 20;
+constexpr uint64_t kWeightAddr = 0x1000;
+constexpr uint64_t kActAddr = 0x400000;
+constexpr uint64_t kBiasAddr = 0x500000;
+constexpr uint64_t kOutAddr = 0x600000;
+
+/** TestMemory + Accelerator + a thread that runs the jobs and keeps any Error. */
+struct Rig : sc_core::sc_module {
+  TestMemory mem;
+  Accelerator accel;
+  std::vector<LinearJob> jobs;
+  std::vector<LinearJobResult> results;
+  std::string error;
+  SC_HAS_PROCESS(Rig);
+  Rig(const AccelConfig& cfg, sc_time latency, double bytes_per_ns, sc_core::sc_module_name name = "rig")
+      : sc_module(name), mem("mem", static_cast<int>(cfg.n_channels), kMemBytes, latency, bytes_per_ns),
+        accel("accel", cfg) {
+    for (size_t c = 0; c < accel.dma.size(); ++c) accel.dma[c]->bind(*mem.ports[c]);
+    SC_THREAD(run);
+  }
+  void run() {
+    try {
+      for (const auto& j : jobs) results.push_back(accel.run_linear(j));
+    } catch (const Error& e) {
+      error = e.what();
+    }
+  }
+};
+
+QuantLinear random_quant(int64_t in, int64_t out, int64_t G, uint32_t seed) {
+  std::mt19937 rng(seed);
+  QuantLinear q;
+  q.in_features = in;
+  q.out_features = out;
+  q.group_size = G;
+  q.q.resize(static_cast<size_t>(in * out));
+  q.scales.resize(static_cast<size_t>(out * q.n_groups()));
+  q.zeros.resize(static_cast<size_t>(out * q.n_groups()));
+  std::uniform_int_distribution<int> code(0, 15);
+  std::uniform_real_distribution<float> sc(0.001f, 0.05f);
+  for (auto& v : q.q) v = static_cast<uint8_t>(code(rng));
+  for (auto& v : q.zeros) v = static_cast<uint8_t>(code(rng));
+  for (auto& v : q.scales) v = f32_to_f16(sc(rng));
+  return q;
+}
+
+std::vector<float> random_floats(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+AccelConfig base_config() {
+  AccelConfig c;
+  c.name = "test";
+  c.file = "test.yaml";
+  return c;
+}
+
+LinearJob make_job(const AccelConfig& cfg, int64_t in, int64_t out, int64_t ntok, bool bias) {
+  LinearJob j;
+  j.ctx.op = OpKind::GateProj;
+  j.ctx.layer = 3;
+  j.weight_addr = kWeightAddr;
+  j.layout = cfg.macro;
+  j.in_features = in;
+  j.out_features = out;
+  j.n_tokens = ntok;
+  j.act_addr = kActAddr;
+  j.out_addr = kOutAddr;
+  j.bias_addr = bias ? kBiasAddr : 0;
+  return j;
+}
+
+/** Puts weights/activations/bias of a random layer in the rig's memory; returns the host reference. */
+std::vector<float> stage_layer(Rig& rig, const LinearJob& j, uint32_t seed) {
+  const QuantLinear q = random_quant(j.in_features, j.out_features, j.layout.group_size, seed);
+  const MacroStream s = pack_macro(q, j.layout);
+  rig.mem.backdoor_write(j.weight_addr, s.bytes.data(), s.bytes.size());
+  const auto x = random_floats(static_cast<size_t>(j.n_tokens * j.in_features), seed + 1);
+  rig.mem.backdoor_write(j.act_addr, x.data(), x.size() * sizeof(float));
+  std::vector<float> bias;
+  if (j.bias_addr) {
+    bias = random_floats(static_cast<size_t>(j.out_features), seed + 2);
+    rig.mem.backdoor_write(j.bias_addr, bias.data(), bias.size() * sizeof(float));
+  }
+  std::vector<float> y(static_cast<size_t>(j.n_tokens * j.out_features));
+  awq_linear(q, x.data(), j.n_tokens, j.bias_addr ? bias.data() : nullptr, y.data());
+  return y;
+}
+
+std::vector<float> read_out(Rig& rig, const LinearJob& j) {
+  std::vector<float> y(static_cast<size_t>(j.n_tokens * j.out_features));
+  rig.mem.backdoor_read(j.out_addr, y.data(), y.size() * sizeof(float));
+  return y;
+}
+
+double ns_of(sc_time t) { return t.to_seconds() * 1e9; }
+
+struct BitCase {
+  Fidelity fidelity;
+  int64_t in, out, ntok;
+  bool bias;
+  int64_t act_bytes;  ///< small values force several token chunks
+};
+
+class AccelBitIdentity : public SimTest, public ::testing::WithParamInterface<BitCase> {};
+
+}  // namespace
+
+TEST_P(AccelBitIdentity, RunLinearMatchesHostAwqLinearBitForBit) {
+  const BitCase p = GetParam();
+  AccelConfig cfg = base_config();
+  cfg.fidelity = p.fidelity;
+  cfg.act_buffer_bytes = p.act_bytes;
+  cfg.fast_chunk_bytes = 4 * cfg.macro.block_bytes();  // several fast chunks even for small layers
+  Rig rig(cfg, sc_time(50, SC_NS), 16.0);
+  const LinearJob job = make_job(cfg, p.in, p.out, p.ntok, p.bias);
+  const auto ref = stage_layer(rig, job, 1234);
+  rig.jobs = {job};
+  sc_core::sc_start();
+  ASSERT_EQ(rig.error, "");
+  ASSERT_EQ(rig.results.size(), 1u);
+  const auto y = read_out(rig, job);
+  ASSERT_EQ(y.size(), ref.size());
+  EXPECT_EQ(std::memcmp(y.data(), ref.data(), y.size() * sizeof(float)), 0);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_EQ(f32_bits(y[i]), f32_bits(ref[i])) << "element " << i;
+  EXPECT_EQ(rig.results[0].useful_macs, p.in * p.out * p.ntok);
+  const int64_t expected_chunks = (p.ntok + p.act_bytes / (p.in * 4) - 1) / (p.act_bytes / (p.in * 4));
+  EXPECT_EQ(rig.results[0].token_chunks, expected_chunks);
+}
+
+// Tail tiles (out % 8 != 0), tail groups (in % 64 != 0), GEMV and GEMM, bias on/off, chunked prefill.
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AccelBitIdentity,
+    ::testing::Values(BitCase{Fidelity::Cycle, 200, 37, 1, true, 65536},
+                      BitCase{Fidelity::Cycle, 256, 64, 5, false, 65536},
+                      BitCase{Fidelity::Cycle, 192, 40, 7, true, 192 * 4 * 3},
+                      BitCase{Fidelity::Fast, 200, 37, 1, true, 65536},
+                      BitCase{Fidelity::Fast, 256, 64, 5, false, 65536},
+                      BitCase{Fidelity::Fast, 192, 40, 7, true, 192 * 4 * 3}));
+
+TEST(AccelPeArray, CyclesPerBlockFollowTheTiling) {
+  AccelConfig cfg = base_config();
+  fpgallm::sim::new_simulation_context();
+  Accelerator a("a", cfg);
+  EXPECT_EQ(a.pe_block_cycles(1), 1 * 8 * 1);     // GEMV: 8 rows x 64 inputs on 8x8 -> 8 cycles
+  EXPECT_EQ(a.pe_block_cycles(16), 1 * 8 * 16);   // GEMM: one pass per token
+  EXPECT_EQ(a.unpack_block_cycles(), 512 / 64);
+  AccelConfig narrow = base_config();
+  narrow.pe_rows = 4;
+  narrow.pe_cols = 16;
+  Accelerator b("b", narrow);
+  EXPECT_EQ(b.pe_block_cycles(3), 2 * 4 * 3);     // 8 rows on 4 PE rows: 2 passes; 64/16 = 4
+}
+
+namespace {
+/** Instant memory: every transfer is free, so job time is the accelerator's own cycles. */
+LinearJobResult timed_run(const AccelConfig& cfg, const LinearJob& job) {
+  Rig rig(cfg, sc_core::SC_ZERO_TIME, 1e12);
+  stage_layer(rig, job, 7);
+  rig.jobs = {job};
+  sc_core::sc_start();
+  EXPECT_EQ(rig.error, "");
+  return rig.results.at(0);
+}
+}  // namespace
+
+TEST_F(SimTest, GemvTileTakesDescriptorPlusPePlusFillCycles) {
+  AccelConfig cfg = base_config();
+  cfg.unpack_codes_per_cycle = 512;  // 1 cycle per block: the PE array sets the pace
+  const auto r = timed_run(cfg, make_job(cfg, 64, 8, 1, false));
+  const int64_t cycles = cfg.descriptor_cycles + 8 + cfg.pe_pipeline_fill_cycles + cfg.completion_cycles;
+  EXPECT_NEAR(ns_of(r.time), cycles * cfg.clock_period_ns(), 1e-3);
+  EXPECT_EQ(r.pe_busy_cycles, 8 + cfg.pe_pipeline_fill_cycles);
+}
+
+TEST_F(SimTest, GemmTileScalesPeCyclesWithTokens) {
+  AccelConfig cfg = base_config();
+  cfg.unpack_codes_per_cycle = 512;
+  // 2 tiles x 2 groups, 4 tokens: 4 blocks x (8 x 4) cycles + 2 tile drains.
+  const auto r = timed_run(cfg, make_job(cfg, 128, 16, 4, false));
+  const int64_t pe = 4 * 8 * 4 + 2 * cfg.pe_pipeline_fill_cycles;
+  EXPECT_EQ(r.pe_busy_cycles, pe);
+  EXPECT_NEAR(ns_of(r.time), (cfg.descriptor_cycles + pe + cfg.completion_cycles) * cfg.clock_period_ns(), 1e-3);
+}
+
+TEST_F(SimTest, SlowUnpackerSetsThePaceAndIsReportedAsStall) {
+  AccelConfig cfg = base_config();
+  cfg.unpack_codes_per_cycle = 16;  // 512 codes -> 32 cycles per block vs 8 PE cycles
+  cfg.pe_pipeline_fill_cycles = 0;
+  const auto r = timed_run(cfg, make_job(cfg, 64, 8, 1, false));
+  EXPECT_NEAR(ns_of(r.time), (cfg.descriptor_cycles + 32 + cfg.completion_cycles) * cfg.clock_period_ns(), 1e-3);
+}
+
+namespace {
+/**
+ * One channel, one outstanding transfer, a memory bus of `bytes_per_ns`: a block load takes
+ * block_bytes / bytes_per_ns; the PE array takes 8 cycles = 32 ns per block (GEMV, 250 MHz).
+ */
+struct OverlapRun {
+  double time_ns, act_ns, load_ns, pe_ns;
+  int64_t blocks;
+};
+OverlapRun overlap_run(bool double_buffered, double bytes_per_ns) {
+  fpgallm::sim::new_simulation_context();
+  AccelConfig cfg = base_config();
+  cfg.n_channels = 1;
+  cfg.dma_outstanding_per_channel = 1;
+  cfg.pe_pipeline_fill_cycles = 0;
+  cfg.descriptor_cycles = 0;
+  cfg.completion_cycles = 0;
+  cfg.weight_double_buffered = double_buffered;
+  cfg.weight_buffer_bytes = double_buffered ? 8 * cfg.macro.block_bytes() : cfg.macro.block_bytes();
+  const LinearJob job = make_job(cfg, 64 * 16, 8 * 16, 1, false);
+  Rig rig(cfg, sc_core::SC_ZERO_TIME, bytes_per_ns);
+  stage_layer(rig, job, 99);
+  rig.jobs = {job};
+  sc_core::sc_start();
+  EXPECT_EQ(rig.error, "");
+  OverlapRun o;
+  o.time_ns = ns_of(rig.results.at(0).time);
+  o.act_ns = 64 * 16 * 4 / bytes_per_ns;
+  o.load_ns = cfg.macro.block_bytes() / bytes_per_ns;
+  o.pe_ns = 8 * cfg.clock_period_ns();
+  o.blocks = 16 * 16;
+  return o;
+}
+}  // namespace
+
+TEST(AccelOverlap, DoubleBufferedLoadBoundTimeIsMaxNotSum) {
+  const auto o = overlap_run(true, 4.5);  // 288 B / 4.5 = 64 ns per load > 32 ns PE
+  const double expect_max = o.act_ns + o.blocks * o.load_ns + o.pe_ns;
+  EXPECT_NEAR(o.time_ns, expect_max, 0.03 * expect_max);
+  EXPECT_LT(o.time_ns, o.act_ns + o.blocks * (o.load_ns + o.pe_ns) * 0.8);
+}
+
+TEST(AccelOverlap, DoubleBufferedComputeBoundTimeIsMaxNotSum) {
+  const auto o = overlap_run(true, 18.0);  // 16 ns per load < 32 ns PE
+  const double expect_max = o.act_ns + o.load_ns + o.blocks * o.pe_ns;
+  EXPECT_NEAR(o.time_ns, expect_max, 0.03 * expect_max);
+}
+
+TEST(AccelOverlap, SingleBlockWeightBufferSerialisesLoadAndCompute) {
+  const auto o = overlap_run(false, 4.5);
+  const double expect_sum = o.act_ns + o.blocks * (o.load_ns + o.pe_ns);
+  EXPECT_NEAR(o.time_ns, expect_sum, 0.03 * expect_sum);
+}
+
+TEST_F(SimTest, WeightUnitsAreSpreadRoundRobinOverChannels) {
+  AccelConfig cfg = base_config();
+  Rig rig(cfg, sc_time(100, SC_NS), 16.0);
+  const LinearJob job = make_job(cfg, 512, 64, 1, true);  // 8 tiles x 8 groups = 64 blocks
+  stage_layer(rig, job, 5);
+  rig.jobs = {job};
+  sc_core::sc_start();
+  ASSERT_EQ(rig.error, "");
+  stats::Group g("accel");
+  rig.accel.report_stats(g);
+  const double block = static_cast<double>(cfg.macro.block_bytes());
+  const double act_share = 512.0 * 4 / 4, bias_per_batch = 8 * 4;
+  for (int c = 0; c < 4; ++c) {
+    // 16 weight blocks + a quarter of the activations + 2 of the 8 tiles' bias reads per channel.
+    EXPECT_DOUBLE_EQ(g.value(fmt::format("dma.ch{}.bytes_read", c)), 16 * block + act_share + 2 * bias_per_batch);
+    EXPECT_DOUBLE_EQ(g.value(fmt::format("dma.ch{}.bytes_written", c)), 2 * 8 * 4.0);
+  }
+  EXPECT_EQ(g.value("jobs"), 1.0);
+  EXPECT_EQ(g.value("jobs_by_op.gate_proj"), 1.0);
+  EXPECT_EQ(g.value("pe_array.useful_macs"), 512.0 * 64);
+  EXPECT_GT(g.value("pe_array.utilisation"), 0.0);
+  EXPECT_LE(g.value("pe_array.utilisation"), 100.0);
+}
+
+TEST_F(SimTest, FastFidelityIssuesFewerTransactionsAndStaysClose) {
+  double times[2];
+  int64_t txns[2];
+  for (int f = 0; f < 2; ++f) {
+    fpgallm::sim::new_simulation_context();
+    AccelConfig cfg = base_config();
+    cfg.fidelity = f == 0 ? Fidelity::Cycle : Fidelity::Fast;
+    Rig rig(cfg, sc_time(80, SC_NS), 12.0);
+    const LinearJob job = make_job(cfg, 896, 256, 1, false);
+    stage_layer(rig, job, 11);
+    rig.jobs = {job};
+    sc_core::sc_start();
+    ASSERT_EQ(rig.error, "");
+    times[f] = ns_of(rig.results.at(0).time);
+    txns[f] = rig.mem.transactions;
+  }
+  EXPECT_LT(txns[1] * 4, txns[0]);
+  EXPECT_NEAR(times[1], times[0], 0.25 * times[0]);
+}
+
+TEST_F(SimTest, MismatchedMacroLayoutIsRejected) {
+  AccelConfig cfg = base_config();
+  Rig rig(cfg, sc_time(10, SC_NS), 16.0);
+  LinearJob job = make_job(cfg, 128, 8, 1, false);
+  job.layout.group_size = 128;
+  rig.jobs = {job};
+  sc_core::sc_start();
+  EXPECT_NE(rig.error.find("does not match accel.macro"), std::string::npos) << rig.error;
+}
+
+TEST_F(SimTest, ActivationRowLargerThanBufferIsRejected) {
+  AccelConfig cfg = base_config();
+  cfg.act_buffer_bytes = 1024;
+  Rig rig(cfg, sc_time(10, SC_NS), 16.0);
+  rig.jobs = {make_job(cfg, 512, 8, 1, false)};
+  sc_core::sc_start();
+  EXPECT_NE(rig.error.find("accel.buffers.act_bytes = 1024 cannot hold one activation row"), std::string::npos)
+      << rig.error;
+}
+
+TEST_F(SimTest, DmaErrorResponseBecomesAnError) {
+  AccelConfig cfg = base_config();
+  Rig rig(cfg, sc_time(10, SC_NS), 16.0);
+  LinearJob job = make_job(cfg, 64, 8, 1, false);
+  job.out_addr = kMemBytes + 4096;  // outside the memory
+  rig.jobs = {job};
+  sc_core::sc_start();
+  EXPECT_NE(rig.error.find("DMA write"), std::string::npos) << rig.error;
+}
+
+// ---- configuration ---------------------------------------------------------------------------
+
+namespace {
+std::string write_yaml(const std::string& name, const std::string& text) {
+  const auto dir = std::filesystem::path(FPGALLM_BINARY_DIR) / "test_accel_configs";
+  std::filesystem::create_directories(dir);
+  const auto p = dir / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+std::string load_error(const std::string& name, const std::string& text, const PlResources* pl = nullptr) {
+  const auto file = write_yaml(name, text);
+  try {
+    const AccelConfig c = load_accel_config(file);
+    if (pl) c.check_against_resources(*pl);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(AccelConfigTest, ShippedConfigsParseAndFitTheXck26) {
+  const PlResources xck26;  // defaults are the xck26's
+  for (const char* f : {"paper_gs64_pe8x8.yaml", "baseline_ps_only.yaml"}) {
+    const AccelConfig c = load_accel_config(std::string(FPGALLM_SOURCE_DIR) + "/configs/accel/" + f);
+    EXPECT_NO_THROW(c.check_against_resources(xck26)) << f;
+  }
+  const AccelConfig paper = load_accel_config(std::string(FPGALLM_SOURCE_DIR) + "/configs/accel/paper_gs64_pe8x8.yaml");
+  EXPECT_EQ(paper.n_channels, 4);
+  EXPECT_EQ(paper.pe_rows * paper.pe_cols, 64);
+  EXPECT_EQ(paper.macro.group_size, 64);
+  EXPECT_EQ(paper.dsp_used(), 8 * 8 * 5 + 8 * 5);
+  EXPECT_TRUE(paper.offloads(OpKind::DownProj));
+  EXPECT_FALSE(paper.offloads(OpKind::AttnScore));
+  const AccelConfig base = load_accel_config(std::string(FPGALLM_SOURCE_DIR) + "/configs/accel/baseline_ps_only.yaml");
+  EXPECT_FALSE(base.offloads(OpKind::QProj));
+  EXPECT_DOUBLE_EQ(ps_weight_bytes_per_param(base.ps_linear_weights, base.macro), 2.0);
+}
+
+TEST(AccelConfigTest, ZeroChannelsRejectedNamingFieldAndFile) {
+  const auto e = load_error("zero_ch.yaml", "accel:\n  name: x\n  dma:\n    channels: 0\n");
+  EXPECT_NE(e.find("accel.dma.channels must be >= 1"), std::string::npos) << e;
+  EXPECT_NE(e.find("zero_ch.yaml"), std::string::npos) << e;
+}
+
+TEST(AccelConfigTest, PeArrayBeyondTheDspsRejected) {
+  const PlResources xck26;
+  const auto e = load_error("big_pe.yaml", "accel:\n  name: x\n  pe_array:\n    rows: 16\n    cols: 16\n", &xck26);
+  EXPECT_NE(e.find("accel.pe_array"), std::string::npos) << e;
+  EXPECT_NE(e.find("= 1360 DSP48E2 exceeds the xck26's 1248"), std::string::npos) << e;
+  EXPECT_NE(e.find("big_pe.yaml"), std::string::npos) << e;
+}
+
+TEST(AccelConfigTest, WeightBufferBelowTwoBlocksRejected) {
+  const auto e = load_error("small_wb.yaml", "accel:\n  name: x\n  buffers:\n    weight_bytes: 400\n");
+  EXPECT_NE(e.find("accel.buffers.weight_bytes = 400 cannot hold 2 MACRO block(s) of 288 bytes"), std::string::npos)
+      << e;
+}
+
+TEST(AccelConfigTest, BuffersBeyondOnChipRamRejected) {
+  const PlResources xck26;
+  const auto e = load_error("huge_buf.yaml", "accel:\n  name: x\n  buffers:\n    act_bytes: 4000000\n", &xck26);
+  EXPECT_NE(e.find("accel.buffers:"), std::string::npos) << e;
+  EXPECT_NE(e.find("exceeds the xck26's on-chip RAM"), std::string::npos) << e;
+}
+
+TEST(AccelConfigTest, NarrowPeTypesRejectedWithReason) {
+  const auto e = load_error("fp16.yaml", "accel:\n  name: x\n  pe_array:\n    operand_type: fp16\n");
+  EXPECT_NE(e.find("accel.pe_array.operand_type 'fp16' is not supported"), std::string::npos) << e;
+}
+
+TEST(AccelConfigTest, UnknownKeysAndBadBeatRejected) {
+  auto e = load_error("typo.yaml", "accel:\n  name: x\n  pe_aray:\n    rows: 4\n");
+  EXPECT_NE(e.find("accel.pe_aray is not a known field"), std::string::npos) << e;
+  e = load_error("beat.yaml", "accel:\n  name: x\n  macro:\n    beat_bytes: 24\n");
+  EXPECT_NE(e.find("beat_bytes must be a power of two"), std::string::npos) << e;
+  e = load_error("attn.yaml", "accel:\n  name: x\n  offload:\n    attention: true\n");
+  EXPECT_NE(e.find("accel.offload.attention"), std::string::npos) << e;
+}
+
+TEST(AccelConfigTest, PlResourcesParseAndRejectNonPositive) {
+  YamlMap ok(YAML::Load("{device: xck26, luts: 117120, ffs: 234240, dsp48e2: 1248, bram36: 144, uram288: 64}"), "pl",
+             "kv.yaml");
+  const PlResources r = parse_pl_resources(ok);
+  EXPECT_EQ(r.dsp48e2, 1248);
+  EXPECT_EQ(r.on_chip_bytes(), 144 * 4096 + 64 * 32768);
+  YamlMap bad(YAML::Load("{device: xck26, luts: 1, ffs: 1, dsp48e2: 0, bram36: 1, uram288: 1}"), "pl", "kv.yaml");
+  try {
+    parse_pl_resources(bad);
+    FAIL() << "accepted dsp48e2: 0";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pl.dsp48e2 must be > 0 (got 0) in kv.yaml"), std::string::npos) << e.what();
+  }
+}

@@ -1,0 +1,179 @@
+#include <cstring>
+#include <filesystem>
+#include <numeric>
+
+#include <gtest/gtest.h>
+
+#include "models/Error.h"
+#include "sim/ps/PsCore.h"
+#include "tests/sim/SimFixture.h"
+#include "tests/sim/TestMemory.h"
+
+using namespace fpgallm;
+using namespace fpgallm::sim;
+using fpgallm::test::SimTest;
+using fpgallm::test::TestMemory;
+using sc_core::sc_time;
+using sc_core::SC_NS;
+
+namespace {
+
+const char* kPsYaml = R"(
+clock_mhz: 1333
+cores: 4
+cores_used: 4
+cache_line_bytes: 64
+cycles_per_element: {embedding: 0.5, rmsnorm: 4, rope: 20, softmax: 25, silu_mul: 30, residual_add: 1.5, sampling: 1}
+gemv: {macs_per_cycle_per_core: 2}
+stream_gbps_per_core: 2.5
+cache_maintenance: {flush_cycles_per_line: 20, invalidate_cycles_per_line: 10}
+handshake: {descriptor_write_ns: 1000, completion: interrupt, interrupt_latency_ns: 10000, polling_latency_ns: 500}
+traffic: {chunk_bytes: 4096, scratch_addr: 0x100000, scratch_bytes: 65536}
+)";
+
+PsConfig ps_config(const std::string& extra_yaml = "") {
+  YAML::Node n = YAML::Load(kPsYaml);
+  if (!extra_yaml.empty()) {
+    YAML::Node patch = YAML::Load(extra_yaml);
+    for (const auto& kv : patch) n[kv.first.as<std::string>()] = kv.second;
+  }
+  YamlMap m(n, "ps", "kv260_test.yaml");
+  return parse_ps_config(m);
+}
+
+/** PsCore + TestMemory + a thread running `body`. */
+struct PsRig : sc_core::sc_module {
+  TestMemory mem;
+  PsCore ps;
+  std::function<void(PsRig&)> body;
+  SC_HAS_PROCESS(PsRig);
+  PsRig(const PsConfig& cfg, double bytes_per_ns, sc_core::sc_module_name name = "rig")
+      : sc_module(name), mem("mem", 1, 2 << 20, sc_core::SC_ZERO_TIME, bytes_per_ns), ps("ps", cfg) {
+    ps.iSocket.bind(*mem.ports[0]);
+    SC_THREAD(run);
+  }
+  void run() { body(*this); }
+};
+
+double ns_of(sc_time t) { return t.to_seconds() * 1e9; }
+constexpr double kPsPeriodNs = 1000.0 / 1333.0;
+
+}  // namespace
+
+TEST_F(SimTest, ElementwiseOpCostIsElementsTimesCyclesOverClock) {
+  PsRig rig(ps_config(), 100.0);
+  std::vector<double> took;
+  rig.body = [&](PsRig& r) {
+    OpContext ctx;
+    ctx.op = OpKind::AttnNorm;
+    took.push_back(ns_of(r.ps.run_op(ctx, 896, 0, 0)));
+    ctx.op = OpKind::SiluMul;
+    took.push_back(ns_of(r.ps.run_op(ctx, 4864, 0, 0)));
+    ctx.op = OpKind::QProj;  // gemv class: MACs / (2 per cycle x 4 cores)
+    took.push_back(ns_of(r.ps.run_op(ctx, 896 * 896, 0, 0)));
+  };
+  sc_core::sc_start();
+  ASSERT_EQ(took.size(), 3u);
+  EXPECT_NEAR(took[0], 896 * 4 * kPsPeriodNs, 1e-3);
+  EXPECT_NEAR(took[1], 4864 * 30 * kPsPeriodNs, 1e-3);
+  EXPECT_NEAR(took[2], 896.0 * 896 / 8 * kPsPeriodNs, 1e-3);
+  EXPECT_NEAR(ns_of(sc_core::sc_time_stamp()), took[0] + took[1] + took[2], 1e-2);
+}
+
+TEST_F(SimTest, MemoryBoundOpTakesBytesOverStreamBandwidthAndIssuesItsTraffic) {
+  PsRig rig(ps_config(), 100.0);  // DDR path far faster than one core's 2.5 GB/s
+  double took = 0;
+  rig.body = [&](PsRig& r) {
+    OpContext ctx;
+    ctx.op = OpKind::ResidualAdd;
+    took = ns_of(r.ps.run_op(ctx, 1000, 40000, 8000));  // 1.5 cycles x 1000: tiny next to the traffic
+  };
+  sc_core::sc_start();
+  EXPECT_NEAR(took, 48000 / 2.5, 1.0);
+  EXPECT_EQ(rig.mem.bytes, 48000);
+  EXPECT_EQ(rig.mem.transactions, 10 + 2);  // 4 KiB chunks: 40000 -> 10, 8000 -> 2
+}
+
+TEST_F(SimTest, ComputeBoundOpHidesItsTraffic) {
+  PsRig rig(ps_config(), 100.0);
+  double took = 0;
+  rig.body = [&](PsRig& r) {
+    OpContext ctx;
+    ctx.op = OpKind::Softmax;
+    took = ns_of(r.ps.run_op(ctx, 4096, 16384, 16384));  // 25 cycles/element >> 32 KiB at 2.5 GB/s
+  };
+  sc_core::sc_start();
+  EXPECT_NEAR(took, 4096 * 25 * kPsPeriodNs, 1.0);
+}
+
+TEST_F(SimTest, HandshakeChargesFlushDescriptorCompletionAndInvalidate) {
+  PsRig rig(ps_config(), 100.0);
+  double begin = 0, end = 0;
+  rig.body = [&](PsRig& r) {
+    begin = ns_of(r.ps.pl_handshake_begin(896 * 4));  // 56 lines
+    end = ns_of(r.ps.pl_handshake_end(4864 * 4));     // 304 lines
+  };
+  sc_core::sc_start();
+  EXPECT_NEAR(begin, 56 * 20 * kPsPeriodNs + 1000, 1e-3);
+  EXPECT_NEAR(end, 10000 + 304 * 10 * kPsPeriodNs, 1e-3);
+  stats::Group g("ps");
+  rig.ps.report_stats(g);
+  EXPECT_EQ(g.value("pl_handshake.count"), 1.0);
+  EXPECT_NEAR(g.value("pl_handshake.completion_time"), 10000, 1e-6);
+}
+
+TEST_F(SimTest, PollingIsCheaperThanInterruptWhenConfigured) {
+  PsRig rig(ps_config("{handshake: {descriptor_write_ns: 0, completion: polling, interrupt_latency_ns: 10000, "
+                      "polling_latency_ns: 500}}"),
+            100.0);
+  double end = 0;
+  rig.body = [&](PsRig& r) { end = ns_of(r.ps.pl_handshake_end(0)); };
+  sc_core::sc_start();
+  EXPECT_NEAR(end, 500, 1e-6);
+}
+
+TEST_F(SimTest, WriteAndReadDataMoveRealBytesThroughTheSocket) {
+  PsRig rig(ps_config(), 4.0);
+  std::vector<float> src(3000), back(3000);
+  std::iota(src.begin(), src.end(), 0.5f);
+  double wtime = 0;
+  rig.body = [&](PsRig& r) {
+    wtime = ns_of(r.ps.write_data(0x2000, src.data(), 12000));
+    r.ps.read_data(0x2000, back.data(), 12000);
+  };
+  sc_core::sc_start();
+  EXPECT_EQ(std::memcmp(src.data(), back.data(), 12000), 0);
+  float direct[4];
+  rig.mem.backdoor_read(0x2000, direct, sizeof direct);
+  EXPECT_EQ(direct[3], 3.5f);
+  EXPECT_NEAR(wtime, 12000 / 4.0, 1e-3);
+}
+
+TEST(PsConfigTest, BadFieldsNameTheYamlPath) {
+  auto err = [](const std::string& patch) -> std::string {
+    try {
+      ps_config(patch);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(err("{cores_used: 5}").find("ps.cores_used must be in [1, 4] (got 5) in kv260_test.yaml"),
+            std::string::npos);
+  EXPECT_NE(err("{clock_mhz: 0}").find("ps.clock_mhz must be > 0"), std::string::npos);
+  EXPECT_NE(err("{cycles_per_element: {rmsnorm: 4}}").find("ps.cycles_per_element.embedding is required"),
+            std::string::npos);
+  EXPECT_NE(err("{handshake: {descriptor_write_ns: 1, completion: doorbell, interrupt_latency_ns: 1, "
+                "polling_latency_ns: 1}}")
+                .find("ps.handshake.completion must be 'interrupt' or 'polling'"),
+            std::string::npos);
+  EXPECT_NE(err("{l2_bytes: 1}").find("ps.l2_bytes is not a known field"), std::string::npos);
+}
+
+TEST(PsConfigTest, OpKindsMapToCostClasses) {
+  EXPECT_EQ(ps_cost_class(OpKind::FinalNorm), PsCostClass::RmsNorm);
+  EXPECT_EQ(ps_cost_class(OpKind::AttnScore), PsCostClass::Gemv);
+  EXPECT_EQ(ps_cost_class(OpKind::LmHead), PsCostClass::Gemv);
+  EXPECT_EQ(ps_cost_class(OpKind::Sampling), PsCostClass::Sampling);
+  EXPECT_EQ(ps_cost_class(OpKind::Embedding), PsCostClass::Embedding);
+}

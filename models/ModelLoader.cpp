@@ -3,6 +3,7 @@
 #include <charconv>
 #include <filesystem>
 
+#include "models/AutoAwq.h"
 #include "models/Error.h"
 #include "models/HfCheckpoint.h"
 #include "models/Llama2c.h"
@@ -35,6 +36,7 @@ std::shared_ptr<ModelWeights> load_model(const std::string& spec) {
   if (spec.starts_with(kSyntheticPrefix)) return load_synthetic(spec);
   if (looks_like_llama2c(spec)) return load_llama2c(spec);
   if (!std::filesystem::exists(spec)) fail("{}: no such model file or folder", spec);
+  if (looks_like_autoawq(spec)) return load_autoawq(spec);  // HF folder with quantization_config
   if (std::filesystem::is_directory(spec)) return load_hf_checkpoint(spec);
   fail("{}: not a recognised model (expected a llama2.c .bin, a HF folder or synthetic:<preset>)", spec);
 }

@@ -7,6 +7,7 @@
 #include "models/Error.h"
 #include "models/HfCheckpoint.h"
 #include "models/Llama2c.h"
+#include "models/PackedModel.h"
 #include "models/Synthetic.h"
 
 namespace fpgallm {
@@ -34,6 +35,7 @@ std::shared_ptr<ModelWeights> load_synthetic(const std::string& spec) {
 
 std::shared_ptr<ModelWeights> load_model(const std::string& spec) {
   if (spec.starts_with(kSyntheticPrefix)) return load_synthetic(spec);
+  if (looks_like_packed_model(spec)) return load_packed_model(spec).weights;  // by magic, before *.bin
   if (looks_like_llama2c(spec)) return load_llama2c(spec);
   if (!std::filesystem::exists(spec)) fail("{}: no such model file or folder", spec);
   if (looks_like_autoawq(spec)) return load_autoawq(spec);  // HF folder with quantization_config

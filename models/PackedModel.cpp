@@ -328,7 +328,7 @@ PackedTensor parse_tensor_entry(const nlohmann::json& j, size_t index, const std
 
 }  // namespace
 
-PackedModel load_packed_model(const std::string& path) {
+PackedModel load_packed_model(const std::string& path, bool read_data) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) fail("{}: no such packed model file", path);
@@ -372,6 +372,7 @@ PackedModel load_packed_model(const std::string& path) {
   pm.path = path;
   if (!h.contains("model")) fail("{}: header.model is missing", path);
   const ModelConfig c = model_config_from_hf_json(h["model"], path + ": header.model");
+  pm.config = c;
   if (!h.contains("macro_layout")) fail("{}: header.macro_layout is missing", path);
   pm.layout = macro_layout_from_json(h["macro_layout"], path + ": header");
   if (!h.contains("quantization") || !h["quantization"].is_object()) fail("{}: header.quantization must be an object", path);
@@ -449,6 +450,9 @@ PackedModel load_packed_model(const std::string& path) {
     }
   }
 
+  pm.footprint = packed_detail::footprint_of(c, pm.layout, pm.tensors, pm.data_offset, file_bytes);
+  if (!read_data) return pm;
+
   // Data.
   auto w = std::make_shared<ModelWeights>();
   w->config = c;
@@ -493,7 +497,6 @@ PackedModel load_packed_model(const std::string& path) {
   if (!w->lm_head.quant && !w->lm_head.weight) w->lm_head.weight = w->embed;  // tied
   w->validate(path);
   pm.weights = w;
-  pm.footprint = packed_detail::footprint_of(c, pm.layout, pm.tensors, pm.data_offset, file_bytes);
   return pm;
 }
 

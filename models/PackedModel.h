@@ -44,6 +44,7 @@ struct PackedTensor {
 /** A packed model as later issues use it: functional weights plus the raw streams the DDR holds. */
 struct PackedModel {
   std::string path;
+  ModelConfig config;
   /** Quantized linears carry `quant` and no fp32 weight; fp16 tensors are widened to fp32. */
   std::shared_ptr<ModelWeights> weights;
   MacroLayout layout;
@@ -68,8 +69,12 @@ struct PackedModel {
 void save_packed_model(const ModelWeights& quantized, const MacroLayout& layout, const std::string& path,
                        const nlohmann::json& quantization = nlohmann::json::object());
 
-/** Reads and fully validates a packed file; errors name the file and the tensor or field. */
-PackedModel load_packed_model(const std::string& path);
+/**
+ * Reads and fully validates a packed file; errors name the file and the tensor or field.
+ * `read_data` false stops after the header and tensor table (for `inspect`): weights stay null and
+ * streams empty, while layout, tensors and footprint are filled.
+ */
+PackedModel load_packed_model(const std::string& path, bool read_data = true);
 
 /** True when the file starts with the packed-model magic. */
 bool looks_like_packed_model(const std::string& path);

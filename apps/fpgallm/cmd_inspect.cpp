@@ -7,6 +7,7 @@
 #include "models/Error.h"
 #include "models/HfCheckpoint.h"
 #include "models/ModelConfig.h"
+#include "models/PackedModel.h"
 #include "models/Safetensors.h"
 
 namespace fs = std::filesystem;
@@ -17,14 +18,15 @@ constexpr double kBytesPerMB = 1e6;
 constexpr double kBytesPerMiB = 1024.0 * 1024.0;
 
 /** What `inspect` was pointed at. Packed AWQ/MACRO files get their own kind and printer here. */
-enum class CheckpointKind { HfFolder, SafetensorsFile };
+enum class CheckpointKind { HfFolder, SafetensorsFile, PackedFile };
 
 CheckpointKind detect_kind(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) fpgallm::fail("{}: no such file or folder", path);
   if (fs::is_directory(path, ec)) return CheckpointKind::HfFolder;
+  if (fpgallm::looks_like_packed_model(path)) return CheckpointKind::PackedFile;  // by magic
   if (fs::path(path).extension() == ".safetensors") return CheckpointKind::SafetensorsFile;
-  fpgallm::fail("{}: not a recognised checkpoint (expected a HF folder or a .safetensors file)", path);
+  fpgallm::fail("{}: not a recognised checkpoint (expected a HF folder, a .safetensors file or an fpgallm packed model)", path);
 }
 
 void print_config(const fpgallm::ModelConfig& c, const std::string& source) {
@@ -105,6 +107,16 @@ void run_inspect(const std::string& path) {
       }
       add_rows(rows, path, h);
       print_tensors(rows, false);
+      break;
+    }
+    case CheckpointKind::PackedFile: {
+      const PackedModel pm = load_packed_model(path, /*read_data=*/false);
+      print_config(pm.config, path);
+      fmt::print("quantization {}\nmacro_layout {}\n\n", pm.quantization.dump(), macro_layout_to_json(pm.layout).dump());
+      for (const auto& t : pm.tensors)
+        rows.push_back({path, t.name, t.dtype, shape_str(t.shape), static_cast<uint64_t>(t.bytes), Tensor::numel_of(t.shape)});
+      print_tensors(rows, false);
+      fmt::print("\nfootprint by tensor class\n{}", pm.footprint.table());
       break;
     }
   }

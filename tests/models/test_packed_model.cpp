@@ -7,10 +7,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "models/AwqBackend.h"
 #include "models/Dtype.h"
 #include "models/Error.h"
 #include "models/Footprint.h"
+#include "models/Llama2c.h"
 #include "models/PackedModel.h"
+#include "models/Quantizer.h"
+#include "models/Qwen2Model.h"
+#include "models/Tokenizer.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;
@@ -402,4 +407,50 @@ TEST_F(PackedFile, CorruptPaddingInsideAStream) {
     r.data[static_cast<size_t>(off + 150)] = 0x55;
   });
   expect_load_error(p, {"model.layers.0.mlp.down_proj.weight", "non-canonical padding", "beat padding"});
+}
+
+// End to end on a real model: stories260K quantized with AWQ at G = 32 (172 = 5.375 groups, so
+// down_proj's last group is padded), saved, loaded, and run on the host AWQ backend.
+TEST(PackedModelEndToEnd, Stories260KLogitsFromPackedFileEqualInMemoryQuantizedModelBitForBit) {
+  const std::string dir = std::string(FPGALLM_SHARED_DATA_DIR) + "/stories260K";
+  const auto fp = load_llama2c(dir + "/stories260K.bin");
+  const Llama2cTokenizer tok(dir + "/tok512.bin", fp->config.vocab_size);
+  QuantOptions o;
+  o.method = "awq";
+  o.group_size = 32;
+  o.calib_samples = 8;
+  o.calib_seq_len = 64;
+  const auto calib = make_calibration_sequences(
+      tok, read_text_file(std::string(FPGALLM_SOURCE_DIR) + "/configs/calib/default.txt"), o.calib_samples,
+      o.calib_seq_len);
+  const auto q = quantize_model(*fp, o, calib);
+
+  const std::string path = tmp_path("stories260k_awq_g32.fpk");
+  save_packed_model(*q, g32(), path, {{"method", o.method}});
+  const PackedModel pm = load_packed_model(path);
+  EXPECT_EQ(pm.stream(OpKind::DownProj, 0).n_groups(), 6);
+
+  auto in_memory = std::make_shared<ModelWeights>(*q);
+  round_unquantized_to_fp16(*in_memory);  // what the file stores for embeddings and norms
+
+  const std::vector<int32_t> tokens = tok.encode("Once upon a time, there was a little girl named Lily.", true);
+  auto logits = [&](std::shared_ptr<const ModelWeights> w) {
+    AwqBackend backend;
+    Qwen2Model model(std::move(w), backend);
+    std::vector<float> all = model.forward(tokens, Phase::Prefill, /*all_logits=*/true);
+    for (int i = 0; i < 3; ++i) {  // a few decode steps too
+      const auto step = model.decode(static_cast<int32_t>(3 + i));
+      all.insert(all.end(), step.begin(), step.end());
+    }
+    return all;
+  };
+  const auto from_file = logits(pm.weights);
+  const auto from_memory = logits(in_memory);
+  ASSERT_EQ(from_file.size(), from_memory.size());
+  size_t mismatches = 0;
+  for (size_t i = 0; i < from_file.size(); ++i) mismatches += f32_bits(from_file[i]) != f32_bits(from_memory[i]);
+  EXPECT_EQ(mismatches, 0u) << "logits of the packed file differ from the in-memory quantized model";
+
+  // Without the fp16 rounding the fp32 embeddings/norms give other logits: the rounding is load-bearing.
+  EXPECT_NE(logits(q), from_memory);
 }

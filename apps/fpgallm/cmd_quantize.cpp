@@ -1,0 +1,180 @@
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/fpgallm/Command.h"
+#include "models/Error.h"
+#include "models/Footprint.h"
+#include "models/ModelLoader.h"
+#include "models/PackedModel.h"
+#include "models/Quantizer.h"
+#include "models/Tokenizer.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSyntheticPrefix = "synthetic:";
+/** Seed of the random calibration tokens used for synthetic models without a tokenizer. */
+constexpr uint64_t kDefaultRandomCalibSeed = 1234;
+/** The default calibration text, relative to the source tree. */
+constexpr const char* kDefaultCalibRelPath = "configs/calib/default.txt";
+
+struct QuantizeArgs {
+  std::string model, method = "awq", calib, tokenizer, out;
+  int64_t group_size = 64;
+  int bits = 4;
+  bool no_zero_point = false, quantize_lm_head = false, no_scale_search = false, no_clip_search = false;
+  int64_t calib_samples = fpgallm::QuantOptions{}.calib_samples;
+  int64_t calib_len = fpgallm::QuantOptions{}.calib_seq_len;
+  uint64_t calib_seed = kDefaultRandomCalibSeed;
+  int64_t tile_rows = fpgallm::MacroLayout{}.tile_rows;
+  int64_t beat_bytes = fpgallm::MacroLayout{}.beat_bytes;
+};
+
+/**
+ * configs/calib/default.txt: first in the source tree this file was compiled from (CMake passes
+ * absolute source paths, so __FILE__ locates it), then next to an installed or build-tree binary.
+ */
+std::string default_calib_path() {
+  std::vector<fs::path> candidates;
+  const fs::path self_src = fs::path(__FILE__);
+  if (self_src.is_absolute()) candidates.push_back(self_src.parent_path().parent_path().parent_path() / kDefaultCalibRelPath);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(exe.parent_path().parent_path().parent_path() / kDefaultCalibRelPath);  // <src>/build/apps/
+    candidates.push_back(exe.parent_path().parent_path() / "share/fpgallm/calib/default.txt");   // <prefix>/bin/
+  }
+  std::string looked;
+  for (const auto& c : candidates) {
+    if (fs::is_regular_file(c, ec)) return c.string();
+    looked += (looked.empty() ? "" : ", ") + c.string();
+  }
+  fpgallm::fail("default calibration text {} not found (looked in: {}); give --calib FILE", kDefaultCalibRelPath, looked);
+}
+
+/** A tokenizer next to the model: a HF folder's vocab.json + merges.txt, or a llama2.c tokenizer .bin. */
+std::string find_model_tokenizer(const std::string& model) {
+  std::error_code ec;
+  const fs::path p(model);
+  const fs::path dir = fs::is_directory(p, ec) ? p : p.parent_path();
+  if (dir.empty() || !fs::is_directory(dir, ec)) return {};
+  if (fs::is_regular_file(dir / "vocab.json", ec) && fs::is_regular_file(dir / "merges.txt", ec)) return dir.string();
+  if (fs::is_regular_file(dir / "tokenizer.bin", ec)) return (dir / "tokenizer.bin").string();
+  // llama2.c releases ship tok<vocab>.bin beside the model (stories260K: tok512.bin).
+  std::vector<fs::path> toks;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && name.starts_with("tok") && e.path().extension() == ".bin" && e.path() != p)
+      toks.push_back(e.path());
+  }
+  if (toks.size() == 1) return toks.front().string();
+  return {};
+}
+
+void run_quantize(const QuantizeArgs& a) {
+  using namespace fpgallm;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+
+  QuantOptions o;
+  o.method = a.method;
+  o.bits = a.bits;
+  o.group_size = a.group_size;
+  o.zero_point = !a.no_zero_point;
+  o.quantize_lm_head = a.quantize_lm_head;
+  o.search_scale = !a.no_scale_search;
+  o.search_clip = !a.no_clip_search;
+  o.calib_samples = a.calib_samples;
+  o.calib_seq_len = a.calib_len;
+  o.validate();
+  MacroLayout layout;
+  layout.tile_rows = a.tile_rows;
+  layout.beat_bytes = a.beat_bytes;
+  layout.group_size = a.group_size;
+  layout.bits = a.bits;
+  layout.zero_point = o.zero_point;
+  layout.validate("--tile-rows/--beat-bytes/--group-size/--bits");  // before the slow part
+
+  auto fp = load_model(a.model);
+  const ModelConfig& c = fp->config;
+  for (const auto& l : fp->layers)
+    if (l.q.quant) fail("{}: already quantized; quantize an fp checkpoint", a.model);
+  fmt::print(stderr, "model {}: {} layers, hidden {}, {} parameters; {} G={} {}-bit{}\n", a.model, c.num_layers,
+             c.hidden_size, c.num_parameters(), o.method, o.group_size, o.bits, o.zero_point ? "" : " symmetric");
+
+  nlohmann::json record = {{"method", o.method},          {"source_model", a.model},
+                           {"search_scale", o.search_scale}, {"search_clip", o.search_clip}};
+  std::vector<std::vector<int32_t>> calib;
+  if (o.method == "awq") {
+    std::string tok_path = a.tokenizer.empty() ? find_model_tokenizer(a.model) : a.tokenizer;
+    record["calib_samples"] = o.calib_samples;
+    record["calib_seq_len"] = o.calib_seq_len;
+    if (!tok_path.empty()) {
+      const std::string calib_path = a.calib.empty() ? default_calib_path() : a.calib;
+      auto tok = load_tokenizer(tok_path, c.vocab_size);
+      if (tok->vocab_size() > c.vocab_size)
+        fail("{}: tokenizer has {} tokens but the model's vocabulary is {}", tok_path, tok->vocab_size(), c.vocab_size);
+      calib = make_calibration_sequences(*tok, read_text_file(calib_path), o.calib_samples, o.calib_seq_len);
+      record["calib_file"] = calib_path;
+      record["tokenizer"] = tok_path;
+      fmt::print(stderr, "calibration: {} x {} tokens of {} (tokenizer {})\n", o.calib_samples, o.calib_seq_len,
+                 calib_path, tok_path);
+    } else if (a.model.starts_with(kSyntheticPrefix)) {
+      calib = make_random_sequences(c.vocab_size, o.calib_samples, o.calib_seq_len, a.calib_seed);
+      record["calib_random_seed"] = a.calib_seed;
+      fmt::print(stderr, "calibration: {} x {} random token ids (seed {}; synthetic model without --tokenizer)\n",
+                 o.calib_samples, o.calib_seq_len, a.calib_seed);
+    } else {
+      fail("{}: no tokenizer found next to the model (vocab.json + merges.txt, tokenizer.bin or tok*.bin); give "
+           "--tokenizer PATH for AWQ calibration", a.model);
+    }
+  }
+
+  o.progress = [&](int64_t layer, int64_t n_layers, const std::string& what) {
+    if (layer >= n_layers) fmt::print(stderr, "[{:7.1f} s] {}\n", elapsed(), what);
+    else fmt::print(stderr, "[{:7.1f} s] layer {}/{}: {}\n", elapsed(), layer + 1, n_layers, what);
+  };
+  auto q = quantize_model(*fp, o, calib);
+  fp.reset();  // the fp32 weights are no longer needed while packing
+
+  save_packed_model(*q, layout, a.out, record);
+  const PackedModel written = load_packed_model(a.out, /*read_data=*/false);
+  fmt::print(stderr, "[{:7.1f} s] wrote {}\n", elapsed(), a.out);
+  fmt::print("packed model {} (MACRO tile_rows {}, {}-byte beats, {}-byte blocks)\n\n{}", a.out, layout.tile_rows,
+             layout.beat_bytes, layout.block_bytes(), written.footprint.table());
+}
+
+void setup(CLI::App& app) {
+  auto a = std::make_shared<QuantizeArgs>();
+  auto* c = app.add_subcommand(
+      "quantize",
+      "Quantize a model (AWQ or RTN, asymmetric uint4 per group) and write a MACRO-packed model file.\n"
+      "AWQ calibration text is tokenized with --tokenizer, else with tokenizer files found next to the model;\n"
+      "a synthetic:<preset> model with neither calibrates on random token ids from a seeded RNG (--calib-seed).");
+  c->add_option("--model", a->model, "llama2.c .bin, HF folder, or synthetic:<preset>[:seed]")->required();
+  c->add_option("--method", a->method, "awq | rtn")->check(CLI::IsMember({"awq", "rtn"}));
+  c->add_option("--group-size", a->group_size, "input channels per quantization group (a non-dividing size zero-pads the last group)");
+  c->add_option("--bits", a->bits, "bits per weight code");
+  c->add_flag("--no-zero-point", a->no_zero_point, "symmetric codes, zero fixed at 2^(bits-1)");
+  c->add_flag("--quantize-lm-head", a->quantize_lm_head, "also quantize lm_head (RTN; the fp16 embeddings stay)");
+  c->add_flag("--no-scale-search", a->no_scale_search, "AWQ without the per-channel scale search");
+  c->add_flag("--no-clip-search", a->no_clip_search, "AWQ without the per-group clipping search");
+  c->add_option("--calib", a->calib, std::string("calibration text (default: ") + kDefaultCalibRelPath + " of the source tree)");
+  c->add_option("--calib-samples", a->calib_samples, "calibration sequences")->check(CLI::PositiveNumber);
+  c->add_option("--calib-len,--calib-seq-len", a->calib_len, "tokens per calibration sequence")->check(CLI::PositiveNumber);
+  c->add_option("--calib-seed", a->calib_seed, "seed of random calibration tokens (synthetic models without a tokenizer)");
+  c->add_option("--tokenizer", a->tokenizer, "llama2.c tokenizer .bin or a Qwen2 tokenizer folder");
+  c->add_option("--tile-rows", a->tile_rows, "MACRO tile: output rows per block (the PE array rows)");
+  c->add_option("--beat-bytes", a->beat_bytes, "MACRO blocks are padded to this AXI beat (16 = 128-bit)");
+  c->add_option("--out", a->out, "packed model file to write")->required();
+  c->callback([a] { run_quantize(*a); });
+}
+
+}  // namespace
+
+FPGALLM_REGISTER_COMMAND("quantize", setup);

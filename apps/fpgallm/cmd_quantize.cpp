@@ -110,6 +110,8 @@ void run_quantize(const QuantizeArgs& a) {
   nlohmann::json record = {{"method", o.method},          {"source_model", a.model},
                            {"search_scale", o.search_scale}, {"search_clip", o.search_clip}};
   std::vector<std::vector<int32_t>> calib;
+  if (o.method == "rtn" && (!a.calib.empty() || !a.tokenizer.empty()))
+    fmt::print(stderr, "note: rtn needs no calibration; --calib and --tokenizer are ignored\n");
   if (o.method == "awq") {
     std::string tok_path = a.tokenizer.empty() ? find_model_tokenizer(a.model) : a.tokenizer;
     record["calib_samples"] = o.calib_samples;

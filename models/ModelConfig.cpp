@@ -59,6 +59,8 @@ ModelConfig model_config_from_yaml(const YAML::Node& node, const std::string& wh
       "rope_theta", "rope_layout", "qkv_bias", "tie_word_embeddings", "bos_token_id",
       "eos_token_id"};
   for (const auto& kv : node) {
+    // as<std::string>() throws a non-fpgallm exception for a sequence/map key (found by fuzzing).
+    if (!kv.first.IsScalar()) fail("{}: model config keys must be plain names", where);
     const auto key = kv.first.as<std::string>();
     if (!kKnown.count(key)) fail("{}: unknown key '{}' in model config", where, key);
   }

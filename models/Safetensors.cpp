@@ -278,6 +278,7 @@ Tensor SafetensorsFile::to_f32(const std::string& name) const {
 // ---------------------------------------------------------------- conversions
 
 void convert_to_f32(DType dtype, const uint8_t* src, int64_t n, float* dst) {
+  if (n <= 0) return;  // empty tensors may have null buffers, which memcpy must not see
   switch (dtype) {
     case DType::F32:
       std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
@@ -304,6 +305,7 @@ void convert_to_f32(DType dtype, const uint8_t* src, int64_t n, float* dst) {
 }
 
 void convert_from_f32(DType dtype, const float* src, int64_t n, uint8_t* dst) {
+  if (n <= 0) return;  // empty tensors may have null buffers, which memcpy must not see
   switch (dtype) {
     case DType::F32:
       std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));

@@ -24,6 +24,8 @@ constexpr double kOutlierMinGain = 10.0;
 constexpr double kOutlierMaxGain = 100.0;
 /** Std of logits the final norm aims for: softmax clearly peaked yet far from one-hot. */
 constexpr double kTargetLogitStd = 3.0;
+/** Tensors smaller than this are generated on one thread (a parallel region costs more). */
+constexpr int64_t kParallelMinElems = 1 << 16;
 
 // Irwin-Hall approximation of N(0, 1): sum of 8 uniform 16-bit integers (two 64-bit draws),
 // centred and scaled. Integer sums and two multiplies keep it bit-exact everywhere.
@@ -80,7 +82,7 @@ Tensor normal_tensor(const std::string& name, std::vector<int64_t> shape, double
   const int64_t cols = t.numel() / std::max<int64_t>(rows, 1);
   const double k = normal_scale(std);
   float* p = t.ptr();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (t.numel() >= kParallelMinElems)
   for (int64_t r = 0; r < rows; ++r) {
     Rng rng(seed, name, static_cast<uint64_t>(r));
     float* row = p + r * cols;

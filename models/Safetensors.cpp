@@ -304,6 +304,7 @@ void convert_to_f32(DType dtype, const uint8_t* src, int64_t n, float* dst) {
   }
 }
 
+// Serial on purpose: the writer calls this per 1M-element chunk and is bound by the disk anyway.
 void convert_from_f32(DType dtype, const float* src, int64_t n, uint8_t* dst) {
   if (n <= 0) return;  // empty tensors may have null buffers, which memcpy must not see
   switch (dtype) {
@@ -311,14 +312,12 @@ void convert_from_f32(DType dtype, const float* src, int64_t n, uint8_t* dst) {
       std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
       return;
     case DType::F16:
-#pragma omp parallel for schedule(static) if (n >= kParallelConvertMinElems)
       for (int64_t i = 0; i < n; ++i) {
         const uint16_t h = f32_to_f16(src[i]);
         std::memcpy(dst + 2 * i, &h, 2);
       }
       return;
     case DType::BF16:
-#pragma omp parallel for schedule(static) if (n >= kParallelConvertMinElems)
       for (int64_t i = 0; i < n; ++i) {
         const uint16_t h = f32_to_bf16(src[i]);
         std::memcpy(dst + 2 * i, &h, 2);

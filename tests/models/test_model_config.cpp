@@ -103,6 +103,11 @@ TEST(ModelConfigYaml, UnknownKeyIsRejectedNamingKeyAndFile) {
   expect_error([&] { load_model_config_yaml(path); }, {path, "unknown key", "hidden_sise"});
 }
 
+TEST(ModelConfigYaml, NonScalarKeyIsAnErrorNotACrash) {
+  const auto path = write_temp("seqkey.yaml", "? [1, 2]\n: 3\n");
+  expect_error([&] { load_model_config_yaml(path); }, {path, "keys must be plain names"});
+}
+
 TEST(ModelConfigYaml, InvalidYamlIsRejectedNamingFile) {
   const auto path = write_temp("invalid.yaml", "hidden_size: [64\nvocab: {");
   expect_error([&] { load_model_config_yaml(path); }, {path, "invalid YAML"});

@@ -1,0 +1,58 @@
+#include "sim/ddr/AddressMapping.h"
+
+#include <cctype>
+
+#include "models/Error.h"
+
+namespace fpgallm::sim {
+
+namespace {
+constexpr const char* FIELD_NAMES[AddressMapping::NUM_FIELDS] = {"row", "rank", "bank", "bg", "col"};
+}
+
+AddressMapping::AddressMapping(const std::string& spec, const uint32_t (&field_bits)[NUM_FIELDS],
+                               uint32_t offset_bits)
+    : offset_bits_(offset_bits), spec_(spec) {
+  // Tokens MSB→LSB; resolve LSB first so explicit widths take the low bits of a field.
+  std::vector<std::string> tokens;
+  size_t start = 0;
+  while (start <= spec.size()) {
+    size_t end = spec.find('_', start);
+    if (end == std::string::npos) end = spec.size();
+    tokens.push_back(spec.substr(start, end - start));
+    start = end + 1;
+  }
+  uint32_t used[NUM_FIELDS] = {0, 0, 0, 0, 0};
+  bool seen_open[NUM_FIELDS] = {false, false, false, false, false};
+  for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) {
+    std::string name = *it;
+    std::string digits;
+    while (!name.empty() && std::isdigit(static_cast<unsigned char>(name.back()))) {
+      digits.insert(digits.begin(), name.back());
+      name.pop_back();
+    }
+    int f = -1;
+    for (int i = 0; i < NUM_FIELDS; ++i)
+      if (name == FIELD_NAMES[i]) f = i;
+    if (f < 0) fail("address mapping '{}': unknown field '{}' (use row, rank, bank, bg, col)", spec, *it);
+    const uint32_t left = field_bits[f] - used[f];
+    uint32_t bits;
+    if (!digits.empty()) {
+      bits = uint32_t(std::stoul(digits));
+      if (bits == 0 || bits > left)
+        fail("address mapping '{}': '{}' asks {} bits but {} has {} left", spec, *it, bits, name, left);
+    } else {
+      if (seen_open[f]) fail("address mapping '{}': field '{}' appears twice without a bit count", spec, name);
+      seen_open[f] = true;
+      bits = left;
+    }
+    if (bits > 0) pieces_.push_back(Piece{Field(f), bits, used[f]});
+    used[f] += bits;
+  }
+  for (int f = 0; f < NUM_FIELDS; ++f)
+    if (used[f] != field_bits[f])
+      fail("address mapping '{}': field '{}' needs {} bits but the mapping places {}", spec, FIELD_NAMES[f],
+           field_bits[f], used[f]);
+}
+
+}  // namespace fpgallm::sim

@@ -1,0 +1,51 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fpgallm::sim {
+
+/** Where one 64-byte DRAM access lands. */
+struct DramCoord {
+  uint32_t rank = 0, bank_group = 0, bank = 0;  // bank within its group
+  uint32_t row = 0, column = 0;                 // column in units of one burst (access_bytes)
+};
+
+/**
+ * Physical address → DRAM coordinates by a bit order written MSB→LSB as fields joined by '_':
+ * "row_bank_col_bg" puts the bank group just above the 64-byte access offset (consecutive
+ * accesses alternate bank groups, so tCCD_S rather than tCCD_L paces streaming), then the
+ * column, bank, row. A field may be split by giving a bit count to its low pieces:
+ * "row_bank_col_bg_col2" = 2 low column bits, then bg, then the rest of the column. Fields:
+ * row, rank, bank, bg, col; a field with zero width (rank with 1 rank) may be omitted.
+ */
+class AddressMapping {
+ public:
+  enum Field : uint8_t { ROW, RANK, BANK, BG, COL, NUM_FIELDS };
+
+  /** `field_bits` = widths of row, rank, bank, bg, col; `offset_bits` = log2(access bytes). */
+  AddressMapping(const std::string& spec, const uint32_t (&field_bits)[NUM_FIELDS], uint32_t offset_bits);
+
+  DramCoord map(uint64_t addr) const {
+    uint64_t a = addr >> offset_bits_;
+    uint32_t v[NUM_FIELDS] = {0, 0, 0, 0, 0};
+    for (const auto& p : pieces_) {
+      v[p.field] |= uint32_t(a & ((uint64_t(1) << p.bits) - 1)) << p.shift;
+      a >>= p.bits;
+    }
+    return DramCoord{v[RANK], v[BG], v[BANK], v[ROW], v[COL]};
+  }
+  uint32_t offset_bits() const { return offset_bits_; }
+  const std::string& spec() const { return spec_; }
+
+ private:
+  struct Piece {
+    Field field;
+    uint32_t bits, shift;  // bits taken, position inside the field
+  };
+  std::vector<Piece> pieces_;  // LSB first
+  uint32_t offset_bits_;
+  std::string spec_;
+};
+
+}  // namespace fpgallm::sim

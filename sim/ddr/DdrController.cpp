@@ -1,0 +1,381 @@
+#include "sim/ddr/DdrController.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "models/Error.h"
+
+namespace fpgallm::sim {
+
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+namespace {
+constexpr double PS_PER_NS = 1000.0;
+// Slack when turning a time into clocks: sc_time rounds c x tCK to whole ps (<= 0.5 ps, i.e.
+// 6e-4 clocks at 2400 MT/s), which must not push a time into the neighbouring clock.
+constexpr double CYCLE_SLACK = 1e-3;
+constexpr double PERCENT = 100.0;
+}  // namespace
+
+struct DdrController::Request {
+  tlm::tlm_generic_payload* gp = nullptr;
+  sc_core::sc_event* done = nullptr;  // blocking caller's event; null for nb requests
+  uint64_t addr = 0, end = 0, next = 0;  // access-aligned byte range and the next byte to schedule
+  bool write = false;
+  Cycle arrival = 0, finish = 0;
+  uint64_t seq = 0;
+  sc_time start;  // when the caller issued it (for latency)
+};
+
+DdrController::DdrController(sc_core::sc_module_name name, const DdrConfig& cfg)
+    : sc_module(name),
+      tSocket("tSocket"),
+      cfg_(cfg),
+      map_(cfg.mapping()),
+      timing_(cfg),
+      tck_ps_(cfg.tCK_ns() * PS_PER_NS),
+      capacity_(cfg.capacity_bytes()),
+      pages_((cfg.capacity_bytes() + PAGE_BYTES - 1) / PAGE_BYTES),
+      fast_open_row_(size_t(cfg.ranks) * cfg.banks(), -1),
+      fast_bank_busy_(size_t(cfg.ranks) * cfg.banks(), SC_ZERO_TIME) {
+  tSocket.register_b_transport(this, &DdrController::b_transport);
+  tSocket.register_nb_transport_fw(this, &DdrController::nb_transport_fw);
+  tSocket.register_transport_dbg(this, &DdrController::transport_dbg);
+  tSocket.register_get_direct_mem_ptr(this, &DdrController::get_direct_mem_ptr);
+  if (cfg_.fidelity == Fidelity::cycle) SC_THREAD(scheduler_thread);
+}
+
+DdrController::~DdrController() = default;
+
+Cycle DdrController::cycle_ceil(const sc_time& t) const {
+  return Cycle(std::ceil(t.to_seconds() * 1e12 / tck_ps_ - CYCLE_SLACK));
+}
+Cycle DdrController::cycle_floor(const sc_time& t) const {
+  return Cycle(std::floor(t.to_seconds() * 1e12 / tck_ps_ + CYCLE_SLACK));
+}
+
+uint8_t* DdrController::page(uint64_t index, bool create) const {
+  auto& p = pages_[index];
+  if (!p && create) p = std::make_unique<uint8_t[]>(PAGE_BYTES);  // value-initialised: zeros
+  return p.get();
+}
+
+void DdrController::write_backdoor(uint64_t addr, const void* src, size_t n) {
+  if (addr > capacity_ || n > capacity_ - addr)
+    fail("ddr: backdoor write of {} bytes at 0x{:x} is outside the {} byte memory", n, addr, capacity_);
+  auto* s = static_cast<const uint8_t*>(src);
+  while (n) {
+    const uint64_t off = addr % PAGE_BYTES;
+    const size_t take = size_t(std::min<uint64_t>(n, PAGE_BYTES - off));
+    std::memcpy(page(addr / PAGE_BYTES, true) + off, s, take);
+    addr += take, s += take, n -= take;
+  }
+}
+
+void DdrController::read_backdoor(uint64_t addr, void* dst, size_t n) const {
+  if (addr > capacity_ || n > capacity_ - addr)
+    fail("ddr: backdoor read of {} bytes at 0x{:x} is outside the {} byte memory", n, addr, capacity_);
+  auto* d = static_cast<uint8_t*>(dst);
+  while (n) {
+    const uint64_t off = addr % PAGE_BYTES;
+    const size_t take = size_t(std::min<uint64_t>(n, PAGE_BYTES - off));
+    if (const uint8_t* p = page(addr / PAGE_BYTES, false)) std::memcpy(d, p + off, take);
+    else std::memset(d, 0, take);
+    addr += take, d += take, n -= take;
+  }
+}
+
+bool DdrController::move_data(tlm::tlm_generic_payload& gp) {
+  const uint64_t addr = gp.get_address();
+  const uint64_t len = gp.get_data_length();
+  if (addr > capacity_ || len > capacity_ - addr) {
+    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return false;
+  }
+  if (gp.get_byte_enable_ptr()) {
+    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return false;
+  }
+  if (gp.is_write()) write_backdoor(addr, gp.get_data_ptr(), len);
+  else if (gp.is_read()) read_backdoor(addr, gp.get_data_ptr(), len);
+  else {
+    gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return false;
+  }
+  gp.set_response_status(tlm::TLM_OK_RESPONSE);
+  return true;
+}
+
+unsigned DdrController::transport_dbg(tlm::tlm_generic_payload& gp) {
+  return move_data(gp) ? gp.get_data_length() : 0;
+}
+
+bool DdrController::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
+  const uint64_t addr = gp.get_address();
+  if (addr >= capacity_) return false;
+  const uint64_t base = addr / PAGE_BYTES * PAGE_BYTES;
+  dmi.set_dmi_ptr(page(addr / PAGE_BYTES, true));
+  dmi.set_start_address(base);
+  dmi.set_end_address(std::min(base + PAGE_BYTES, capacity_) - 1);
+  dmi.allow_read_write();
+  // DMI bypasses the scheduler; charge an open-row access as the nominal latency.
+  const sc_time hit = cycle_time(timing_.cycles().CL + timing_.cycles().burst);
+  dmi.set_read_latency(hit);
+  dmi.set_write_latency(hit);
+  return true;
+}
+
+void DdrController::note_request(const sc_time& start, const sc_time& finish, uint64_t bytes, bool write) {
+  ++tot_.requests;
+  (write ? tot_.bytes_written : tot_.bytes_read) += bytes;
+  const double lat = (finish - start).to_seconds() * 1e9;
+  tot_.latency_sum_ns += lat;
+  tot_.latency_max_ns = std::max(tot_.latency_max_ns, lat);
+  if (!tot_.any || start < tot_.first_start) tot_.first_start = start;
+  tot_.last_finish = std::max(tot_.last_finish, finish);
+  tot_.any = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cycle-approximate path.
+
+DdrController::Request* DdrController::enqueue(tlm::tlm_generic_payload& gp, const sc_time& delay,
+                                               sc_core::sc_event* done) {
+  if (free_.empty()) {
+    pool_.push_back(std::make_unique<Request>());
+    free_.push_back(pool_.back().get());
+  }
+  Request* r = free_.back();
+  free_.pop_back();
+  const uint64_t ab = cfg_.access_bytes();
+  r->gp = &gp;
+  r->done = done;
+  r->addr = gp.get_address() / ab * ab;
+  r->end = std::max<uint64_t>((gp.get_address() + gp.get_data_length() + ab - 1) / ab * ab, r->addr + ab);
+  r->next = r->addr;
+  r->write = gp.is_write();
+  r->start = sc_core::sc_time_stamp() + delay;
+  r->arrival = cycle_ceil(r->start + sc_time(cfg_.controller_latency_ns, sc_core::SC_NS));
+  r->finish = 0;
+  r->seq = seq_++;
+  queue_.push_back(r);
+  arrival_ev_.notify();
+  return r;
+}
+
+void DdrController::b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  if (!move_data(gp)) return;
+  if (cfg_.fidelity == Fidelity::fast) {
+    delay = fast_transaction(gp, delay);
+    return;
+  }
+  sc_core::sc_event done;
+  enqueue(gp, delay, &done);
+  wait(done);
+  delay = SC_ZERO_TIME;
+}
+
+tlm::tlm_sync_enum DdrController::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                                  sc_time& delay) {
+  if (phase != tlm::BEGIN_REQ) return tlm::TLM_COMPLETED;  // END_RESP: nothing left to do
+  if (!move_data(gp)) return tlm::TLM_COMPLETED;
+  if (cfg_.fidelity == Fidelity::fast) {
+    delay = fast_transaction(gp, delay);
+    return tlm::TLM_COMPLETED;
+  }
+  enqueue(gp, delay, nullptr);
+  phase = tlm::END_REQ;  // the queue always accepts; queue_depth limits what the scheduler sees
+  return tlm::TLM_UPDATED;
+}
+
+DdrController::Request* DdrController::select(Cycle decision) const {
+  Request* best = nullptr;
+  bool best_hit = false;
+  const size_t window = std::min<size_t>(queue_.size(), cfg_.queue_depth);
+  const bool frfcfs = cfg_.scheduler == DdrScheduler::frfcfs;
+  for (size_t i = 0; i < window; ++i) {
+    Request* r = queue_[i];
+    if (r->arrival > decision) continue;
+    const bool hit = frfcfs && timing_.row_open(map_.map(r->next));
+    if (!best || (hit && !best_hit) ||
+        (hit == best_hit && (r->arrival < best->arrival || (r->arrival == best->arrival && r->seq < best->seq)))) {
+      best = r;
+      best_hit = hit;
+    }
+  }
+  return best;
+}
+
+Cycle DdrController::schedule_chunk(Request& r, Cycle decision) {
+  const uint64_t chunk = cfg_.scheduling_chunk_bytes;
+  const uint64_t stop = std::min(r.end, (r.next / chunk + 1) * chunk);
+  const uint64_t ab = cfg_.access_bytes();
+  const bool closed = cfg_.page_policy == PagePolicy::closed;
+  Cycle last_cas = decision;
+  DramCoord at = map_.map(r.next);
+  for (uint64_t a = r.next; a < stop; a += ab) {
+    const bool more = a + ab < r.end;
+    const DramCoord next_at = more ? map_.map(a + ab) : at;
+    const bool last_in_row = !more || next_at.row != at.row || next_at.bank != at.bank ||
+                             next_at.bank_group != at.bank_group || next_at.rank != at.rank;
+    // Row commands may go as soon as the request is queued (bank-level parallelism); column
+    // commands follow the scheduler's decision order.
+    const AccessTiming t = timing_.access(at, r.write, r.arrival, decision, closed && last_in_row);
+    r.finish = std::max(r.finish, t.data_end);
+    last_cas = std::max(last_cas, t.cas);
+    at = next_at;
+  }
+  r.next = stop;
+  return last_cas;
+}
+
+void DdrController::complete(Request& r) {
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time finish = cycle_time(r.finish);
+  if (finish < now) finish = now;
+  note_request(r.start, finish, r.gp->get_data_length(), r.write);
+  if (r.done) {
+    r.done->notify(finish - now);
+  } else {
+    tlm::tlm_phase phase = tlm::BEGIN_RESP;
+    sc_time delay = finish - now;
+    tSocket->nb_transport_bw(*r.gp, phase, delay);
+  }
+  queue_.erase(std::find(queue_.begin(), queue_.end(), &r));
+  free_.push_back(&r);
+}
+
+sc_time DdrController::until(Cycle c) const {
+  const sc_time now = sc_core::sc_time_stamp();
+  const sc_time t = cycle_time(c);
+  return t > now ? t - now : cycle_time(1);  // always advance, never spin in delta cycles
+}
+
+void DdrController::scheduler_thread() {
+  const Cycle lookahead = cycle_ceil(sc_time(cfg_.scheduler_lookahead_ns, sc_core::SC_NS));
+  for (;;) {
+    if (queue_.empty()) {
+      wait(arrival_ev_);
+      continue;
+    }
+    const sc_time now = sc_core::sc_time_stamp();
+    const Cycle now_c = cycle_floor(now);
+    Cycle decision = std::max(committed_, now_c);
+    if (decision > now_c + lookahead) {
+      wait(until(decision - lookahead));
+      continue;
+    }
+    Request* r = select(decision);
+    if (!r) {
+      Cycle next = queue_.front()->arrival;
+      const size_t window = std::min<size_t>(queue_.size(), cfg_.queue_depth);
+      for (size_t i = 0; i < window; ++i) next = std::min(next, queue_[i]->arrival);
+      if (next > now_c + lookahead) {
+        wait(until(next - lookahead), arrival_ev_);
+        continue;
+      }
+      decision = next;
+      r = select(decision);
+    }
+    committed_ = std::max(committed_, schedule_chunk(*r, decision));
+    if (r->next >= r->end) complete(*r);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast (transaction-level) path.
+
+sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_time& delay) {
+  const DdrCycles& t = timing_.cycles();
+  const uint64_t ab = cfg_.access_bytes();
+  const uint64_t first = gp.get_address() / ab * ab;
+  const uint64_t end = std::max<uint64_t>((gp.get_address() + gp.get_data_length() + ab - 1) / ab * ab, first + ab);
+  // Row opens decide the cost: track the open row per bank and when each bank was last busy.
+  const sc_time now = sc_core::sc_time_stamp();
+  const sc_time issued = now + delay;
+  const sc_time at_bus = issued + sc_time(cfg_.controller_latency_ns, sc_core::SC_NS);
+  uint64_t opens = 0;
+  RowResult first_row = RowResult::hit;
+  sc_time bank_ready = SC_ZERO_TIME;
+  std::vector<size_t>& touched = fast_touched_;
+  touched.clear();
+  size_t last_bank = SIZE_MAX;
+  for (uint64_t a = first; a < end; a += ab) {
+    const DramCoord c = map_.map(a);
+    const size_t bank = (size_t(c.rank) * cfg_.bank_groups + c.bank_group) * cfg_.banks_per_group + c.bank;
+    if (bank != last_bank) touched.push_back(bank), last_bank = bank;
+    int64_t& open = fast_open_row_[bank];
+    if (open != int64_t(c.row)) {
+      if (a == first) {
+        first_row = open < 0 ? RowResult::miss : RowResult::conflict;
+        // Another row of a bank still in use: its last read must finish (tRTP), then PRE and ACT.
+        if (first_row == RowResult::conflict)
+          bank_ready = fast_bank_busy_[bank] + cycle_time(t.RTP + t.RP + t.RCD - t.burst);
+      }
+      open = c.row;
+      ++opens;
+    }
+  }
+  const uint64_t accesses = (end - first) / ab;
+  tot_.fast_accesses += accesses;
+  tot_.fast_row_opens += opens;
+  // Bus share of one activation when many banks work in parallel: bounded by tFAW/4, tRRD_S and
+  // the row cycle spread over all banks; the burst itself already counts as data time.
+  const double act_cycles = std::max({double(t.FAW) / jedec::ACTIVATES_PER_TFAW, double(t.RRD_S),
+                                      double(t.RAS + t.RP) / (cfg_.ranks * cfg_.banks())});
+  const double refresh_share = cfg_.refresh ? double(t.RFC) / t.REFI : 0.0;
+  const double bus_cycles =
+      (double(accesses) * t.burst + double(opens > 1 ? opens - 1 : 0) * std::max(0.0, act_cycles - t.burst)) /
+      (1.0 - refresh_share);
+  const Cycle first_latency = (first_row == RowResult::hit ? 0 : t.RCD) + (first_row == RowResult::conflict ? t.RP : 0) +
+                              (gp.is_write() ? t.CWL : t.CL) + t.burst;
+  // First beat: when an idle channel would deliver it, after the data bus frees, after the bank can
+  // switch rows.
+  const sc_time data_start = std::max({at_bus + cycle_time(first_latency - t.burst), fast_bus_free_, bank_ready});
+  const sc_time finish = data_start + sc_time(bus_cycles * tck_ps_, sc_core::SC_PS);
+  fast_bus_free_ = finish;
+  for (size_t bank : touched) fast_bank_busy_[bank] = finish;
+  note_request(issued, finish, gp.get_data_length(), gp.is_write());
+  return finish - now;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void DdrController::report_stats(stats::Group& g) const {
+  const auto& n = timing_.counters();
+  const double tck_ns = cfg_.tCK_ns();
+  g.set("requests", double(tot_.requests), "count", "transactions served");
+  g.set("bytes_read", double(tot_.bytes_read), "bytes");
+  g.set("bytes_written", double(tot_.bytes_written), "bytes");
+  const double span_ns = tot_.any ? (tot_.last_finish - tot_.first_start).to_seconds() * 1e9 : 0.0;
+  const double bytes = double(tot_.bytes_read + tot_.bytes_written);
+  g.set("achieved_bandwidth", span_ns > 0 ? bytes / span_ns : 0.0, "GB/s", "bytes / (last finish - first issue)");
+  g.set("peak_bandwidth", cfg_.peak_gbps(), "GB/s", "data rate x bus width");
+  g.set("avg_latency", tot_.requests ? tot_.latency_sum_ns / double(tot_.requests) : 0.0, "ns",
+        "issue to last data beat, per transaction");
+  g.set("max_latency", tot_.latency_max_ns, "ns");
+  if (cfg_.fidelity == Fidelity::cycle) {
+    const double accesses = double(n.row_hits + n.row_misses + n.row_conflicts);
+    g.set("row_hits", double(n.row_hits), "count", "BL8 accesses to an open row");
+    g.set("row_misses", double(n.row_misses), "count", "BL8 accesses to a closed bank (ACT)");
+    g.set("row_conflicts", double(n.row_conflicts), "count", "BL8 accesses to another open row (PRE+ACT)");
+    g.set("row_hit_rate", accesses > 0 ? PERCENT * double(n.row_hits) / accesses : 0.0, "%");
+    g.set("activates", double(n.activates));
+    g.set("precharges", double(n.precharges));
+    g.set("refreshes", double(n.refreshes));
+    g.set("refresh_stall", double(n.refresh_stall_cycles) * tck_ns, "ns", "access delay caused by refresh");
+    g.set("turnarounds", double(n.turnarounds), "count", "read<->write data-bus direction changes");
+    g.set("data_bus_busy", double(n.data_busy_cycles) * tck_ns, "ns");
+    g.set("data_bus_utilization", span_ns > 0 ? PERCENT * double(n.data_busy_cycles) * tck_ns / span_ns : 0.0, "%");
+  } else {
+    const double acc = double(tot_.fast_accesses);
+    g.set("row_opens", double(tot_.fast_row_opens), "count", "estimated activations (fast mode)");
+    g.set("row_hit_rate", acc > 0 ? PERCENT * (1.0 - double(tot_.fast_row_opens) / acc) : 0.0, "%");
+    g.set("refreshes", cfg_.refresh ? std::floor(tot_.last_finish.to_seconds() * 1e9 / cfg_.tREFI_ns) : 0.0);
+  }
+}
+
+}  // namespace fpgallm::sim

@@ -1,0 +1,160 @@
+#include "sim/ddr/DdrTiming.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fpgallm::sim {
+
+namespace {
+// JEDEC rounds a ns parameter up to whole clocks; the epsilon absorbs float noise (14.16/0.8333).
+constexpr double ROUNDING_SLACK_CYCLES = 1e-6;
+uint32_t to_cycles(double ns, double tck_ns, uint32_t floor_cycles = 0) {
+  const auto c = uint32_t(std::ceil(ns / tck_ns - ROUNDING_SLACK_CYCLES));
+  return std::max(c, floor_cycles);
+}
+}  // namespace
+
+DdrCycles::DdrCycles(const DdrConfig& c) {
+  const double tck = c.tCK_ns();
+  CL = c.tCL_cycles;
+  CWL = c.tCWL_cycles;
+  burst = c.burst_length / 2;  // double data rate: two beats per clock
+  RCD = to_cycles(c.tRCD_ns, tck);
+  RP = to_cycles(c.tRP_ns, tck);
+  RAS = to_cycles(c.tRAS_ns, tck);
+  RRD_S = to_cycles(c.tRRD_S_ns, tck, jedec::MIN_TRRD_CYCLES);
+  RRD_L = to_cycles(c.tRRD_L_ns, tck, jedec::MIN_TRRD_CYCLES);
+  FAW = to_cycles(c.tFAW_ns, tck);
+  CCD_S = c.tCCD_S_cycles;
+  CCD_L = to_cycles(c.tCCD_L_ns, tck, jedec::MIN_TCCD_L_CYCLES);
+  WR = to_cycles(c.tWR_ns, tck);
+  WTR_S = to_cycles(c.tWTR_S_ns, tck, jedec::MIN_TWTR_S_CYCLES);
+  WTR_L = to_cycles(c.tWTR_L_ns, tck, jedec::MIN_TWTR_L_CYCLES);
+  RTP = to_cycles(c.tRTP_ns, tck, jedec::MIN_TRTP_CYCLES);
+  RTW = c.tRTW_cycles;
+  RFC = to_cycles(c.tRFC_ns, tck);
+  REFI = to_cycles(c.tREFI_ns, tck);
+}
+
+DdrTiming::DdrTiming(const DdrConfig& c)
+    : t_(c),
+      bank_groups_(c.bank_groups),
+      banks_per_group_(c.banks_per_group),
+      refresh_(c.refresh),
+      banks_(size_t(c.ranks) * c.banks()),
+      ranks_(c.ranks) {
+  for (auto& r : ranks_) {
+    r.last_act_bg.assign(c.bank_groups, NEVER);
+    r.last_cas_bg.assign(c.bank_groups, NEVER);
+    r.last_wr_end_bg.assign(c.bank_groups, NEVER);
+    r.next_refresh = t_.REFI;
+  }
+}
+
+void DdrTiming::catch_up_refresh(uint32_t rank, Cycle t) {
+  Rank& rk = ranks_[rank];
+  const size_t first = size_t(rank) * bank_groups_ * banks_per_group_;
+  const size_t count = size_t(bank_groups_) * banks_per_group_;
+  while (rk.next_refresh <= t) {
+    // REF needs every bank precharged: precharge-all once tRAS/tRTP/tWR allow, then tRP.
+    Cycle ref = rk.next_refresh;
+    for (size_t i = first; i < first + count; ++i) {
+      Bank& b = banks_[i];
+      if (b.open_row >= 0) {
+        ref = std::max(ref, b.next_pre + Cycle(t_.RP));
+        ++n_.precharges;
+      } else {
+        ref = std::max(ref, b.next_act);
+      }
+    }
+    const Cycle until = ref + t_.RFC;
+    for (size_t i = first; i < first + count; ++i) {
+      banks_[i].open_row = -1;
+      banks_[i].next_act = std::max(banks_[i].next_act, until);
+    }
+    rk.refresh_until = until;
+    rk.next_refresh += t_.REFI;
+    ++n_.refreshes;
+  }
+}
+
+AccessTiming DdrTiming::access(const DramCoord& at, bool write, Cycle ready_row, Cycle ready_cas,
+                                bool auto_precharge) {
+  Rank& rk = ranks_[at.rank];
+  Bank& b = bank(at);
+  const uint32_t bg = at.bank_group;
+  if (refresh_) {
+    catch_up_refresh(at.rank, ready_cas);
+    if (rk.refresh_until > ready_cas) n_.refresh_stall_cycles += uint64_t(rk.refresh_until - ready_cas);
+  }
+  AccessTiming r;
+  if (b.open_row == int64_t(at.row)) {
+    r.row = RowResult::hit;
+    ++n_.row_hits;
+  } else {
+    if (b.open_row >= 0) {
+      r.row = RowResult::conflict;
+      ++n_.row_conflicts;
+      const Cycle pre = std::max(ready_row, b.next_pre);
+      b.next_act = std::max(b.next_act, pre + Cycle(t_.RP));
+      ++n_.precharges;
+    } else {
+      r.row = RowResult::miss;
+      ++n_.row_misses;
+    }
+    Cycle act = std::max({ready_row, b.next_act, rk.last_act + Cycle(t_.RRD_S), rk.last_act_bg[bg] + Cycle(t_.RRD_L)});
+    if (rk.faw_count == jedec::ACTIVATES_PER_TFAW) act = std::max(act, rk.faw[rk.faw_head] + Cycle(t_.FAW));
+    if (rk.faw_count < jedec::ACTIVATES_PER_TFAW) {
+      rk.faw[(rk.faw_head + rk.faw_count) % jedec::ACTIVATES_PER_TFAW] = act;
+      ++rk.faw_count;
+    } else {
+      rk.faw[rk.faw_head] = act;
+      rk.faw_head = (rk.faw_head + 1) % jedec::ACTIVATES_PER_TFAW;
+    }
+    rk.last_act = std::max(rk.last_act, act);
+    rk.last_act_bg[bg] = std::max(rk.last_act_bg[bg], act);
+    b.open_row = at.row;
+    b.next_cas = act + t_.RCD;
+    b.next_pre = std::max(b.next_pre, act + Cycle(t_.RAS));
+    ++n_.activates;
+  }
+
+  const Cycle lat = write ? t_.CWL : t_.CL;
+  Cycle cas = std::max({ready_cas, b.next_cas, rk.last_cas + Cycle(t_.CCD_S), rk.last_cas_bg[bg] + Cycle(t_.CCD_L)});
+  if (!write) cas = std::max({cas, rk.last_wr_end_bg[bg] + Cycle(t_.WTR_L), rk.last_wr_end + Cycle(t_.WTR_S)});
+  Cycle min_start = data_free_;
+  if (any_data_ && last_data_rank_ != at.rank) min_start += jedec::RANK_SWITCH_CYCLES;
+  if (write) min_start = std::max(min_start, last_read_end_ + Cycle(t_.RTW));
+  cas = std::max(cas, min_start - lat);
+  if (any_data_ && last_was_write_ != write) ++n_.turnarounds;
+
+  r.cas = cas;
+  r.data_start = cas + lat;
+  r.data_end = r.data_start + t_.burst;
+  rk.last_cas = std::max(rk.last_cas, cas);
+  rk.last_cas_bg[bg] = std::max(rk.last_cas_bg[bg], cas);
+  data_free_ = std::max(data_free_, r.data_end);
+  any_data_ = true;
+  last_was_write_ = write;
+  last_data_rank_ = at.rank;
+  if (write) {
+    rk.last_wr_end = std::max(rk.last_wr_end, r.data_end);
+    rk.last_wr_end_bg[bg] = std::max(rk.last_wr_end_bg[bg], r.data_end);
+    b.next_pre = std::max(b.next_pre, r.data_end + Cycle(t_.WR));
+    ++n_.writes;
+  } else {
+    last_read_end_ = std::max(last_read_end_, r.data_end);
+    b.next_pre = std::max(b.next_pre, cas + Cycle(t_.RTP));
+    ++n_.reads;
+  }
+  n_.data_busy_cycles += t_.burst;
+  if (auto_precharge) {
+    // Auto-precharge: the row closes as soon as tRAS and tRTP/tWR allow.
+    b.next_act = std::max(b.next_act, b.next_pre + Cycle(t_.RP));
+    b.open_row = -1;
+    ++n_.precharges;
+  }
+  return r;
+}
+
+}  // namespace fpgallm::sim

@@ -1,0 +1,22 @@
+#pragma once
+#include <string>
+
+namespace fpgallm {
+class YamlMap;
+}
+
+namespace fpgallm::sim {
+
+/**
+ * How finely the memory system is timed. `cycle`: every 64-byte DRAM access is scheduled against
+ * bank/bus timings and callers block until their data has moved. `fast`: a transaction costs an
+ * analytic latency + bytes / effective bandwidth and b_transport only annotates the delay
+ * (temporal decoupling), for sweeps.
+ */
+enum class Fidelity { cycle, fast };
+
+/** Parses "cycle" | "fast" from `m[key]` (default cycle); other values are an Error naming the field. */
+Fidelity parse_fidelity(YamlMap& m, const std::string& key);
+const char* to_string(Fidelity f);
+
+}  // namespace fpgallm::sim

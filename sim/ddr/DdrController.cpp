@@ -338,6 +338,7 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
   const sc_time finish = data_start + sc_time(bus_cycles * tck_ps_, sc_core::SC_PS);
   fast_bus_free_ = finish;
   for (size_t bank : touched) fast_bank_busy_[bank] = finish;
+  if (auto* ext = gp.get_extension<DdrTimingExt>()) ext->first_data = data_start;
   note_request(issued, finish, gp.get_data_length(), gp.is_write());
   return finish - now;
 }

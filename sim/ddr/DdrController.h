@@ -15,6 +15,16 @@
 namespace fpgallm::sim {
 
 /**
+ * Optional extension an initiator may attach to learn when the first data beat of its transaction
+ * moved on the DRAM bus (used by the fast AXI model to start its port stream).
+ */
+struct DdrTimingExt : tlm::tlm_extension<DdrTimingExt> {
+  sc_core::sc_time first_data;
+  tlm::tlm_extension_base* clone() const override { return new DdrTimingExt(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { first_data = static_cast<const DdrTimingExt&>(e).first_data; }
+};
+
+/**
  * DDR4 memory controller + devices behind one TLM-2.0 target socket, holding real data.
  *
  * Data: a sparse store of the whole capacity in 1 MiB pages allocated on first write; reads of

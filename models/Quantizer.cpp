@@ -620,10 +620,7 @@ std::shared_ptr<ModelWeights> quantize_model(const ModelWeights& fp, const Quant
   return out;
 }
 
-std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
-                                                             int64_t n_samples, int64_t seq_len) {
-  if (n_samples <= 0) fail("calibration: number of samples must be > 0 (got {})", n_samples);
-  if (seq_len <= 0) fail("calibration: sequence length must be > 0 (got {})", seq_len);
+std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::string& text) {
   std::vector<int32_t> stream;
   // Documents are separated by blank lines; each starts with BOS like the model's training data.
   std::string doc;
@@ -647,6 +644,14 @@ std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& to
     }
   }
   flush();
+  return stream;
+}
+
+std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
+                                                             int64_t n_samples, int64_t seq_len) {
+  if (n_samples <= 0) fail("calibration: number of samples must be > 0 (got {})", n_samples);
+  if (seq_len <= 0) fail("calibration: sequence length must be > 0 (got {})", seq_len);
+  const std::vector<int32_t> stream = encode_documents(tok, text);
   if (stream.empty()) fail("calibration: the text encodes to no tokens");
   std::vector<std::vector<int32_t>> seqs(static_cast<size_t>(n_samples));
   size_t pos = 0;

@@ -66,6 +66,12 @@ std::shared_ptr<ModelWeights> quantize_model(const ModelWeights& fp, const Quant
 std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
                                                              int64_t n_samples, int64_t seq_len);
 
+/**
+ * Encodes `text` as blank-line-separated documents, each with BOS where the tokenizer has one,
+ * concatenated into one stream (the form calibration and perplexity read).
+ */
+std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::string& text);
+
 /** Random token sequences (fixed seed) for models without meaningful text, e.g. synthetic ones. */
 std::vector<std::vector<int32_t>> make_random_sequences(int64_t vocab, int64_t n_samples, int64_t seq_len,
                                                         uint64_t seed);

@@ -183,6 +183,27 @@ TEST(AwqKernel, GroupPartialUsesDotCombinationOrder) {
     diff[i] = static_cast<float>(codes[i] - 6);
   }
   EXPECT_EQ(awq_group_partial(codes.data(), 6, x.data(), 19), kernels::dot(diff.data(), x.data(), 19));
+  EXPECT_EQ(awq_group_partial_scalar(codes.data(), 6, x.data(), 19), kernels::dot(diff.data(), x.data(), 19));
+}
+
+TEST(AwqKernel, SimdLinearEqualsScalarPartialsOnEveryRow) {
+  // awq_linear may run AVX2; the scalar partials define the arithmetic it must reproduce.
+  const int64_t out = 37, in = 200, n = 2;
+  const std::vector<float> w = randn(out * in, 51), x = randn(n * in, 52);
+  QuantLinear q = quantize_rtn(w.data(), out, in, opts(64));
+  std::vector<float> y(n * out);
+  awq_linear(q, x.data(), n, nullptr, y.data());
+  const int64_t ng = q.n_groups();
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t o = 0; o < out; ++o) {
+      float acc = 0.0f;
+      for (int64_t g = 0; g < ng; ++g) {
+        const int64_t b = g * 64, len = std::min<int64_t>(64, in - b);
+        acc += awq_group_partial_scalar(q.q.data() + o * in + b, q.zeros[o * ng + g], x.data() + t * in + b, len) *
+               f16_to_f32(q.scales[o * ng + g]);
+      }
+      ASSERT_EQ(y[t * out + o], acc) << t << " " << o;
+    }
 }
 
 TEST(AwqSearch, ScaleSearchReducesOutputErrorOnOutlierChannels) {

@@ -1,0 +1,210 @@
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/core.h>
+
+#include "apps/fpgallm/Command.h"
+#include "models/Error.h"
+#include "models/Footprint.h"
+#include "models/ModelLoader.h"
+#include "models/Quantizer.h"
+#include "models/Tokenizer.h"
+#include "models/YamlConfig.h"
+#include "sim/soc/Simulation.h"
+#include "sim/soc/SocConfig.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace fpgallm;
+
+constexpr const char* kDefaultPrompt = "Give me a short introduction to large language models.";
+constexpr const char* kDefaultModel = "synthetic:qwen2.5-0.5b";
+constexpr int64_t kDefaultDecodeSteps = 8;
+
+/** Default files live in the source tree this binary was built from. */
+std::string source_path(const std::string& rel) { return (fs::path(FPGALLM_CLI_SOURCE_DIR) / rel).string(); }
+
+struct RunArgs {
+  std::string platform = source_path("configs/platform/kv260.yaml");
+  std::string accel = source_path("configs/accel/paper_gs64_pe8x8.yaml");
+  std::string model = kDefaultModel;
+  std::string tokenizer = (fs::path(FPGALLM_CLI_SHARED_DATA_DIR) / "qwen2-tokenizer").string();
+  std::string prompt = kDefaultPrompt;
+  std::string reference = source_path("configs/reference/xiang2025.yaml");
+  std::string quant = "rtn";
+  std::string fidelity;
+  std::string out;
+  int64_t prompt_len = 0;
+  int64_t gen = kDefaultDecodeSteps;
+  bool trace = false, quiet = false, show_stats = false;
+};
+
+struct Published {
+  bool loaded = false;
+  double base_mb = 0, base_tps = 0, acc_mb = 0, acc_tps = 0;
+};
+
+Published load_published(const std::string& file) {
+  Published p;
+  if (file.empty() || !fs::exists(file)) return p;
+  YamlMap root = YamlMap::load(file);
+  root.get<std::string>("source", "");
+  auto b = root.child("baseline", true);
+  p.base_mb = b.require<double>("model_mb");
+  p.base_tps = b.require<double>("decode_tokens_per_s");
+  b.get<double>("wnli_accuracy_pct", 0);
+  b.finish();
+  auto a = root.child("accelerated", true);
+  p.acc_mb = a.require<double>("model_mb");
+  p.acc_tps = a.require<double>("decode_tokens_per_s");
+  a.get<double>("wnli_accuracy_pct", 0);
+  a.finish();
+  root.finish();
+  p.loaded = true;
+  return p;
+}
+
+std::vector<int32_t> make_prompt(const RunArgs& a, const ModelConfig& mc) {
+  std::vector<int32_t> ids;
+  std::unique_ptr<Tokenizer> tok;
+  if (!a.tokenizer.empty() && fs::exists(a.tokenizer)) tok = load_tokenizer(a.tokenizer, mc.vocab_size);
+  if (tok && tok->vocab_size() <= mc.vocab_size) {
+    ids = tok->encode(a.prompt, true);
+  } else {
+    // No tokenizer that fits this vocabulary: the prompt's bytes stand in as token ids.
+    for (unsigned char ch : a.prompt) ids.push_back(static_cast<int32_t>(ch % mc.vocab_size));
+  }
+  if (ids.empty()) fail("the prompt encodes to no tokens");
+  if (a.prompt_len > 0) {
+    // Repeat the real prompt to the requested length, so timing runs keep real token statistics.
+    std::vector<int32_t> out;
+    for (int64_t i = 0; i < a.prompt_len; ++i) out.push_back(ids[static_cast<size_t>(i) % ids.size()]);
+    ids = std::move(out);
+  }
+  return ids;
+}
+
+std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::SocConfig& soc, bool quiet) {
+  auto t0 = std::chrono::steady_clock::now();
+  if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
+  std::shared_ptr<ModelWeights> w = load_model(a.model);
+  bool quantized = false;
+  for (const auto& L : w->layers) quantized = quantized || L.q.quant;
+  if (quantized) return w;
+  if (a.quant != "rtn" && a.quant != "awq") fail("--quant must be rtn or awq (got '{}')", a.quant);
+  QuantOptions o;
+  o.method = a.quant;
+  o.group_size = soc.accel.macro.group_size;
+  o.bits = soc.accel.macro.bits;
+  o.zero_point = soc.accel.macro.zero_point;
+  o.quantize_lm_head = soc.accel.offload_lm_head;
+  if (!quiet)
+    o.progress = [](int64_t layer, int64_t n, const std::string& what) {
+      fmt::print(stderr, "\rquantizing ({}) layer {}/{} {:<24}", what, layer + 1, n, "");
+    };
+  std::vector<std::vector<int32_t>> calib;
+  if (o.method == "awq") calib.push_back(make_prompt(a, w->config));
+  auto q = quantize_model(*w, o, calib);
+  if (!quiet)
+    fmt::print(stderr, "\rquantized {} with {} G={} in {:.1f} s{:<30}\n", a.model, o.method, o.group_size,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), "");
+  return q;
+}
+
+void run(const RunArgs& a) {
+  sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
+  if (!a.fidelity.empty()) {
+    if (a.fidelity == "cycle") soc.set_fidelity(sim::Fidelity::cycle);
+    else if (a.fidelity == "fast") soc.set_fidelity(sim::Fidelity::fast);
+    else fail("--fidelity must be cycle or fast (got '{}')", a.fidelity);
+  }
+  const Published pub = load_published(a.reference);
+  auto weights = prepare_model(a, soc, a.quiet);
+  const ModelConfig& mc = weights->config;
+
+  sim::SimRunOptions opt;
+  opt.prompt = make_prompt(a, mc);
+  opt.decode_steps = a.gen;
+  opt.trace = a.trace || !a.out.empty();
+  const auto wall0 = std::chrono::steady_clock::now();
+  if (!a.quiet)
+    opt.progress = [&](Phase p, int64_t tok, int64_t layer, int64_t n_layers) {
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+      if (p == Phase::Prefill)
+        fmt::print(stderr, "\r[{:6.1f} s] prefill {} tokens: layer {:>2}/{}      ", s, opt.prompt.size(), layer + 1,
+                   n_layers);
+      else
+        fmt::print(stderr, "\r[{:6.1f} s] decode token {:>3}/{}: layer {:>2}/{}", s, tok + 1, a.gen, layer + 1, n_layers);
+    };
+  if (!a.quiet)
+    fmt::print(stderr, "simulating {} on {} + {} ({} fidelity), prompt {} tokens, {} decode steps\n", mc.name,
+               a.platform, soc.accel.name, sim::to_string(soc.accel.fidelity), opt.prompt.size(), a.gen);
+  sim::SimRunResult r = sim::simulate(soc, weights, opt);
+  if (!a.quiet) fmt::print(stderr, "\rsimulated in {:.1f} s of host time{:<40}\n", r.wall_seconds, "");
+
+  const Footprint fp = estimate_footprint(mc, soc.accel.macro.group_size, soc.accel.macro.bits,
+                                          soc.accel.macro.zero_point, soc.accel.offload_lm_head, soc.accel.macro);
+  fmt::print("fpgallm run: {} ({} layers, hidden {}), accel {} @ {} MHz, PE {}x{}, {} DMA channels, {} fidelity\n",
+             a.model, mc.num_layers, mc.hidden_size, soc.accel.name, soc.accel.clock_mhz, soc.accel.pe_rows,
+             soc.accel.pe_cols, soc.accel.n_channels, sim::to_string(soc.accel.fidelity));
+  fmt::print("\n== Prefill: {} tokens ==\n{}", r.prefill_tokens(), r.ledger.breakdown_table(Phase::Prefill));
+  if (r.decode_tokens())
+    fmt::print("\n== Decode: {} steps (sum over steps) ==\n{}", r.decode_tokens(), r.ledger.breakdown_table(Phase::Decode));
+  const double decode_ms = r.decode_tokens() ? r.decode_ns() / 1e6 / r.decode_tokens() : 0.0;
+  fmt::print("\n== Summary ==\n");
+  fmt::print("{:<34} {:>14} {:>14}\n", "", "simulated", pub.loaded ? "published" : "");
+  fmt::print("{:<34} {:>14.2f} {:>14}\n", "prefill tokens/s", r.prefill_tokens_per_s(), pub.loaded ? "n/a" : "");
+  fmt::print("{:<34} {:>14.3f}\n", "prefill time (ms)", r.prefill_ns() / 1e6);
+  fmt::print("{:<34} {:>14.2f} {:>14}\n", "decode tokens/s", r.decode_tokens_per_s(),
+             pub.loaded ? fmt::format("{:.1f}", pub.acc_tps) : "");
+  fmt::print("{:<34} {:>14.3f}\n", "decode time per token (ms)", decode_ms);
+  fmt::print("{:<34} {:>14.2f} {:>14}\n", "model footprint (MiB)", fp.model_bytes() / kBytesPerMiB,
+             pub.loaded ? fmt::format("{:.2f}", pub.acc_mb) : "");
+  fmt::print("{:<34} {:>14.2f}\n", "model footprint (MB)", fp.model_bytes() / kBytesPerMB);
+  fmt::print("{:<34} {:>14.2f} {:>14}\n", "fp16 baseline footprint (MB)", fp.fp16_baseline_bytes / kBytesPerMB,
+             pub.loaded ? fmt::format("{:.0f}", pub.base_mb) : "");
+  if (pub.loaded) fmt::print("{:<34} {:>14} {:>14.1f}\n", "baseline decode tokens/s", "-", pub.base_tps);
+  fmt::print("{:<34} {:>14.2f}\n", "DDR row-hit rate (%)", r.stats.value("ddr.row_hit_rate"));
+  fmt::print("{:<34} {:>14.1f}\n", "PE utilisation (%)", r.stats.value("accel.pe_array.utilisation"));
+  fmt::print("{:<34} {:>14.1f}\n", "host time simulating (s)", r.wall_seconds);
+
+  if (a.show_stats) fmt::print("\n== Statistics ==\n{}", r.stats.to_table());
+  if (!a.out.empty()) {
+    fs::create_directories(a.out);
+    std::ofstream(fs::path(a.out) / "stats.json") << r.stats.to_json().dump(2) << "\n";
+    std::ofstream csv(fs::path(a.out) / "stats.csv");
+    r.stats.write_csv(csv);
+    std::ofstream trace(fs::path(a.out) / "trace.json");
+    r.trace->write_chrome_json(trace);
+    fmt::print("\nwrote {}/stats.json, stats.csv, trace.json ({} events{})\n", a.out, r.trace->size(),
+               r.trace->dropped() ? fmt::format(", {} dropped", r.trace->dropped()) : "");
+  }
+}
+
+void setup(CLI::App& app) {
+  auto a = std::make_shared<RunArgs>();
+  auto* c = app.add_subcommand("run", "Run Qwen2 AWQ inference on the simulated KV260 and print the latency breakdown");
+  c->add_option("--platform", a->platform, "platform YAML (ddr, axi, ps, pl)")->capture_default_str();
+  c->add_option("--accel", a->accel, "accelerator YAML")->capture_default_str();
+  c->add_option("--model", a->model, "synthetic:<preset>, HF folder, llama2.c .bin or packed AWQ file")->capture_default_str();
+  c->add_option("--tokenizer", a->tokenizer, "tokenizer for the prompt")->capture_default_str();
+  c->add_option("--prompt", a->prompt, "prompt text")->capture_default_str();
+  c->add_option("--prompt-len", a->prompt_len, "repeat the prompt's tokens to exactly N tokens (0: as encoded)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--gen", a->gen, "decode steps")->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--quant", a->quant, "how to quantize an unquantized model: rtn | awq")->capture_default_str();
+  c->add_option("--fidelity", a->fidelity, "override the configs: cycle | fast");
+  c->add_option("--reference", a->reference, "published figures YAML shown beside the simulated ones");
+  c->add_option("--out", a->out, "write stats.json, stats.csv and a Chrome trace here");
+  c->add_flag("--trace", a->trace, "record the timeline (written with --out)");
+  c->add_flag("--stats", a->show_stats, "print the whole statistics tree");
+  c->add_flag("--quiet", a->quiet, "no progress output");
+  c->callback([a] { run(*a); });
+}
+
+}  // namespace
+
+FPGALLM_REGISTER_COMMAND("run", setup);

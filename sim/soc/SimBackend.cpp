@@ -1,0 +1,196 @@
+#include "sim/soc/SimBackend.h"
+
+#include <fmt/format.h>
+
+#include "models/AwqKernels.h"
+#include "models/Error.h"
+#include "models/QuantLinear.h"
+
+namespace fpgallm::sim {
+
+namespace {
+constexpr int64_t kF32 = 4;
+constexpr int64_t kF16 = 2;  // embeddings, norms and biases are fp16 in the packed model
+
+uint64_t align_up(uint64_t a, uint64_t b) { return (a + b - 1) / b * b; }
+
+int64_t attn_pairs(const kernels::AttnShape& s) {
+  // Query-key pairs under the causal mask: sum over new tokens of the keys each one sees.
+  int64_t pairs = 0;
+  for (int64_t t = 0; t < s.n_tokens; ++t) pairs += s.valid(t);
+  return pairs;
+}
+}  // namespace
+
+SimBackend::SimBackend(SocTop& soc, OpLedger& ledger, stats::TraceRecorder* trace)
+    : soc_(soc), ledger_(ledger), trace_(trace) {}
+
+void SimBackend::place_weights(const ModelWeights& w) {
+  const auto& acc = soc_.config().accel;
+  uint64_t addr = soc_.config().weights_base;
+  auto place = [&](const Linear& lin, OpKind op, const std::string& name) {
+    if (!lin.quant || !acc.offloads(op) || placed_.count(lin.quant.get())) return;
+    const QuantLinear& q = *lin.quant;
+    if (q.group_size != acc.macro.group_size || q.bits != acc.macro.bits || q.has_zero != acc.macro.zero_point)
+      fail("{}: quantized with group size {}, {} bits, zero point {} but the accelerator's unpacker is built for "
+           "accel.macro group_size {}, bits {}, zero_point {} ({})",
+           name, q.group_size, q.bits, q.has_zero, acc.macro.group_size, acc.macro.bits, acc.macro.zero_point,
+           acc.file);
+    const MacroStream s = pack_macro(q, acc.macro);
+    Placement p;
+    p.weight_addr = addr;
+    p.weight_bytes = static_cast<int64_t>(s.bytes.size());
+    soc_.ddr().write_backdoor(addr, s.bytes.data(), s.bytes.size());
+    addr = align_up(addr + s.bytes.size(), kRegionAlignBytes);
+    if (lin.bias) {
+      p.bias_addr = addr;
+      soc_.ddr().write_backdoor(addr, lin.bias->ptr(), static_cast<size_t>(lin.bias->numel() * kF32));
+      addr = align_up(addr + lin.bias->numel() * kF32, kRegionAlignBytes);
+    }
+    if (addr > soc_.config().act_base)
+      fail("weights ({} bytes so far at {}) overflow into the activation region at {:#x}", addr, name,
+           soc_.config().act_base);
+    placed_bytes_ += p.weight_bytes;
+    placed_[lin.quant.get()] = p;
+  };
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const auto& L = w.layers[l];
+    const auto li = static_cast<int64_t>(l);
+    place(L.q, OpKind::QProj, hf_linear_name(li, "q_proj"));
+    place(L.k, OpKind::KProj, hf_linear_name(li, "k_proj"));
+    place(L.v, OpKind::VProj, hf_linear_name(li, "v_proj"));
+    place(L.o, OpKind::OProj, hf_linear_name(li, "o_proj"));
+    place(L.gate, OpKind::GateProj, hf_linear_name(li, "gate_proj"));
+    place(L.up, OpKind::UpProj, hf_linear_name(li, "up_proj"));
+    place(L.down, OpKind::DownProj, hf_linear_name(li, "down_proj"));
+  }
+  place(w.lm_head, OpKind::LmHead, "lm_head");
+}
+
+void SimBackend::trace_op(const OpContext& ctx, Unit u, sc_core::sc_time start) {
+  if (!trace_ || !trace_->enabled()) return;
+  const double s = start.to_seconds() * 1e9;
+  const double d = (sc_core::sc_time_stamp() - start).to_seconds() * 1e9;
+  const std::string name = ctx.layer >= 0 ? fmt::format("{} L{}", op_name(ctx.op), ctx.layer) : op_name(ctx.op);
+  trace_->record(u == Unit::PS ? "PS ops" : "PL ops", name, s, d,
+                 fmt::format(R"({{"phase":"{}","tokens":{}}})", phase_name(ctx.phase), ctx.n_tokens));
+}
+
+void SimBackend::ps_op(const OpContext& ctx, int64_t elements, int64_t bytes_read, int64_t bytes_written) {
+  const sc_core::sc_time t0 = sc_core::sc_time_stamp();
+  soc_.ps().run_op(ctx, elements, bytes_read, bytes_written);
+  const bool gemv = op_is_linear(ctx.op) || ctx.op == OpKind::AttnScore || ctx.op == OpKind::AttnValue;
+  ledger_.record(ctx, Unit::PS, (sc_core::sc_time_stamp() - t0).to_seconds() * 1e9, bytes_read + bytes_written,
+                 gemv ? elements : 0);
+  trace_op(ctx, Unit::PS, t0);
+}
+
+void SimBackend::pl_linear(const OpContext& ctx, const Linear& lin, const Placement& p, const float* x, int64_t n,
+                           float* y) {
+  const auto& cfg = soc_.config();
+  const int64_t in_bytes = n * lin.in_features * kF32, out_bytes = n * lin.out_features * kF32;
+  if (cfg.act_base + static_cast<uint64_t>(in_bytes) > cfg.out_base)
+    fail("{} activations of {} tokens ({} bytes) exceed the SoC activation region", op_name(ctx.op), n, in_bytes);
+  const sc_core::sc_time t0 = sc_core::sc_time_stamp();
+  // The PS writes the activations, hands the job over, then reads the results the PL wrote.
+  PsCore& ps = soc_.ps();
+  ps.write_data(cfg.act_base, x, in_bytes);
+  ps.pl_handshake_begin(in_bytes);
+  LinearJob job;
+  job.ctx = ctx;
+  job.weight_addr = p.weight_addr;
+  job.layout = cfg.accel.macro;
+  job.in_features = lin.in_features;
+  job.out_features = lin.out_features;
+  job.n_tokens = n;
+  job.act_addr = cfg.act_base;
+  job.out_addr = cfg.out_base;
+  job.bias_addr = p.bias_addr;
+  const LinearJobResult r = soc_.accel().run_linear(job);
+  ps.pl_handshake_end(out_bytes);
+  ps.read_data(cfg.out_base, y, out_bytes);
+  ledger_.record(ctx, Unit::PL, (sc_core::sc_time_stamp() - t0).to_seconds() * 1e9,
+                 r.bytes_read + r.bytes_written + in_bytes + out_bytes, r.useful_macs);
+  trace_op(ctx, Unit::PL, t0);
+}
+
+void SimBackend::linear(const OpContext& ctx, const Linear& lin, const float* x, int64_t n, float* y) {
+  const auto& acc = soc_.config().accel;
+  if (lin.quant && acc.offloads(ctx.op)) {
+    auto it = placed_.find(lin.quant.get());
+    if (it == placed_.end()) fail("layer {} {}: weights were not placed in DDR (call place_weights)", ctx.layer, op_name(ctx.op));
+    pl_linear(ctx, lin, it->second, x, n, y);
+    return;
+  }
+  // On the PS: same arithmetic as the host AWQ backend (AWQ kernel if quantized, else fp32).
+  if (lin.quant) {
+    awq_linear(*lin.quant, x, n, lin.bias ? lin.bias->ptr() : nullptr, y);
+  } else {
+    if (!lin.weight) fail("layer {} {} has neither fp32 nor quantized weights", ctx.layer, op_name(ctx.op));
+    kernels::linear_f32(x, n, lin.weight->ptr(), lin.bias ? lin.bias->ptr() : nullptr, lin.in_features,
+                        lin.out_features, y);
+  }
+  const int64_t params = lin.in_features * lin.out_features;
+  const double wbytes = lin.quant ? ps_weight_bytes_per_param(PsWeightFormat::AwqMacro, acc.macro)
+                                  : ps_weight_bytes_per_param(acc.ps_linear_weights, acc.macro);
+  ps_op(ctx, n * params, static_cast<int64_t>(wbytes * static_cast<double>(params)) + n * lin.in_features * kF32,
+        n * lin.out_features * kF32);
+}
+
+void SimBackend::embed(const OpContext& ctx, const Tensor& table, const int32_t* tokens, int64_t n, float* out) {
+  Backend::embed(ctx, table, tokens, n, out);
+  const int64_t d = table.dim(1);
+  ps_op(ctx, n * d, n * d * kF16, n * d * kF32);
+}
+
+void SimBackend::rmsnorm(const OpContext& ctx, const float* x, const Tensor& w, int64_t rows, float eps, float* out) {
+  Backend::rmsnorm(ctx, x, w, rows, eps, out);
+  const int64_t e = rows * w.numel();
+  ps_op(ctx, e, e * kF32 + w.numel() * kF16, e * kF32);
+}
+
+void SimBackend::rope(const OpContext& ctx, float* x, int64_t rows, int64_t n_heads, int64_t head_dim, double theta,
+                      RopeLayout layout) {
+  Backend::rope(ctx, x, rows, n_heads, head_dim, theta, layout);
+  const int64_t e = rows * n_heads * head_dim;
+  ps_op(ctx, e, e * kF32, e * kF32);
+}
+
+void SimBackend::attn_scores(const OpContext& ctx, const kernels::AttnShape& s, const float* q, const float* k_cache,
+                             float* scores) {
+  Backend::attn_scores(ctx, s, q, k_cache, scores);
+  const int64_t pairs = attn_pairs(s);
+  const int64_t kv_dim = s.n_kv_heads * s.head_dim;
+  // K of every visible position is read once per op; q in, one score per (pair, head) out.
+  ps_op(ctx, pairs * s.n_heads * s.head_dim, s.ctx() * kv_dim * kF32 + s.n_tokens * s.n_heads * s.head_dim * kF32,
+        pairs * s.n_heads * kF32);
+}
+
+void SimBackend::softmax(const OpContext& ctx, const kernels::AttnShape& s, float* scores) {
+  Backend::softmax(ctx, s, scores);
+  const int64_t e = attn_pairs(s) * s.n_heads;
+  ps_op(ctx, e, e * kF32, e * kF32);
+}
+
+void SimBackend::attn_values(const OpContext& ctx, const kernels::AttnShape& s, const float* probs,
+                             const float* v_cache, float* out) {
+  Backend::attn_values(ctx, s, probs, v_cache, out);
+  const int64_t pairs = attn_pairs(s);
+  const int64_t kv_dim = s.n_kv_heads * s.head_dim;
+  ps_op(ctx, pairs * s.n_heads * s.head_dim, s.ctx() * kv_dim * kF32 + pairs * s.n_heads * kF32,
+        s.n_tokens * s.n_heads * s.head_dim * kF32);
+}
+
+void SimBackend::silu_mul(const OpContext& ctx, const float* gate, const float* up, int64_t count, float* out) {
+  Backend::silu_mul(ctx, gate, up, count, out);
+  ps_op(ctx, count, 2 * count * kF32, count * kF32);
+}
+
+void SimBackend::add(const OpContext& ctx, float* x, const float* y, int64_t count) {
+  Backend::add(ctx, x, y, count);
+  ps_op(ctx, count, 2 * count * kF32, count * kF32);
+}
+
+void SimBackend::charge_sampling(const OpContext& ctx, int64_t vocab) { ps_op(ctx, vocab, vocab * kF32, 0); }
+
+}  // namespace fpgallm::sim

@@ -1,0 +1,40 @@
+#pragma once
+#include <optional>
+#include <string>
+
+#include "sim/accel/AccelConfig.h"
+#include "sim/accel/PlResources.h"
+#include "sim/axi/AxiConfig.h"
+#include "sim/ddr/DdrConfig.h"
+#include "sim/ps/PsConfig.h"
+
+namespace fpgallm::sim {
+
+/** Default DDR address map of the SoC run (bytes); the PS scratch region lives in ps:. */
+constexpr uint64_t DEFAULT_WEIGHTS_BASE = 0x00000000ull;
+constexpr uint64_t DEFAULT_ACT_BASE = 0x60000000ull;
+constexpr uint64_t DEFAULT_OUT_BASE = 0x68000000ull;
+constexpr uint64_t kRegionAlignBytes = 4096;  // AXI 4 KB boundary: regions start on one
+
+/** A whole KV260 system: platform (ddr, axi, ps, pl) + the accelerator in the PL. */
+struct SocConfig {
+  std::string platform_file, accel_file;
+  DdrConfig ddr;
+  AxiConfig axi;
+  PsConfig ps;
+  PlResources pl;
+  AccelConfig accel;
+  uint64_t weights_base = DEFAULT_WEIGHTS_BASE;
+  uint64_t act_base = DEFAULT_ACT_BASE;
+  uint64_t out_base = DEFAULT_OUT_BASE;
+
+  /** Sets the fidelity of every timed component (DDR, AXI, accelerator). */
+  void set_fidelity(Fidelity f);
+  /** Cross-component checks: channels vs HP ports, PE array and buffers vs the PL, clocks. */
+  void validate() const;
+};
+
+/** Reads a platform YAML (ddr/axi/ps/pl sections) and an accel YAML; validates both together. */
+SocConfig load_soc_config(const std::string& platform_file, const std::string& accel_file);
+
+}  // namespace fpgallm::sim

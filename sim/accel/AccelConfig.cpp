@@ -6,7 +6,6 @@
 
 namespace fpgallm::sim {
 
-const char* fidelity_name(Fidelity f) { return f == Fidelity::Cycle ? "cycle" : "fast"; }
 const char* pe_num_type_name(PeNumType) { return "fp32"; }
 
 const char* ps_weight_format_name(PsWeightFormat f) {
@@ -62,10 +61,7 @@ AccelConfig parse_accel_config(YamlMap& root) {
   c.name = a.require<std::string>("name");
   c.clock_mhz = a.get<double>("clock_mhz", DEFAULT_ACCEL_CLOCK_MHZ);
   a.check_positive("clock_mhz", c.clock_mhz);
-  const auto fid = a.get<std::string>("fidelity", "cycle");
-  if (fid == "cycle") c.fidelity = Fidelity::Cycle;
-  else if (fid == "fast") c.fidelity = Fidelity::Fast;
-  else a.error("fidelity", fmt::format("must be 'cycle' or 'fast' (got '{}')", fid));
+  c.fidelity = parse_fidelity(a, "fidelity");
 
   YamlMap pe = a.child("pe_array");
   c.pe_rows = positive(pe, "rows", DEFAULT_PE_ROWS);

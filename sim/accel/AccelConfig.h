@@ -6,15 +6,9 @@
 #include "models/Macro.h"
 #include "models/YamlConfig.h"
 #include "sim/accel/PlResources.h"
+#include "sim/ddr/Fidelity.h"
 
 namespace fpgallm::sim {
-
-/** How finely the simulator models the accelerator (numerics are identical in both). */
-enum class Fidelity {
-  Cycle,  ///< one DMA transaction and one pipeline step per MACRO block; synchronised every step
-  Fast,   ///< coarse DMA transactions (>= fast.chunk_bytes), pipeline per chunk, temporal decoupling
-};
-const char* fidelity_name(Fidelity f);
 
 /** Number formats of the PE operands/accumulators. Only fp32 keeps bit-identity with the host. */
 enum class PeNumType { Fp32 };
@@ -60,7 +54,9 @@ struct AccelConfig {
   std::string name;
   std::string file;  ///< YAML it came from, for error messages
   double clock_mhz = DEFAULT_ACCEL_CLOCK_MHZ;
-  Fidelity fidelity = Fidelity::Cycle;
+  /** cycle: one DMA transaction and pipeline step per MACRO block, synchronised every step.
+   *  fast: coarse DMA units, pipeline per unit, temporal decoupling. Numerics are identical. */
+  Fidelity fidelity = Fidelity::cycle;
 
   // PE array: rows map to output rows of a tile, columns to input channels of a group.
   int64_t pe_rows = DEFAULT_PE_ROWS;

@@ -87,7 +87,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const AccelConfig& cfg)
   }
   sc_core::sc_spawn([this] { compute_thread(); }, "compute");
   sc_core::sc_spawn([this] { writer_thread(); }, "writer");
-  if (cfg_.fidelity == Fidelity::Fast)
+  if (cfg_.fidelity == Fidelity::fast)
     tlm::tlm_global_quantum::instance().set(sc_time(cfg_.fast_quantum_ns, sc_core::SC_NS));
 }
 
@@ -149,7 +149,7 @@ sc_time Accelerator::transfer(int c, tlm::tlm_command cmd, uint64_t addr, uint8_
 
 void Accelerator::loader_thread(int c, int j) {
   std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
-  if (cfg_.fidelity == Fidelity::Fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+  if (cfg_.fidelity == Fidelity::fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
   uint64_t seen = 0;
   for (;;) {
     while (seen == generation_) wait(start_ev_);
@@ -282,7 +282,7 @@ void Accelerator::compute_thread() {
 
 void Accelerator::writer_thread() {
   std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
-  if (cfg_.fidelity == Fidelity::Fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+  if (cfg_.fidelity == Fidelity::fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
   std::vector<float> bias, line;
   uint64_t seen = 0;
   for (;;) {
@@ -341,7 +341,7 @@ void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, Li
   if (!cfg_.weight_double_buffered) {
     // One buffer: the DMA fills it, the PE array drains it, then the DMA refills it.
     ch.blocks_per_unit = buffer_blocks;
-  } else if (cfg_.fidelity == Fidelity::Cycle) {
+  } else if (cfg_.fidelity == Fidelity::cycle) {
     ch.blocks_per_unit = 1;  // a ring of block-sized slots: loads run ahead as far as space allows
   } else {
     // Coarse units, but at least two per channel fit the buffer and the job has two per channel:
@@ -353,8 +353,8 @@ void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, Li
   }
   ch.n_units = ceil_div(ch.n_blocks, ch.blocks_per_unit);
   ch.slots = buffer_blocks / ch.blocks_per_unit;
-  ch.blocks_per_txn = cfg_.fidelity == Fidelity::Cycle ? 1 : ch.blocks_per_unit;
-  ch.blocks_per_step = cfg_.fidelity == Fidelity::Cycle ? 1 : ch.blocks_per_unit;
+  ch.blocks_per_txn = cfg_.fidelity == Fidelity::cycle ? 1 : ch.blocks_per_unit;
+  ch.blocks_per_step = cfg_.fidelity == Fidelity::cycle ? 1 : ch.blocks_per_unit;
   ch.channel_taken.assign(static_cast<size_t>(cfg_.n_channels), 0);
   ch.free_slots = ch.slots;
   ch.slot_data.assign(static_cast<size_t>(ch.slots), std::vector<uint8_t>(static_cast<size_t>(ch.blocks_per_unit * ch.block_bytes)));

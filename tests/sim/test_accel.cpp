@@ -124,6 +124,9 @@ std::vector<float> read_out(Rig& rig, const LinearJob& j) {
 
 double ns_of(sc_time t) { return t.to_seconds() * 1e9; }
 
+/** SystemC tests of the accelerator (fresh simulation context each). */
+class AccelSim : public SimTest {};
+
 struct BitCase {
   Fidelity fidelity;
   int64_t in, out, ntok;
@@ -160,12 +163,12 @@ TEST_P(AccelBitIdentity, RunLinearMatchesHostAwqLinearBitForBit) {
 // Tail tiles (out % 8 != 0), tail groups (in % 64 != 0), GEMV and GEMM, bias on/off, chunked prefill.
 INSTANTIATE_TEST_SUITE_P(
     Shapes, AccelBitIdentity,
-    ::testing::Values(BitCase{Fidelity::Cycle, 200, 37, 1, true, 65536},
-                      BitCase{Fidelity::Cycle, 256, 64, 5, false, 65536},
-                      BitCase{Fidelity::Cycle, 192, 40, 7, true, 192 * 4 * 3},
-                      BitCase{Fidelity::Fast, 200, 37, 1, true, 65536},
-                      BitCase{Fidelity::Fast, 256, 64, 5, false, 65536},
-                      BitCase{Fidelity::Fast, 192, 40, 7, true, 192 * 4 * 3}));
+    ::testing::Values(BitCase{Fidelity::cycle, 200, 37, 1, true, 65536},
+                      BitCase{Fidelity::cycle, 256, 64, 5, false, 65536},
+                      BitCase{Fidelity::cycle, 192, 40, 7, true, 192 * 4 * 3},
+                      BitCase{Fidelity::fast, 200, 37, 1, true, 65536},
+                      BitCase{Fidelity::fast, 256, 64, 5, false, 65536},
+                      BitCase{Fidelity::fast, 192, 40, 7, true, 192 * 4 * 3}));
 
 TEST(AccelPeArray, CyclesPerBlockFollowTheTiling) {
   AccelConfig cfg = base_config();
@@ -193,7 +196,7 @@ LinearJobResult timed_run(const AccelConfig& cfg, const LinearJob& job) {
 }
 }  // namespace
 
-TEST_F(SimTest, GemvTileTakesDescriptorPlusPePlusFillCycles) {
+TEST_F(AccelSim, GemvTileTakesDescriptorPlusPePlusFillCycles) {
   AccelConfig cfg = base_config();
   cfg.unpack_codes_per_cycle = 512;  // 1 cycle per block: the PE array sets the pace
   const auto r = timed_run(cfg, make_job(cfg, 64, 8, 1, false));
@@ -202,7 +205,7 @@ TEST_F(SimTest, GemvTileTakesDescriptorPlusPePlusFillCycles) {
   EXPECT_EQ(r.pe_busy_cycles, 8 + cfg.pe_pipeline_fill_cycles);
 }
 
-TEST_F(SimTest, GemmTileScalesPeCyclesWithTokens) {
+TEST_F(AccelSim, GemmTileScalesPeCyclesWithTokens) {
   AccelConfig cfg = base_config();
   cfg.unpack_codes_per_cycle = 512;
   // 2 tiles x 2 groups, 4 tokens: 4 blocks x (8 x 4) cycles + 2 tile drains.
@@ -212,7 +215,7 @@ TEST_F(SimTest, GemmTileScalesPeCyclesWithTokens) {
   EXPECT_NEAR(ns_of(r.time), (cfg.descriptor_cycles + pe + cfg.completion_cycles) * cfg.clock_period_ns(), 1e-3);
 }
 
-TEST_F(SimTest, SlowUnpackerSetsThePaceAndIsReportedAsStall) {
+TEST_F(AccelSim, SlowUnpackerSetsThePaceAndIsReportedAsStall) {
   AccelConfig cfg = base_config();
   cfg.unpack_codes_per_cycle = 16;  // 512 codes -> 32 cycles per block vs 8 PE cycles
   cfg.pe_pipeline_fill_cycles = 0;
@@ -274,7 +277,7 @@ TEST(AccelOverlap, SingleBlockWeightBufferSerialisesLoadAndCompute) {
   EXPECT_NEAR(o.time_ns, expect_sum, 0.03 * expect_sum);
 }
 
-TEST_F(SimTest, WeightUnitsAreSpreadRoundRobinOverChannels) {
+TEST_F(AccelSim, WeightUnitsAreSpreadRoundRobinOverChannels) {
   AccelConfig cfg = base_config();
   Rig rig(cfg, sc_time(100, SC_NS), 16.0);
   const LinearJob job = make_job(cfg, 512, 64, 1, true);  // 8 tiles x 8 groups = 64 blocks
@@ -298,13 +301,13 @@ TEST_F(SimTest, WeightUnitsAreSpreadRoundRobinOverChannels) {
   EXPECT_LE(g.value("pe_array.utilisation"), 100.0);
 }
 
-TEST_F(SimTest, FastFidelityIssuesFewerTransactionsAndStaysClose) {
+TEST_F(AccelSim, FastFidelityIssuesFewerTransactionsAndStaysClose) {
   double times[2];
   int64_t txns[2];
   for (int f = 0; f < 2; ++f) {
     fpgallm::sim::new_simulation_context();
     AccelConfig cfg = base_config();
-    cfg.fidelity = f == 0 ? Fidelity::Cycle : Fidelity::Fast;
+    cfg.fidelity = f == 0 ? Fidelity::cycle : Fidelity::fast;
     Rig rig(cfg, sc_time(80, SC_NS), 12.0);
     const LinearJob job = make_job(cfg, 896, 256, 1, false);
     stage_layer(rig, job, 11);
@@ -318,7 +321,7 @@ TEST_F(SimTest, FastFidelityIssuesFewerTransactionsAndStaysClose) {
   EXPECT_NEAR(times[1], times[0], 0.25 * times[0]);
 }
 
-TEST_F(SimTest, MismatchedMacroLayoutIsRejected) {
+TEST_F(AccelSim, MismatchedMacroLayoutIsRejected) {
   AccelConfig cfg = base_config();
   Rig rig(cfg, sc_time(10, SC_NS), 16.0);
   LinearJob job = make_job(cfg, 128, 8, 1, false);
@@ -328,7 +331,7 @@ TEST_F(SimTest, MismatchedMacroLayoutIsRejected) {
   EXPECT_NE(rig.error.find("does not match accel.macro"), std::string::npos) << rig.error;
 }
 
-TEST_F(SimTest, ActivationRowLargerThanBufferIsRejected) {
+TEST_F(AccelSim, ActivationRowLargerThanBufferIsRejected) {
   AccelConfig cfg = base_config();
   cfg.act_buffer_bytes = 1024;
   Rig rig(cfg, sc_time(10, SC_NS), 16.0);
@@ -338,7 +341,7 @@ TEST_F(SimTest, ActivationRowLargerThanBufferIsRejected) {
       << rig.error;
 }
 
-TEST_F(SimTest, DmaErrorResponseBecomesAnError) {
+TEST_F(AccelSim, DmaErrorResponseBecomesAnError) {
   AccelConfig cfg = base_config();
   Rig rig(cfg, sc_time(10, SC_NS), 16.0);
   LinearJob job = make_job(cfg, 64, 8, 1, false);

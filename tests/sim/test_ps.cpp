@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "models/Error.h"
+#include "sim/accel/AccelConfig.h"
 #include "sim/ps/PsCore.h"
 #include "tests/sim/SimFixture.h"
 #include "tests/sim/TestMemory.h"
@@ -58,9 +59,12 @@ struct PsRig : sc_core::sc_module {
 double ns_of(sc_time t) { return t.to_seconds() * 1e9; }
 constexpr double kPsPeriodNs = 1000.0 / 1333.0;
 
+/** SystemC tests of the PS cost model (fresh simulation context each). */
+class PsSim : public SimTest {};
+
 }  // namespace
 
-TEST_F(SimTest, ElementwiseOpCostIsElementsTimesCyclesOverClock) {
+TEST_F(PsSim, ElementwiseOpCostIsElementsTimesCyclesOverClock) {
   PsRig rig(ps_config(), 100.0);
   std::vector<double> took;
   rig.body = [&](PsRig& r) {
@@ -80,7 +84,7 @@ TEST_F(SimTest, ElementwiseOpCostIsElementsTimesCyclesOverClock) {
   EXPECT_NEAR(ns_of(sc_core::sc_time_stamp()), took[0] + took[1] + took[2], 1e-2);
 }
 
-TEST_F(SimTest, MemoryBoundOpTakesBytesOverStreamBandwidthAndIssuesItsTraffic) {
+TEST_F(PsSim, MemoryBoundOpTakesBytesOverStreamBandwidthAndIssuesItsTraffic) {
   PsRig rig(ps_config(), 100.0);  // DDR path far faster than one core's 2.5 GB/s
   double took = 0;
   rig.body = [&](PsRig& r) {
@@ -94,7 +98,7 @@ TEST_F(SimTest, MemoryBoundOpTakesBytesOverStreamBandwidthAndIssuesItsTraffic) {
   EXPECT_EQ(rig.mem.transactions, 10 + 2);  // 4 KiB chunks: 40000 -> 10, 8000 -> 2
 }
 
-TEST_F(SimTest, ComputeBoundOpHidesItsTraffic) {
+TEST_F(PsSim, ComputeBoundOpHidesItsTraffic) {
   PsRig rig(ps_config(), 100.0);
   double took = 0;
   rig.body = [&](PsRig& r) {
@@ -106,7 +110,7 @@ TEST_F(SimTest, ComputeBoundOpHidesItsTraffic) {
   EXPECT_NEAR(took, 4096 * 25 * kPsPeriodNs, 1.0);
 }
 
-TEST_F(SimTest, HandshakeChargesFlushDescriptorCompletionAndInvalidate) {
+TEST_F(PsSim, HandshakeChargesFlushDescriptorCompletionAndInvalidate) {
   PsRig rig(ps_config(), 100.0);
   double begin = 0, end = 0;
   rig.body = [&](PsRig& r) {
@@ -122,7 +126,7 @@ TEST_F(SimTest, HandshakeChargesFlushDescriptorCompletionAndInvalidate) {
   EXPECT_NEAR(g.value("pl_handshake.completion_time"), 10000, 1e-6);
 }
 
-TEST_F(SimTest, PollingIsCheaperThanInterruptWhenConfigured) {
+TEST_F(PsSim, PollingIsCheaperThanInterruptWhenConfigured) {
   PsRig rig(ps_config("{handshake: {descriptor_write_ns: 0, completion: polling, interrupt_latency_ns: 10000, "
                       "polling_latency_ns: 500}}"),
             100.0);
@@ -132,7 +136,7 @@ TEST_F(SimTest, PollingIsCheaperThanInterruptWhenConfigured) {
   EXPECT_NEAR(end, 500, 1e-6);
 }
 
-TEST_F(SimTest, WriteAndReadDataMoveRealBytesThroughTheSocket) {
+TEST_F(PsSim, WriteAndReadDataMoveRealBytesThroughTheSocket) {
   PsRig rig(ps_config(), 4.0);
   std::vector<float> src(3000), back(3000);
   std::iota(src.begin(), src.end(), 0.5f);
@@ -176,4 +180,23 @@ TEST(PsConfigTest, OpKindsMapToCostClasses) {
   EXPECT_EQ(ps_cost_class(OpKind::LmHead), PsCostClass::Gemv);
   EXPECT_EQ(ps_cost_class(OpKind::Sampling), PsCostClass::Sampling);
   EXPECT_EQ(ps_cost_class(OpKind::Embedding), PsCostClass::Embedding);
+}
+
+TEST(PsConfigTest, PlatformPsAndPlSectionsParse) {
+  YamlMap root = YamlMap::load(std::string(FPGALLM_SOURCE_DIR) + "/configs/platform/kv260.yaml");
+  YamlMap ps = root.child("ps", true);
+  const PsConfig c = parse_ps_config(ps);
+  EXPECT_DOUBLE_EQ(c.clock_mhz, 1333.0);
+  EXPECT_EQ(c.cores, 4);
+  EXPECT_EQ(c.cache_line_bytes, 64);
+  YamlMap pl = root.child("pl", true);
+  const PlResources r = parse_pl_resources(pl);
+  EXPECT_EQ(r.luts, 117120);
+  EXPECT_EQ(r.ffs, 234240);
+  EXPECT_EQ(r.dsp48e2, 1248);
+  EXPECT_EQ(r.bram36, 144);
+  EXPECT_EQ(r.uram288, 64);
+  // The shipped accelerator configs fit the board.
+  for (const char* f : {"paper_gs64_pe8x8.yaml", "baseline_ps_only.yaml"})
+    EXPECT_NO_THROW(load_accel_config(std::string(FPGALLM_SOURCE_DIR) + "/configs/accel/" + f).check_against_resources(r));
 }

@@ -15,9 +15,14 @@ float dot(const float* a, const float* b, int64_t n) {
   return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
+namespace {
+// Below this many MACs a second thread costs more than it saves (and stalls under load).
+constexpr int64_t kParallelMinMacs = int64_t{1} << 18;
+}  // namespace
+
 void linear_f32(const float* x, int64_t n_tokens, const float* w, const float* bias, int64_t in,
                 int64_t out, float* y) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n_tokens * in * out >= kParallelMinMacs)
   for (int64_t o = 0; o < out; ++o) {
     const float* wr = w + o * in;
     const float b = bias ? bias[o] : 0.0f;

@@ -131,8 +131,8 @@ void SimBackend::linear(const OpContext& ctx, const Linear& lin, const float* x,
                         lin.out_features, y);
   }
   const int64_t params = lin.in_features * lin.out_features;
-  const double wbytes = lin.quant ? ps_weight_bytes_per_param(PsWeightFormat::AwqMacro, acc.macro)
-                                  : ps_weight_bytes_per_param(acc.ps_linear_weights, acc.macro);
+  // The config says what the PS streams for its linears (the baseline deployment: bf16 weights).
+  const double wbytes = ps_weight_bytes_per_param(acc.ps_linear_weights, acc.macro);
   ps_op(ctx, n * params, static_cast<int64_t>(wbytes * static_cast<double>(params)) + n * lin.in_features * kF32,
         n * lin.out_features * kF32);
 }

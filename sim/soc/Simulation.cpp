@@ -87,13 +87,21 @@ SimRunResult simulate(const SocConfig& cfg, std::shared_ptr<const ModelWeights> 
 
   const auto wall0 = std::chrono::steady_clock::now();
   SimRunResult res;
-  if (opt.trace) res.trace = std::make_shared<stats::TraceRecorder>(true);
+  if (opt.trace) res.trace = std::make_shared<stats::TraceRecorder>(true, opt.trace_max_events);
   new_simulation_context();
   {
     SocTop soc("soc", cfg);
     SimBackend backend(soc, res.ledger, res.trace.get());
     backend.place_weights(*weights);
     res.placed_weight_bytes = backend.placed_weight_bytes();
+    if (res.trace) {
+      // The accelerator and its DMA channels get their own tracks beside the PS/PL op tracks.
+      auto* trace = res.trace.get();
+      soc.accel().set_activity_hook([trace](const std::string& track, const char* what, sc_core::sc_time start,
+                                            sc_core::sc_time duration) {
+        trace->record(track, what, start.to_seconds() * 1e9, duration.to_seconds() * 1e9);
+      });
+    }
     Driver driver("driver", backend, weights, opt, res);
     sc_core::sc_start();
     if (driver.error) std::rethrow_exception(driver.error);

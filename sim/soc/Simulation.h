@@ -12,6 +12,10 @@
 
 namespace fpgallm::sim {
 
+/** A full-size cycle-fidelity decode step makes ~10^5 DMA events; this keeps trace files in the
+ *  tens of MB while still covering a prefill and the first decode steps. */
+constexpr size_t DEFAULT_TRACE_MAX_EVENTS = 300000;
+
 struct SimRunOptions {
   std::vector<int32_t> prompt;  ///< prefilled in one pass
   int64_t decode_steps = 8;     ///< decode forward passes after the prefill
@@ -21,6 +25,7 @@ struct SimRunOptions {
   int32_t stop_token = -1;      ///< decoding stops early on this token (-1: never)
   bool keep_logits = false;     ///< keep every step's logits (tests, bit-identity checks)
   bool trace = false;           ///< record a Chrome-trace timeline
+  size_t trace_max_events = DEFAULT_TRACE_MAX_EVENTS;  ///< later events are counted, not kept
   /** Called after every decoder layer: phase, token index in the phase, layer, layers. */
   std::function<void(Phase, int64_t token, int64_t layer, int64_t n_layers)> progress;
 };

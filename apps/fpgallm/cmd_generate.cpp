@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "apps/fpgallm/Command.h"
+#include "models/AwqBackend.h"
 #include "models/Backend.h"
 #include "models/Error.h"
 #include "models/ModelLoader.h"
@@ -25,7 +26,12 @@ void run_generate(const GenerateArgs& a) {
   using namespace fpgallm;
   auto weights = load_model(a.model);
   auto tok = load_tokenizer(a.tokenizer, weights->config.vocab_size);
-  ReferenceBackend backend;
+  // Quantized models (packed files, AutoAWQ folders) run the host AWQ kernels; others fp32.
+  bool quantized = false;
+  for (const auto& L : weights->layers) quantized = quantized || L.q.quant;
+  ReferenceBackend fp32;
+  AwqBackend awq;
+  Backend& backend = quantized ? static_cast<Backend&>(awq) : fp32;
   Qwen2Model model(weights, backend);
   Sampler sampler(a.temperature, a.top_p, a.seed);
 
@@ -52,6 +58,7 @@ void run_generate(const GenerateArgs& a) {
     if (pos + 1 < steps) logits = model.decode(next);
   }
   std::fputs("\n", stdout);
+  std::fflush(stdout);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (a.stats) fmt::print(stderr, "generated {} tokens in {:.3f} s ({:.1f} tok/s, host {})\n", generated, s,
                           generated / std::max(s, 1e-9), backend.name());

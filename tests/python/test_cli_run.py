@@ -1,0 +1,308 @@
+"""`fpgallm run` end to end on the stories260K model: printed tables, output files, determinism,
+packed models, and clean rejection of impossible configs and bad options."""
+import copy
+import csv
+import json
+import pathlib
+import re
+import subprocess
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PLATFORM = ROOT / "configs" / "platform" / "kv260.yaml"
+PAPER = ROOT / "configs" / "accel" / "paper_gs64_pe8x8.yaml"
+BASELINE = ROOT / "configs" / "accel" / "baseline_ps_only.yaml"
+
+LINEARS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+PS_OPS = ["embedding", "attn_norm", "rope", "attn_score", "softmax", "attn_value", "residual_add",
+          "mlp_norm", "silu_mul", "final_norm", "sampling"]
+STATS_SECTIONS = {"ddr", "axi", "accel", "ps", "ops", "run"}
+PROMPT = "Once upon a time"  # 5 tokens with tok512 (BOS included)
+TIMEOUT_S = 60
+
+
+def stories(shared_data):
+    d = shared_data / "stories260K"
+    return ["--model", str(d / "stories260K.bin"), "--tokenizer", str(d / "tok512.bin")]
+
+
+def run(fpgallm_bin, shared_data, *extra, model=None, gen=3, fidelity="fast", platform=PLATFORM, accel=PAPER):
+    args = [fpgallm_bin, "run", "--platform", str(platform), "--accel", str(accel), "--prompt", PROMPT,
+            "--gen", str(gen), "--quiet"]
+    args += stories(shared_data) if model is None else ["--model", str(model), "--tokenizer",
+                                                        str(shared_data / "stories260K" / "tok512.bin")]
+    if fidelity:
+        args += ["--fidelity", fidelity]
+    return subprocess.run(args + list(extra), capture_output=True, text=True, timeout=TIMEOUT_S)
+
+
+def assert_clean_failure(r, *mentions):
+    """Exit code 2 (fpgallm::Error), one message on stderr, no crash, no partial report."""
+    assert r.returncode > 0, f"rc={r.returncode} stderr={r.stderr}"
+    for bad in ("Traceback", "terminate called", "Aborted", "Segmentation", "what():"):
+        assert bad not in r.stderr
+    assert "== Summary ==" not in r.stdout
+    for m in mentions:
+        assert m in r.stderr, f"{m!r} not in stderr: {r.stderr}"
+
+
+def table(stdout, title):
+    """Rows of the breakdown table under the heading that starts with `title`: op -> columns."""
+    lines = stdout.splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith(f"== {title}"))
+    header = lines[start + 1].split()
+    assert header == ["op", "unit", "calls", "ms", "%", "bytes", "GB/s"], header
+    rows = {}
+    for line in lines[start + 2:]:
+        if not line.strip() or line.startswith("=="):
+            break
+        cols = line.split()
+        rows[cols[0]] = cols
+    return rows
+
+
+def summary(stdout):
+    """Summary rows: label -> the cells after it."""
+    lines = stdout.splitlines()
+    start = lines.index("== Summary ==")
+    out = {"": lines[start + 1].split()}
+    for line in lines[start + 2:]:
+        m = re.match(r"^(.{34}) (.*)$", line)
+        if not m or not line.strip():
+            break
+        out[m.group(1).strip()] = m.group(2).split()
+    return out
+
+
+def leaves(node, prefix=""):
+    """Flattens the stats tree: 'ddr.row_hits' -> {'value', 'unit', 'desc'?}."""
+    out = {}
+    for k, v in node.items():
+        if isinstance(v, dict) and "value" in v and not isinstance(v["value"], dict):
+            out[prefix + k] = v
+        else:
+            assert isinstance(v, dict), f"{prefix}{k} is neither a stat nor a group"
+            out.update(leaves(v, prefix + k + "."))
+    return out
+
+
+@pytest.fixture
+def reference_for_stories(tmp_path):
+    """Published figures declared for stories260K's shape, so the published column appears."""
+    ref = yaml.safe_load((ROOT / "configs" / "reference" / "xiang2025.yaml").read_text())
+    ref["model"] = {"hidden_size": 64, "num_hidden_layers": 5, "vocab_size": 512}
+    ref["accelerated"]["decode_tokens_per_s"] = 123.4
+    ref["baseline"]["decode_tokens_per_s"] = 5.6
+    p = tmp_path / "reference.yaml"
+    p.write_text(yaml.safe_dump(ref))
+    return p
+
+
+def test_run_prints_both_breakdowns_and_the_summary_with_published_figures(fpgallm_bin, shared_data,
+                                                                            reference_for_stories):
+    r = run(fpgallm_bin, shared_data, "--reference", str(reference_for_stories), fidelity="cycle")
+    assert r.returncode == 0, r.stderr
+    assert "== Prefill: 5 tokens ==" in r.stdout
+    assert "== Decode: 3 steps" in r.stdout
+    for title, calls_per_layer in (("Prefill", 1), ("Decode", 3)):
+        rows = table(r.stdout, title)
+        for op in LINEARS:
+            assert rows[op][1] == "PL", (title, rows[op])
+            assert int(rows[op][2]) == 5 * calls_per_layer  # one call per layer (5) per pass
+            assert float(rows[op][3]) > 0 and int(rows[op][5]) > 0
+        for op in PS_OPS:
+            assert rows[op][1] == "PS", (title, rows[op])
+        assert rows["lm_head"][1] == "PS"  # paper config: tied fp16 lm_head stays on the PS
+        total_ms = float(rows["total"][2])
+        assert sum(float(rows[op][3]) for op in rows if op != "total") == pytest.approx(total_ms, abs=0.02)
+    s = summary(r.stdout)
+    assert s[""] == ["simulated", "published"]
+    prefill_tps, decode_tps = float(s["prefill tokens/s"][0]), float(s["decode tokens/s"][0])
+    assert prefill_tps > 0 and decode_tps > 0
+    assert s["decode tokens/s"][1] == "123.4"
+    assert s["baseline decode tokens/s"][1] == "5.6"
+    ms_per_token = float(s["decode time per token (ms)"][0])
+    assert 1000.0 / ms_per_token == pytest.approx(decode_tps, rel=2e-3)
+    assert 5 / float(s["prefill time (ms)"][0]) * 1000 == pytest.approx(prefill_tps, rel=2e-3)
+    assert "DDR row-hit rate (%)" in s and "PE utilisation (%)" in s
+
+
+def test_published_column_only_for_the_model_it_was_measured_on(fpgallm_bin, shared_data):
+    r = run(fpgallm_bin, shared_data, "--reference", str(ROOT / "configs" / "reference" / "xiang2025.yaml"))
+    assert r.returncode == 0, r.stderr
+    assert summary(r.stdout)[""] == ["simulated"]
+
+
+def test_baseline_config_runs_every_op_on_the_ps(fpgallm_bin, shared_data):
+    r = run(fpgallm_bin, shared_data, accel=BASELINE)
+    assert r.returncode == 0, r.stderr
+    for title in ("Prefill", "Decode"):
+        rows = table(r.stdout, title)
+        assert {rows[op][1] for op in rows if op != "total"} == {"PS"}
+
+
+def test_prompt_len_and_zero_decode_steps(fpgallm_bin, shared_data):
+    r = run(fpgallm_bin, shared_data, "--prompt-len", "7", gen=0)
+    assert r.returncode == 0, r.stderr
+    assert "== Prefill: 7 tokens ==" in r.stdout
+    assert "== Decode" not in r.stdout
+
+
+def test_out_writes_stats_json_csv_and_a_chrome_trace(fpgallm_bin, shared_data, tmp_path):
+    out = tmp_path / "out"
+    r = run(fpgallm_bin, shared_data, "--out", str(out), fidelity="cycle")
+    assert r.returncode == 0, r.stderr
+    assert f"wrote {out}/stats.json" in r.stdout
+
+    stats = json.loads((out / "stats.json").read_text())
+    assert STATS_SECTIONS <= set(stats), set(stats)
+    flat = leaves(stats)
+    for path, st in flat.items():
+        assert isinstance(st["value"], (int, float)), path
+        assert isinstance(st["unit"], str) and st["unit"], path
+    for phase in ("prefill", "decode"):
+        for op in LINEARS + ["lm_head"]:
+            assert any(p.startswith(f"ops.{phase}.{op}.") for p in flat), (phase, op)
+    assert flat["ddr.bytes_read"]["value"] > 0
+    assert 0 < flat["ddr.row_hit_rate"]["value"] <= 100
+    decode_tps = flat["run.decode_tokens_per_s"]["value"]
+    assert f"{decode_tps:.2f}" == summary(r.stdout)["decode tokens/s"][0]
+
+    with open(out / "stats.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["path", "stat", "value", "unit", "desc"]
+    assert len(rows) - 1 == len(flat)  # one CSV row per stat in the JSON tree
+    by_key = {}
+    for path, stat, value, unit, _desc in rows[1:]:
+        assert path.startswith("soc"), path
+        by_key[(path[len("soc."):] + "." if path != "soc" else "") + stat] = (float(value), unit)
+    assert set(by_key) == set(flat)
+    for key, (value, unit) in by_key.items():
+        assert unit == flat[key]["unit"], key
+        assert value == pytest.approx(flat[key]["value"], rel=1e-12, abs=1e-12), key
+
+    trace = json.loads((out / "trace.json").read_text())
+    events = trace["traceEvents"]
+    assert isinstance(events, list)
+    spans = [e for e in events if e["ph"] == "X"]
+    assert spans
+    for e in spans:
+        assert isinstance(e["ts"], (int, float)) and isinstance(e["dur"], (int, float)), e
+        assert e["ts"] >= 0 and e["dur"] >= 0, e
+    tracks = {(e["pid"], e["tid"]) for e in spans}
+    assert len(tracks) >= 3, tracks  # PS ops, DMA channels, PE array, ...
+    named = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert tracks <= set(named), tracks - set(named)
+    span_names = {e["name"].split()[0] for e in spans}
+    assert set(LINEARS) <= span_names and "softmax" in span_names
+    # The timeline ends when the simulated run does (trace in us, stats in ns).
+    sim_ns = flat["ops.prefill.time_ns"]["value"] + flat["ops.decode.time_ns"]["value"]
+    assert max(e["ts"] + e["dur"] for e in spans) == pytest.approx(sim_ns / 1000, rel=1e-6)
+
+
+@pytest.mark.parametrize("fidelity", ["cycle", "fast"])
+def test_same_command_twice_gives_identical_stats_and_trace(fpgallm_bin, shared_data, tmp_path, fidelity):
+    for i in (1, 2):
+        r = run(fpgallm_bin, shared_data, "--out", str(tmp_path / str(i)), fidelity=fidelity)
+        assert r.returncode == 0, r.stderr
+    for name in ("stats.json", "stats.csv", "trace.json"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+def test_packed_model_runs_and_matches_quantizing_in_the_run(fpgallm_bin, shared_data, tmp_path):
+    packed = tmp_path / "stories260k_rtn_g64.fpk"
+    q = subprocess.run([fpgallm_bin, "quantize"] + stories(shared_data) +
+                       ["--method", "rtn", "--group-size", "64", "--out", str(packed)],
+                       capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert q.returncode == 0, q.stderr
+    from_file = run(fpgallm_bin, shared_data, "--out", str(tmp_path / "packed"), model=packed)
+    assert from_file.returncode == 0, from_file.stderr
+    assert f"fpgallm run: {packed}" in from_file.stdout
+    in_run = run(fpgallm_bin, shared_data, "--quant", "rtn", "--out", str(tmp_path / "bin"))
+    assert in_run.returncode == 0, in_run.stderr
+    # Same RTN G=64 weights either way, so the same simulated schedule, stat for stat.
+    assert json.loads((tmp_path / "packed" / "stats.json").read_text()) == \
+        json.loads((tmp_path / "bin" / "stats.json").read_text())
+
+
+# (case, file patched, patch, strings stderr must contain besides the file)
+def _set(section_path, value):
+    def patch(doc):
+        node = doc
+        for k in section_path[:-1]:
+            node = node[k]
+        node[section_path[-1]] = value
+    return patch
+
+
+BAD_CONFIGS = [
+    ("pe_array_32x32", "accel", [_set(["accel", "pe_array", "rows"], 32), _set(["accel", "pe_array", "cols"], 32),
+                                 _set(["accel", "macro", "tile_rows"], 32)], ["accel.pe_array", "DSP48E2"]),
+    ("weight_buffer_below_one_macro_block", "accel",
+     [_set(["accel", "buffers", "weight_bytes"], 256), _set(["accel", "buffers", "weight_double_buffered"], False)],
+     ["accel.buffers.weight_bytes", "MACRO block"]),
+    ("axi_width_96_bits", "platform", [_set(["axi", "data_width_bits"], 96)], ["axi.data_width_bits", "power of two"]),
+    ("zero_dma_channels", "accel", [_set(["accel", "dma", "channels"], 0)], ["accel.dma.channels"]),
+    ("five_channels_four_hp_ports", "accel", [_set(["accel", "dma", "channels"], 5)],
+     ["accel.dma.channels", "axi.ports"]),
+    ("unknown_accel_key", "accel", [_set(["accel", "pe_array", "colums"], 8)], ["accel.pe_array.colums"]),
+    ("unknown_platform_key", "platform", [_set(["ddr", "tXYZ_ns"], 1.0)], ["ddr.tXYZ_ns"]),
+]
+
+
+@pytest.mark.parametrize("case,which,patches,mentions", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_impossible_config_is_rejected_naming_field_and_file(fpgallm_bin, shared_data, tmp_path,
+                                                             case, which, patches, mentions):
+    docs = {"platform": yaml.safe_load(PLATFORM.read_text()), "accel": yaml.safe_load(PAPER.read_text())}
+    doc = copy.deepcopy(docs[which])
+    for p in patches:
+        p(doc)
+    docs[which] = doc
+    files = {}
+    for name, d in docs.items():
+        files[name] = tmp_path / f"{case}.{name}.yaml"
+        files[name].write_text(yaml.safe_dump(d))
+    r = run(fpgallm_bin, shared_data, platform=files["platform"], accel=files["accel"], gen=1)
+    assert r.returncode == 2, r.stderr
+    assert_clean_failure(r, str(files[which]), *mentions)
+
+
+def test_unmodified_copies_of_the_configs_run(fpgallm_bin, shared_data, tmp_path):
+    # Guards the cases above: the YAML round trip alone must not be what gets rejected.
+    pf, af = tmp_path / "p.yaml", tmp_path / "a.yaml"
+    pf.write_text(yaml.safe_dump(yaml.safe_load(PLATFORM.read_text())))
+    af.write_text(yaml.safe_dump(yaml.safe_load(PAPER.read_text())))
+    r = run(fpgallm_bin, shared_data, platform=pf, accel=af, gen=1)
+    assert r.returncode == 0, r.stderr
+
+
+def test_invalid_yaml_is_rejected_naming_the_file(fpgallm_bin, shared_data, tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("accel:\n  name: x\n  pe_array: [rows: 8\n")
+    r = run(fpgallm_bin, shared_data, accel=bad, gen=1)
+    assert r.returncode == 2
+    assert_clean_failure(r, str(bad), "invalid YAML")
+
+
+@pytest.mark.parametrize("which", ["platform", "accel"])
+def test_missing_config_file_is_rejected_naming_it(fpgallm_bin, shared_data, tmp_path, which):
+    missing = tmp_path / "no_such.yaml"
+    r = run(fpgallm_bin, shared_data, gen=1, **{which: missing})
+    assert r.returncode == 2
+    assert_clean_failure(r, str(missing))
+
+
+@pytest.mark.parametrize("option,value", [("--gen", "-1"), ("--fidelity", "bogus"), ("--quant", "bogus"),
+                                          ("--prompt-len", "-3")])
+def test_bad_option_values_fail_cleanly(fpgallm_bin, shared_data, option, value):
+    r = run(fpgallm_bin, shared_data, option, value, fidelity=None)
+    assert_clean_failure(r, option)
+
+
+def test_missing_model_fails_cleanly(fpgallm_bin, shared_data, tmp_path):
+    missing = tmp_path / "no_such_model.bin"
+    r = run(fpgallm_bin, shared_data, model=missing)
+    assert r.returncode == 2
+    assert_clean_failure(r, str(missing))

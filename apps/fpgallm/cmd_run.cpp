@@ -55,7 +55,8 @@ struct Published {
 
 Published load_published(const std::string& file) {
   Published p;
-  if (file.empty() || !fs::exists(file)) return p;
+  if (file.empty()) return p;
+  if (!fs::exists(file)) fail("{}: --reference file not found", file);
   YamlMap root = YamlMap::load(file);
   root.get<std::string>("source", "");
   auto m = root.child("model", true);
@@ -106,7 +107,6 @@ std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::S
   for (const auto& L : w->layers) quantized = quantized || L.q.quant;
   // Nothing offloaded: the unaccelerated deployment runs the unquantized model on the PS.
   if (quantized || !soc.accel.offload_linear) return w;
-  if (a.quant != "rtn" && a.quant != "awq") fail("--quant must be rtn or awq (got '{}')", a.quant);
   QuantOptions o;
   o.method = a.quant;
   o.group_size = soc.accel.macro.group_size;
@@ -115,7 +115,7 @@ std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::S
   o.quantize_lm_head = soc.accel.offload_lm_head;
   if (!quiet)
     o.progress = [](int64_t layer, int64_t n, const std::string& what) {
-      fmt::print(stderr, "\rquantizing ({}) layer {}/{} {:<24}", what, layer + 1, n, "");
+      fmt::print(stderr, "\rquantizing ({}) layer {}/{} {:<24}", what, std::min(layer + 1, n), n, "");
     };
   std::vector<std::vector<int32_t>> calib;
   if (o.method == "awq") {
@@ -136,6 +136,9 @@ std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::S
 }
 
 void run(const RunArgs& a) {
+  if (a.quant != "rtn" && a.quant != "awq") fail("--quant must be rtn or awq (got '{}')", a.quant);
+  if (a.gen < 0) fail("--gen must be >= 0 (got {})", a.gen);
+  if (a.prompt_len < 0) fail("--prompt-len must be >= 0 (got {})", a.prompt_len);
   sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
   if (!a.fidelity.empty()) {
     if (a.fidelity == "cycle") soc.set_fidelity(sim::Fidelity::cycle);
@@ -224,9 +227,8 @@ void setup(CLI::App& app) {
   c->add_option("--model", a->model, "synthetic:<preset>, HF folder, llama2.c .bin or packed AWQ file")->capture_default_str();
   c->add_option("--tokenizer", a->tokenizer, "tokenizer for the prompt")->capture_default_str();
   c->add_option("--prompt", a->prompt, "prompt text")->capture_default_str();
-  c->add_option("--prompt-len", a->prompt_len, "repeat the prompt's tokens to exactly N tokens (0: as encoded)")
-      ->check(CLI::NonNegativeNumber);
-  c->add_option("--gen", a->gen, "decode steps")->check(CLI::NonNegativeNumber)->capture_default_str();
+  c->add_option("--prompt-len", a->prompt_len, "repeat the prompt's tokens to exactly N tokens (0: as encoded)");
+  c->add_option("--gen", a->gen, "decode steps")->capture_default_str();
   c->add_option("--quant", a->quant, "how to quantize an unquantized model: rtn | awq")->capture_default_str();
   c->add_option("--fidelity", a->fidelity, "override the configs: cycle | fast");
   c->add_option("--reference", a->reference, "published figures YAML shown beside the simulated ones");

@@ -306,3 +306,25 @@ def test_missing_model_fails_cleanly(fpgallm_bin, shared_data, tmp_path):
     r = run(fpgallm_bin, shared_data, model=missing)
     assert r.returncode == 2
     assert_clean_failure(r, str(missing))
+
+
+def test_bad_option_values_exit_with_the_input_error_code(fpgallm_bin, shared_data):
+    r = run(fpgallm_bin, shared_data, gen=-1)
+    assert r.returncode == 2, r.stderr
+    assert_clean_failure(r, "--gen")
+    for option, value in (("--prompt-len", "-3"), ("--fidelity", "bogus")):
+        r = run(fpgallm_bin, shared_data, option, value, fidelity=None)
+        assert r.returncode == 2, (option, r.stderr)
+
+
+def test_bad_quant_is_rejected_even_for_an_already_quantized_model(fpgallm_bin, shared_data):
+    r = run(fpgallm_bin, shared_data, "--quant", "bogus", accel=ROOT / "configs/accel/baseline_ps_only.yaml")
+    assert r.returncode == 2
+    assert_clean_failure(r, "--quant")
+
+
+def test_missing_reference_file_is_an_error(fpgallm_bin, shared_data, tmp_path):
+    missing = tmp_path / "no_reference.yaml"
+    r = run(fpgallm_bin, shared_data, "--reference", str(missing))
+    assert r.returncode == 2
+    assert_clean_failure(r, str(missing))

@@ -82,8 +82,11 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const AccelConfig& cfg)
   for (int c = 0; c < cfg_.n_channels; ++c) {
     dma.push_back(std::make_unique<DmaSocket>(fmt::format("dma{}", c).c_str()));
     dma_track_.push_back(fmt::format("{}.dma{}", basename(), c));
-    for (int j = 0; j < cfg_.dma_outstanding_per_channel; ++j)
+    for (int j = 0; j < cfg_.dma_outstanding_per_channel; ++j) {
+      loader_ev_.push_back(std::make_unique<sc_core::sc_event>());
+      loader_wants_.push_back(-1);
       sc_core::sc_spawn([this, c, j] { loader_thread(c, j); }, fmt::format("loader_{}_{}", c, j).c_str());
+    }
   }
   sc_core::sc_spawn([this] { compute_thread(); }, "compute");
   sc_core::sc_spawn([this] { writer_thread(); }, "writer");
@@ -103,6 +106,15 @@ int64_t Accelerator::unpack_block_cycles() const {
 
 void Accelerator::wait_until(sc_time t) {
   if (t > sc_time_stamp()) wait(t - sc_time_stamp());
+}
+
+void Accelerator::wake_next_loader() {
+  const int64_t next = chunk_->alloc_next;
+  for (size_t i = 0; i < loader_wants_.size(); ++i)
+    if (loader_wants_[i] == next) {
+      loader_ev_[i]->notify(SC_ZERO_TIME);
+      return;
+    }
 }
 
 void Accelerator::notify_activity(const std::string& track, const char* what, sc_time start, sc_time end) {
@@ -176,11 +188,14 @@ void Accelerator::loader_thread(int c, int j) {
       if (u >= ch.n_units) break;
       if (ch.alloc_next != u || ch.free_slots == 0) {
         if (qk) qk->sync();  // about to block on another thread: bring local time to the kernel's
-        while (ch.alloc_next != u || ch.free_slots == 0) wait(slot_ev_);
+        const size_t me = static_cast<size_t>(c * cfg_.dma_outstanding_per_channel + j);
+        loader_wants_[me] = u;
+        while (ch.alloc_next != u || ch.free_slots == 0) wait(*loader_ev_[me]);
+        loader_wants_[me] = -1;
       }
       ++ch.alloc_next;
       --ch.free_slots;
-      slot_ev_.notify(SC_ZERO_TIME);
+      wake_next_loader();
       const int64_t k0 = u * ch.blocks_per_unit, k1 = std::min(ch.n_blocks, k0 + ch.blocks_per_unit);
       uint8_t* dst = ch.slot_data[u % ch.slots].data();
       sc_time done = SC_ZERO_TIME;
@@ -265,7 +280,7 @@ void Accelerator::compute_thread() {
       if (hook_) notify_activity(std::string(basename()) + ".pe_array", "compute", c0, sc_time_stamp());
       if (s1 == std::min(ch.n_blocks, (u + 1) * ch.blocks_per_unit)) {  // unit consumed: free its slot
         ++ch.free_slots;
-        slot_ev_.notify(SC_ZERO_TIME);
+        wake_next_loader();
       }
       if (batch.n_tiles > 0) {
         t0 = sc_time_stamp();

@@ -103,14 +103,20 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   sc_core::sc_time cycles(int64_t n) const { return clock_period_ * static_cast<double>(n); }
   void run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, LinearJobResult& res);
   void notify_activity(const std::string& track, const char* what, sc_core::sc_time start, sc_core::sc_time end);
+  /** Wakes the one loader waiting for the unit next in stream order (the only one that can go on). */
+  void wake_next_loader();
 
   AccelConfig cfg_;
   sc_core::sc_time clock_period_;
   std::unique_ptr<Chunk> chunk_;
   std::unique_ptr<Counters> ctr_;
   uint64_t generation_ = 0;
-  sc_core::sc_event start_ev_, slot_ev_, loaded_ev_, act_ev_, out_free_ev_, out_ready_ev_, done_ev_;
+  sc_core::sc_event start_ev_, loaded_ev_, act_ev_, out_free_ev_, out_ready_ev_, done_ev_;
   std::vector<std::string> dma_track_;
+  // One wake-up event per loader thread (channel x outstanding slot) and the unit it waits for
+  // (-1: not waiting): a shared event would wake every loader for each slot change.
+  std::vector<std::unique_ptr<sc_core::sc_event>> loader_ev_;
+  std::vector<int64_t> loader_wants_;
   ActivityHook hook_;
 };
 

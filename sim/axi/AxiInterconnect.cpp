@@ -96,7 +96,8 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
   uint64_t addr = gp.get_address();
   uint64_t left = gp.get_data_length();
   unsigned char* data = gp.get_data_ptr();
-  std::vector<Burst*> bursts;
+  std::vector<Burst*>& bursts = split_;  // reused: filled and handed out before this thread yields
+  bursts.clear();
   while (left > 0) {
     const uint64_t to_boundary = axi_defaults::BURST_BOUNDARY_BYTES - addr % axi_defaults::BURST_BOUNDARY_BYTES;
     // An unaligned start wastes part of the first beat, so the byte budget is counted from the beat start.

@@ -90,6 +90,8 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   AddressMapping map_;
   DdrTiming timing_;
   double tck_ps_;
+  double ps_per_tick_;  // simulation time resolution in ps
+  sc_core::sc_time controller_latency_;
   uint64_t capacity_;
   mutable std::vector<std::unique_ptr<uint8_t[]>> pages_;
 

@@ -48,6 +48,7 @@ class Driver : public sc_core::sc_module {
     const int64_t vocab = w_->config.vocab_size;
 
     auto step = [&](const std::vector<int32_t>& tokens) {
+      const auto wall0 = std::chrono::steady_clock::now();
       const sc_core::sc_time t0 = sc_core::sc_time_stamp();
       std::vector<float> logits = model.forward(tokens, phase);
       be_.charge_sampling(OpContext{OpKind::Sampling, -1, phase, static_cast<int64_t>(tokens.size()), 0}, vocab);
@@ -56,6 +57,8 @@ class Driver : public sc_core::sc_module {
                                  static_cast<int64_t>(tokens.size()));
       if (opt_.keep_logits) res_.logits.push_back(std::move(logits));
       res_.generated.push_back(next);
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+      (phase == Phase::Prefill ? res_.prefill_wall_seconds : res_.decode_wall_seconds) += wall;
       return next;
     };
 

@@ -37,6 +37,8 @@ struct SimRunResult {
   stats::Group stats{"soc"};
   std::shared_ptr<stats::TraceRecorder> trace;
   double wall_seconds = 0;      ///< host time spent simulating
+  double prefill_wall_seconds = 0;  ///< host time of the prefill pass (incl. first sampling)
+  double decode_wall_seconds = 0;   ///< host time of all decode steps
   int64_t placed_weight_bytes = 0;
 
   double prefill_ns() const { return ledger.phase_time_ns(Phase::Prefill); }

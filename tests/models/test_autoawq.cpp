@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -20,7 +21,7 @@ namespace {
 const std::string kData = FPGALLM_SHARED_DATA_DIR;
 
 std::string temp_dir(const std::string& name) {
-  const fs::path p = fs::path(FPGALLM_BINARY_DIR) / "test_tmp" / ("autoawq_" + name);
+  const fs::path p = fs::path(FPGALLM_BINARY_DIR) / "test_tmp" / ("autoawq_" + std::to_string(::getpid()) + "_" + name);
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();

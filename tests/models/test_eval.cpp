@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -27,7 +28,7 @@ struct Stories {
 };
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  const fs::path p = fs::path(FPGALLM_BINARY_DIR) / "test_tmp" / ("eval_" + name);
+  const fs::path p = fs::path(FPGALLM_BINARY_DIR) / "test_tmp" / ("eval_" + std::to_string(::getpid()) + "_" + name);
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << text;
   return p.string();

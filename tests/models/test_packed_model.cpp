@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -103,7 +104,7 @@ MacroLayout g32() {
 }
 
 std::string tmp_path(const std::string& name) {
-  const auto dir = fs::path(FPGALLM_BINARY_DIR) / "test_packed_model";
+  const auto dir = fs::path(FPGALLM_BINARY_DIR) / ("test_packed_model_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   return (dir / name).string();
 }

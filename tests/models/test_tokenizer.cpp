@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -50,7 +51,7 @@ void expect_error(Fn fn, std::initializer_list<std::string> parts) {
 
 /** A scratch folder under the build tree, fresh per test. */
 fs::path scratch_dir(const std::string& name) {
-  const fs::path dir = fs::path(FPGALLM_BINARY_DIR) / "test_tokenizer_tmp" / name;
+  const fs::path dir = fs::path(FPGALLM_BINARY_DIR) / ("test_tokenizer_tmp_" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -1,3 +1,4 @@
+#include <unistd.h>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -359,7 +360,7 @@ TEST_F(AccelSim, DmaErrorResponseBecomesAnError) {
 
 namespace {
 std::string write_yaml(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::path(FPGALLM_BINARY_DIR) / "test_accel_configs";
+  const auto dir = std::filesystem::path(FPGALLM_BINARY_DIR) / ("test_accel_configs_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto p = dir / name;
   std::ofstream(p) << text;

@@ -20,7 +20,7 @@ const std::string kSrc = FPGALLM_SOURCE_DIR;
 constexpr uint64_t kSeed = 7;
 constexpr int64_t kGroupSize = 64;  // the paper's G, what the unpacker is built for
 constexpr int64_t kDecodeSteps = 4;
-// Measured gaps (fast vs cycle, this model and config): see docs/simulator_accel_ps.md. The
+// Measured gaps (fast vs cycle, this model and config): see docs/simulator.md. The
 // tolerances leave margin over them; a model change that moves the gap beyond it should be looked at.
 constexpr double kDecodeTolerance = 0.02;  // measured -0.16 %
 constexpr double kPrefillTolerance = 0.02;  // measured +0.47 %

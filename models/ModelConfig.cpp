@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "models/Error.h"
+#include "models/YamlConfig.h"
 
 namespace fpgallm {
 
@@ -53,6 +54,7 @@ static RopeLayout parse_rope_layout(const std::string& s, const std::string& whe
 
 ModelConfig model_config_from_yaml(const YAML::Node& node, const std::string& where) {
   if (!node.IsMap()) fail("{}: model config must be a mapping", where);
+  YamlMap(node, "model", where);  // rejects duplicate keys
   static const std::set<std::string> kKnown = {
       "name", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
       "num_key_value_heads", "head_dim", "vocab_size", "max_position_embeddings", "rms_norm_eps",
@@ -134,7 +136,8 @@ ModelConfig model_config_from_hf_json(const nlohmann::json& j, const std::string
     c.rms_norm_eps = j.value("rms_norm_eps", 1e-6);
     c.rope_theta = j.value("rope_theta", 10000.0);
     c.qkv_bias = type == "qwen2" ? true : j.value("attention_bias", false);
-    c.tie_word_embeddings = j.value("tie_word_embeddings", type == "qwen2");
+    // Qwen2Config and LlamaConfig both default to separate heads when the key is absent.
+    c.tie_word_embeddings = j.value("tie_word_embeddings", false);
     if (j.contains("bos_token_id") && j["bos_token_id"].is_number()) c.bos_token_id = j["bos_token_id"].get<int64_t>();
     if (j.contains("eos_token_id") && j["eos_token_id"].is_number()) c.eos_token_id = j["eos_token_id"].get<int64_t>();
     // Project extension so llama2.c-derived checkpoints round-trip; HF files never carry it.

@@ -6,6 +6,14 @@ YamlMap::YamlMap(YAML::Node node, std::string path, std::string file)
     : node_(std::move(node)), path_(std::move(path)), file_(std::move(file)) {
   if (node_ && !node_.IsNull() && !node_.IsMap())
     fail("{} must be a mapping in {}", path_.empty() ? "the document" : path_, file_);
+  // yaml-cpp keeps duplicate keys and answers lookups with the first: a silent typo trap.
+  if (node_ && node_.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node_) {
+      if (!kv.first.IsScalar()) fail("{}: keys must be plain names (found a non-scalar key) in {}", path_.empty() ? "document" : path_, file_);
+      if (!seen.insert(kv.first.Scalar()).second) error(kv.first.Scalar(), "appears more than once");
+    }
+  }
 }
 
 YamlMap YamlMap::load(const std::string& file) {

@@ -173,3 +173,12 @@ TEST(ModelConfigYaml, FuzzCorpusParsesOrFailsWithError) {
   }
   EXPECT_GE(files, 3);
 }
+
+TEST(ModelConfigHf, AbsentTieKeyMeansSeparateHeadAsInTransformers) {
+  nlohmann::json j = {{"model_type", "qwen2"},       {"hidden_size", 64},        {"intermediate_size", 128},
+                      {"num_hidden_layers", 1},      {"num_attention_heads", 4}, {"num_key_value_heads", 2},
+                      {"vocab_size", 100},           {"max_position_embeddings", 64}};
+  EXPECT_FALSE(model_config_from_hf_json(j, "config.json").tie_word_embeddings);
+  j["tie_word_embeddings"] = true;
+  EXPECT_TRUE(model_config_from_hf_json(j, "config.json").tie_word_embeddings);
+}

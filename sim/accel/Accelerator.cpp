@@ -1,5 +1,6 @@
 // sc_spawn (one DMA worker thread per channel and outstanding slot) needs dynamic processes.
 #define SC_INCLUDE_DYNAMIC_PROCESSES
+#include "sim/tlm/Payload.h"
 #include "sim/accel/Accelerator.h"
 
 #include <algorithm>
@@ -124,14 +125,7 @@ void Accelerator::notify_activity(const std::string& track, const char* what, sc
 sc_time Accelerator::transfer(int c, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
                               tlm_utils::tlm_quantumkeeper* qk) {
   tlm::tlm_generic_payload p;
-  p.set_command(cmd);
-  p.set_address(addr);
-  p.set_data_ptr(data);
-  p.set_data_length(static_cast<unsigned>(bytes));
-  p.set_streaming_width(static_cast<unsigned>(bytes));
-  p.set_byte_enable_ptr(nullptr);
-  p.set_dmi_allowed(false);
-  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  init_payload(p, cmd, addr, data, bytes);
   sc_time delay = qk ? qk->get_local_time() : SC_ZERO_TIME;
   const sc_time start = sc_time_stamp() + delay;
   (*dma[c])->b_transport(p, delay);

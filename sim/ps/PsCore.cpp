@@ -1,3 +1,4 @@
+#include "sim/tlm/Payload.h"
 #include "sim/ps/PsCore.h"
 
 #include <algorithm>
@@ -30,14 +31,7 @@ sc_time PsCore::compute_time(OpKind op, int64_t elements) const {
 
 sc_time PsCore::transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes) {
   tlm::tlm_generic_payload p;
-  p.set_command(cmd);
-  p.set_address(addr);
-  p.set_data_ptr(data);
-  p.set_data_length(static_cast<unsigned>(bytes));
-  p.set_streaming_width(static_cast<unsigned>(bytes));
-  p.set_byte_enable_ptr(nullptr);
-  p.set_dmi_allowed(false);
-  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  init_payload(p, cmd, addr, data, bytes);
   const sc_time t0 = sc_time_stamp();
   sc_time delay = SC_ZERO_TIME;
   iSocket->b_transport(p, delay);

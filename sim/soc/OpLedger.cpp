@@ -18,10 +18,11 @@ void OpLedger::add_phase_time(Phase p, double ns, int64_t tokens) {
   phase_tokens_[static_cast<int>(p)] += tokens;
 }
 
-OpCost OpLedger::total(Phase p, OpKind op) const {
+template <typename Pred>
+static OpCost sum_where(const std::map<OpLedger::Key, OpCost>& entries, Pred keep) {
   OpCost c;
-  for (const auto& [k, v] : entries_)
-    if (k.phase == static_cast<int>(p) && k.op == static_cast<int>(op)) {
+  for (const auto& [k, v] : entries)
+    if (keep(k)) {
       c.time_ns += v.time_ns;
       c.bytes += v.bytes;
       c.macs += v.macs;
@@ -30,16 +31,12 @@ OpCost OpLedger::total(Phase p, OpKind op) const {
   return c;
 }
 
+OpCost OpLedger::total(Phase p, OpKind op) const {
+  return sum_where(entries_, [&](const Key& k) { return k.phase == static_cast<int>(p) && k.op == static_cast<int>(op); });
+}
+
 OpCost OpLedger::total(Phase p, Unit u) const {
-  OpCost c;
-  for (const auto& [k, v] : entries_)
-    if (k.phase == static_cast<int>(p) && k.unit == static_cast<int>(u)) {
-      c.time_ns += v.time_ns;
-      c.bytes += v.bytes;
-      c.macs += v.macs;
-      c.calls += v.calls;
-    }
-  return c;
+  return sum_where(entries_, [&](const Key& k) { return k.phase == static_cast<int>(p) && k.unit == static_cast<int>(u); });
 }
 
 std::string OpLedger::breakdown_table(Phase p) const {

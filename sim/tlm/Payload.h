@@ -1,0 +1,21 @@
+#pragma once
+#include <cstdint>
+
+#include <tlm>
+
+namespace fpgallm::sim {
+
+/** Fills a generic payload for a plain read or write of `bytes` at `addr` (no byte enables, no DMI). */
+inline void init_payload(tlm::tlm_generic_payload& p, tlm::tlm_command cmd, uint64_t addr, uint8_t* data,
+                         int64_t bytes) {
+  p.set_command(cmd);
+  p.set_address(addr);
+  p.set_data_ptr(data);
+  p.set_data_length(static_cast<unsigned>(bytes));
+  p.set_streaming_width(static_cast<unsigned>(bytes));
+  p.set_byte_enable_ptr(nullptr);
+  p.set_dmi_allowed(false);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+}
+
+}  // namespace fpgallm::sim

@@ -10,9 +10,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "models/AwqKernels.h"
-#include "models/Kernels.h"
-#include "models/Quantizer.h"
+#include "models/quant/AwqKernels.h"
+#include "models/llm/Kernels.h"
+#include "models/quant/Quantizer.h"
 
 namespace {
 

@@ -8,11 +8,11 @@
 
 #include <benchmark/benchmark.h>
 
-#include "models/Backend.h"
-#include "models/Llama2c.h"
-#include "models/ModelConfig.h"
-#include "models/Qwen2Model.h"
-#include "models/Synthetic.h"
+#include "models/llm/Backend.h"
+#include "models/checkpoint/Llama2c.h"
+#include "models/llm/ModelConfig.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/checkpoint/Synthetic.h"
 
 namespace {
 
@@ -36,7 +36,7 @@ std::vector<int32_t> prompt_tokens(int64_t n, int64_t vocab) {
 }
 
 std::shared_ptr<const ModelWeights> stories_weights() {
-  static const auto w = load_llama2c(std::string(FPGALLM_SHARED_DATA_DIR) + "/stories260K/stories260K.bin");
+  static const auto w = load_llama2c(std::string(FPGALLM_DATA_DIR) + "/stories260K/stories260K.bin");
   return w;
 }
 

@@ -10,9 +10,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "models/ModelConfig.h"
-#include "models/Quantizer.h"
-#include "models/Synthetic.h"
+#include "models/llm/ModelConfig.h"
+#include "models/quant/Quantizer.h"
+#include "models/checkpoint/Synthetic.h"
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fpgallm needs (only those missing), then configures and builds.
-# Usage: scripts/setup.sh [build-dir]   (default: build)
+# Usage: scripts/setup.sh [build-dir] [extra cmake arguments...]   (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build}
-PKGS=(build-essential cmake pkg-config git
+shift || true
+CMAKE_EXTRA_ARGS=("$@")
+PKGS=(build-essential cmake pkg-config git ccache
       libsystemc-dev libyaml-cpp-dev libeigen3-dev libfmt-dev libbenchmark-dev googletest libgtest-dev
       pybind11-dev libcli11-dev nlohmann-json3-dev libicu-dev
       python3-numpy python3-pandas python3-matplotlib python3-pytest python3-yaml python3-nbclient python3-ipykernel)
@@ -19,5 +21,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 JOBS=${JOBS:-$(nproc)}
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+# ccache makes rebuilds (and other checkouts of the same sources) cheap; paths below the tree are
+# hashed relative to it so that two checkouts share hits.
+LAUNCHER=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$PWD"
+  LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 "${LAUNCHER[@]}" \
+      "${CMAKE_EXTRA_ARGS[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"

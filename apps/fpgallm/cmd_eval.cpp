@@ -5,16 +5,18 @@
 #include <fmt/format.h>
 
 #include "apps/fpgallm/Command.h"
-#include "models/AwqBackend.h"
-#include "models/Error.h"
-#include "models/Eval.h"
-#include "models/ModelLoader.h"
-#include "models/Quantizer.h"
-#include "models/Tokenizer.h"
+#include "apps/fpgallm/Resources.h"
+#include "models/llm/AwqBackend.h"
+#include "models/core/Error.h"
+#include "models/eval/Eval.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/quant/Quantizer.h"
+#include "models/tokenizer/Tokenizer.h"
 
 namespace {
 
 using namespace fpgallm;
+namespace fs = std::filesystem;
 
 /** HF folders carry their tokenizer; other model forms need --tokenizer. */
 std::string tokenizer_path(const std::string& given, const std::string& model) {
@@ -84,15 +86,17 @@ void run_wnli(const WnliArgs& a) {
   fmt::print("WNLI accuracy {:.2f}% ({} / {})\n", 100.0 * r.accuracy(), r.correct, r.n);
 }
 
-// Defaults are relative to the repository root, where the command is meant to be run.
+// Defaults are relative to the resource folder (cli::resource_root), resolved when the command runs.
 struct TableArgs {
-  std::string out, stories_dir = "../shared/data/stories260K", calib = "configs/calib/default.txt",
+  std::string out, stories_dir = "data/stories260K", calib = "configs/calib/default.txt",
                    text = "configs/calib/stories260k_eval.txt";
   std::vector<int64_t> groups = {32, 64, 128};
   int64_t calib_samples = 32, calib_seq_len = 128;
 };
 
-void run_table(const TableArgs& a) {
+void run_table(TableArgs a) {
+  for (auto* p : {&a.stories_dir, &a.calib, &a.text})
+    if (!fs::path(*p).is_absolute() && !fs::exists(*p)) *p = cli::resource_path(*p);
   AwqTableOptions o;
   o.stories_model = a.stories_dir + "/stories260K.bin";
   o.stories_tokenizer = a.stories_dir + "/tok512.bin";

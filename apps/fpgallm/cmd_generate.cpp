@@ -4,13 +4,13 @@
 #include <fmt/core.h>
 
 #include "apps/fpgallm/Command.h"
-#include "models/AwqBackend.h"
-#include "models/Backend.h"
-#include "models/Error.h"
-#include "models/ModelLoader.h"
-#include "models/Qwen2Model.h"
-#include "models/Sampler.h"
-#include "models/Tokenizer.h"
+#include "models/llm/AwqBackend.h"
+#include "models/llm/Backend.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/llm/Sampler.h"
+#include "models/tokenizer/Tokenizer.h"
 
 namespace {
 

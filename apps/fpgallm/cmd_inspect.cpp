@@ -4,11 +4,11 @@
 #include <fmt/core.h>
 
 #include "apps/fpgallm/Command.h"
-#include "models/Error.h"
-#include "models/HfCheckpoint.h"
-#include "models/ModelConfig.h"
-#include "models/PackedModel.h"
-#include "models/Safetensors.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/HfCheckpoint.h"
+#include "models/llm/ModelConfig.h"
+#include "models/quant/PackedModel.h"
+#include "models/checkpoint/Safetensors.h"
 
 namespace fs = std::filesystem;
 

@@ -1,5 +1,7 @@
-// `fpgallm logits`: runs the fp32 reference model over given token ids and writes the logits as a
-// .npy file, so that independent references (tests/python/qwen2_ref.py) can check the C++ model.
+// `fpgallm logits`: runs a model over given token ids and writes the logits as a .npy file, so that
+// independent references (tests/python/qwen2_ref.py, other quantization tools) can check the C++ model.
+// Quantized models (packed files, AutoAWQ folders) run through the AWQ backend, the arithmetic the
+// simulated PE array executes.
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -10,10 +12,11 @@
 #include <fmt/format.h>
 
 #include "apps/fpgallm/Command.h"
-#include "models/Backend.h"
-#include "models/Error.h"
-#include "models/ModelLoader.h"
-#include "models/Qwen2Model.h"
+#include "models/llm/AwqBackend.h"
+#include "models/llm/Backend.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/llm/Qwen2Model.h"
 
 namespace {
 
@@ -32,6 +35,7 @@ static_assert(std::endian::native == std::endian::little, "the .npy writer emits
 struct LogitsArgs {
   std::string model, tokens, out;
   std::string mode = "prefill";
+  std::string backend = "auto";
   bool all = false;
 };
 
@@ -91,8 +95,15 @@ void run_logits(const LogitsArgs& a) {
   if (n > weights->config.max_context)
     fail("--tokens: {} tokens exceed the model's context of {}", n, weights->config.max_context);
 
-  ReferenceBackend backend;
-  Qwen2Model model(weights, backend);
+  bool quantized = false;
+  for (const auto& L : weights->layers) quantized = quantized || L.q.quant;
+  const std::string which = a.backend == "auto" ? (quantized ? "awq" : "fp32") : a.backend;
+  if (which == "fp32" && quantized)
+    fail("--backend fp32: {} is quantized (no fp32 weights); use --backend awq or auto", a.model);
+  std::unique_ptr<Backend> backend;
+  if (which == "awq") backend = std::make_unique<AwqBackend>();
+  else backend = std::make_unique<ReferenceBackend>();
+  Qwen2Model model(weights, *backend);
   std::vector<float> logits;  // [rows, vocab]
   if (a.mode == "prefill") {
     logits = model.forward(tokens, Phase::Prefill, a.all);
@@ -111,12 +122,18 @@ void run_logits(const LogitsArgs& a) {
 
 void setup(CLI::App& app) {
   auto a = std::make_shared<LogitsArgs>();
-  auto* c = app.add_subcommand("logits", "Run the fp32 reference model on token ids and save the logits as .npy");
-  c->add_option("--model", a->model, "llama2.c .bin, HF folder, or synthetic:<preset>[:seed]")->required();
+  auto* c = app.add_subcommand("logits", "Run a model (fp32 or quantized) on token ids and save the logits as .npy");
+  c->add_option("--model", a->model,
+                "llama2.c .bin, HF folder, AutoAWQ folder, packed AWQ file (.fpk) or synthetic:<preset>[:seed]")
+      ->required();
   c->add_option("--tokens", a->tokens, "token ids separated by spaces or commas, e.g. \"1 2 3\"")->required();
   c->add_option("--out", a->out, "output .npy file (float32, shape [rows, vocab])")->required();
   c->add_option("--mode", a->mode, "prefill: one forward over all tokens; decode: one token at a time")
       ->check(CLI::IsMember({"prefill", "decode"}));
+  c->add_option("--backend", a->backend,
+                "auto: awq for quantized models, fp32 otherwise; fp32: reference kernels; awq: AWQ kernels where quantized")
+      ->check(CLI::IsMember({"auto", "fp32", "awq"}))
+      ->capture_default_str();
   c->add_flag("--all", a->all, "write the logits of every position [n_tokens, vocab] (default: last only, [1, vocab])");
   c->callback([a] { run_logits(*a); });
 }

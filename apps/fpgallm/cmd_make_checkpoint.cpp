@@ -4,10 +4,10 @@
 #include <fmt/core.h>
 
 #include "apps/fpgallm/Command.h"
-#include "models/Error.h"
-#include "models/HfCheckpoint.h"
-#include "models/ModelConfig.h"
-#include "models/Synthetic.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/HfCheckpoint.h"
+#include "models/llm/ModelConfig.h"
+#include "models/checkpoint/Synthetic.h"
 
 namespace {
 

@@ -6,12 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/fpgallm/Command.h"
-#include "models/Error.h"
-#include "models/Footprint.h"
-#include "models/ModelLoader.h"
-#include "models/PackedModel.h"
-#include "models/Quantizer.h"
-#include "models/Tokenizer.h"
+#include "apps/fpgallm/Resources.h"
+#include "models/core/Error.h"
+#include "models/quant/Footprint.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/quant/PackedModel.h"
+#include "models/quant/Quantizer.h"
+#include "models/tokenizer/Tokenizer.h"
 
 namespace fs = std::filesystem;
 
@@ -20,7 +21,7 @@ namespace {
 constexpr const char* kSyntheticPrefix = "synthetic:";
 /** Seed of the random calibration tokens used for synthetic models without a tokenizer. */
 constexpr uint64_t kDefaultRandomCalibSeed = 1234;
-/** The default calibration text, relative to the source tree. */
+/** The default calibration text, relative to the resource folder. */
 constexpr const char* kDefaultCalibRelPath = "configs/calib/default.txt";
 
 struct QuantizeArgs {
@@ -35,27 +36,8 @@ struct QuantizeArgs {
   int64_t beat_bytes = fpgallm::MacroLayout{}.beat_bytes;
 };
 
-/**
- * configs/calib/default.txt: first in the source tree this file was compiled from (CMake passes
- * absolute source paths, so __FILE__ locates it), then next to an installed or build-tree binary.
- */
-std::string default_calib_path() {
-  std::vector<fs::path> candidates;
-  const fs::path self_src = fs::path(__FILE__);
-  if (self_src.is_absolute()) candidates.push_back(self_src.parent_path().parent_path().parent_path() / kDefaultCalibRelPath);
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    candidates.push_back(exe.parent_path().parent_path().parent_path() / kDefaultCalibRelPath);  // <src>/build/apps/
-    candidates.push_back(exe.parent_path().parent_path() / "share/fpgallm/calib/default.txt");   // <prefix>/bin/
-  }
-  std::string looked;
-  for (const auto& c : candidates) {
-    if (fs::is_regular_file(c, ec)) return c.string();
-    looked += (looked.empty() ? "" : ", ") + c.string();
-  }
-  fpgallm::fail("default calibration text {} not found (looked in: {}); give --calib FILE", kDefaultCalibRelPath, looked);
-}
+/** The shipped calibration text, wherever the resources are (cli::resource_root). */
+std::string default_calib_path() { return fpgallm::cli::resource_path(kDefaultCalibRelPath); }
 
 /** A tokenizer next to the model: a HF folder's vocab.json + merges.txt, or a llama2.c tokenizer .bin. */
 std::string find_model_tokenizer(const std::string& model) {

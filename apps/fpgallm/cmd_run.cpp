@@ -6,12 +6,14 @@
 #include <fmt/core.h>
 
 #include "apps/fpgallm/Command.h"
-#include "models/Error.h"
-#include "models/Footprint.h"
-#include "models/ModelLoader.h"
-#include "models/Quantizer.h"
-#include "models/Tokenizer.h"
-#include "models/YamlConfig.h"
+#include "apps/fpgallm/Progress.h"
+#include "apps/fpgallm/Resources.h"
+#include "models/core/Error.h"
+#include "models/quant/Footprint.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/quant/Quantizer.h"
+#include "models/tokenizer/Tokenizer.h"
+#include "models/core/YamlConfig.h"
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 
@@ -26,22 +28,29 @@ constexpr int64_t kDefaultDecodeSteps = 8;
 constexpr const char* kDefaultCalib = "configs/calib/default.txt";
 constexpr uint64_t kCalibSeed = 0;
 
-/** Default files live in the source tree this binary was built from. */
-std::string source_path(const std::string& rel) { return (fs::path(FPGALLM_CLI_SOURCE_DIR) / rel).string(); }
+// Defaults, relative to the resource folder (cli::resource_root) and resolved only when the command runs.
+constexpr const char* kDefaultPlatform = "configs/platform/kv260.yaml";
+constexpr const char* kDefaultAccel = "configs/accel/paper_gs64_pe8x8.yaml";
+constexpr const char* kDefaultTokenizer = "data/qwen2.5-tokenizer";
+constexpr const char* kDefaultReference = "configs/reference/xiang2025.yaml";
 
 struct RunArgs {
-  std::string platform = source_path("configs/platform/kv260.yaml");
-  std::string accel = source_path("configs/accel/paper_gs64_pe8x8.yaml");
+  std::string platform, accel, tokenizer, reference;  // empty: the defaults above
   std::string model = kDefaultModel;
-  std::string tokenizer = (fs::path(FPGALLM_CLI_SHARED_DATA_DIR) / "qwen2-tokenizer").string();
   std::string prompt = kDefaultPrompt;
-  std::string reference = source_path("configs/reference/xiang2025.yaml");
   std::string quant = "rtn";
   std::string fidelity;
   std::string out;
   int64_t prompt_len = 0;
   int64_t gen = kDefaultDecodeSteps;
-  bool trace = false, quiet = false, show_stats = false;
+  bool trace = false, quiet = false, show_stats = false, byte_prompt = false, no_reference = false;
+
+  void resolve_defaults() {
+    if (platform.empty()) platform = cli::resource_path(kDefaultPlatform);
+    if (accel.empty()) accel = cli::resource_path(kDefaultAccel);
+    if (tokenizer.empty()) tokenizer = cli::resource_path(kDefaultTokenizer);
+    if (reference.empty() && !no_reference) reference = cli::resource_path(kDefaultReference);
+  }
 };
 
 struct Published {
@@ -79,15 +88,25 @@ Published load_published(const std::string& file) {
   return p;
 }
 
+/** The prompt's tokenizer; a missing or mismatched one is an error that says how to fix it. */
+std::unique_ptr<Tokenizer> prompt_tokenizer(const RunArgs& a, const ModelConfig& mc) {
+  if (!fs::exists(a.tokenizer))
+    fail("{}: tokenizer not found; give --tokenizer PATH (a folder with vocab.json + merges.txt, or a llama2.c "
+         "tok*.bin), or --byte-prompt to use the prompt's bytes as token ids", a.tokenizer);
+  auto tok = load_tokenizer(a.tokenizer, mc.vocab_size);
+  if (tok->vocab_size() > mc.vocab_size)
+    fail("{}: tokenizer has {} tokens but the model's vocabulary is {}; give the model's own tokenizer with "
+         "--tokenizer PATH, or --byte-prompt to use the prompt's bytes as token ids", a.tokenizer, tok->vocab_size(),
+         mc.vocab_size);
+  return tok;
+}
+
 std::vector<int32_t> make_prompt(const RunArgs& a, const ModelConfig& mc) {
   std::vector<int32_t> ids;
-  std::unique_ptr<Tokenizer> tok;
-  if (!a.tokenizer.empty() && fs::exists(a.tokenizer)) tok = load_tokenizer(a.tokenizer, mc.vocab_size);
-  if (tok && tok->vocab_size() <= mc.vocab_size) {
-    ids = tok->encode(a.prompt, true);
-  } else {
-    // No tokenizer that fits this vocabulary: the prompt's bytes stand in as token ids.
+  if (a.byte_prompt) {
     for (unsigned char ch : a.prompt) ids.push_back(static_cast<int32_t>(ch % mc.vocab_size));
+  } else {
+    ids = prompt_tokenizer(a, mc)->encode(a.prompt, true);
   }
   if (ids.empty()) fail("the prompt encodes to no tokens");
   if (a.prompt_len > 0) {
@@ -113,29 +132,28 @@ std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::S
   o.bits = soc.accel.macro.bits;
   o.zero_point = soc.accel.macro.zero_point;
   o.quantize_lm_head = soc.accel.offload_lm_head;
-  if (!quiet)
-    o.progress = [](int64_t layer, int64_t n, const std::string& what) {
-      fmt::print(stderr, "\rquantizing ({}) layer {}/{} {:<24}", what, std::min(layer + 1, n), n, "");
-    };
+  cli::ProgressLine progress(!quiet);
+  o.progress = [&](int64_t layer, int64_t n, const std::string& what) {
+    progress.update(fmt::format("quantizing ({}) layer {}/{}", what, std::min(layer + 1, n), n));
+  };
   std::vector<std::vector<int32_t>> calib;
   if (o.method == "awq") {
-    // The shipped calibration text when a tokenizer fits the vocabulary, else seeded random ids.
-    std::unique_ptr<Tokenizer> tok;
-    if (!a.tokenizer.empty() && fs::exists(a.tokenizer)) tok = load_tokenizer(a.tokenizer, w->config.vocab_size);
-    if (tok && tok->vocab_size() <= w->config.vocab_size)
-      calib = make_calibration_sequences(*tok, read_text_file(source_path(kDefaultCalib)), o.calib_samples,
-                                         o.calib_seq_len);
-    else
+    // The shipped calibration text through the prompt's tokenizer; seeded random ids with --byte-prompt.
+    if (a.byte_prompt)
       calib = make_random_sequences(w->config.vocab_size, o.calib_samples, o.calib_seq_len, kCalibSeed);
+    else
+      calib = make_calibration_sequences(*prompt_tokenizer(a, w->config),
+                                         read_text_file(cli::resource_path(kDefaultCalib)), o.calib_samples,
+                                         o.calib_seq_len);
   }
   auto q = quantize_model(*w, o, calib);
-  if (!quiet)
-    fmt::print(stderr, "\rquantized {} with {} G={} in {:.1f} s{:<30}\n", a.model, o.method, o.group_size,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), "");
+  progress.finish(fmt::format("quantized {} with {} G={} in {:.1f} s", a.model, o.method, o.group_size,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
   return q;
 }
 
-void run(const RunArgs& a) {
+void run(RunArgs& a) {
+  a.resolve_defaults();
   if (a.quant != "rtn" && a.quant != "awq") fail("--quant must be rtn or awq (got '{}')", a.quant);
   if (a.gen < 0) fail("--gen must be >= 0 (got {})", a.gen);
   if (a.prompt_len < 0) fail("--prompt-len must be >= 0 (got {})", a.prompt_len);
@@ -158,21 +176,21 @@ void run(const RunArgs& a) {
   opt.prompt = make_prompt(a, mc);
   opt.decode_steps = a.gen;
   opt.trace = a.trace || !a.out.empty();
-  const auto wall0 = std::chrono::steady_clock::now();
-  if (!a.quiet)
-    opt.progress = [&](Phase p, int64_t tok, int64_t layer, int64_t n_layers) {
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-      if (p == Phase::Prefill)
-        fmt::print(stderr, "\r[{:6.1f} s] prefill {} tokens: layer {:>2}/{}      ", s, opt.prompt.size(), layer + 1,
-                   n_layers);
-      else
-        fmt::print(stderr, "\r[{:6.1f} s] decode token {:>3}/{}: layer {:>2}/{}", s, tok + 1, a.gen, layer + 1, n_layers);
-    };
+  cli::ProgressLine progress(!a.quiet);
+  opt.progress = [&](Phase p, int64_t tok, int64_t layer, int64_t n_layers) {
+    const double s = progress.elapsed_s();
+    if (p == Phase::Prefill)
+      progress.update(fmt::format("[{:6.1f} s] prefill {} tokens: layer {:>2}/{}", s, opt.prompt.size(), layer + 1,
+                                  n_layers));
+    else
+      progress.update(fmt::format("[{:6.1f} s] decode token {:>3}/{}: layer {:>2}/{}", s, tok + 1, a.gen, layer + 1,
+                                  n_layers));
+  };
   if (!a.quiet)
     fmt::print(stderr, "simulating {} on {} + {} ({} fidelity), prompt {} tokens, {} decode steps\n", mc.name,
                a.platform, soc.accel.name, sim::to_string(soc.accel.fidelity), opt.prompt.size(), a.gen);
   sim::SimRunResult r = sim::simulate(soc, weights, opt);
-  if (!a.quiet) fmt::print(stderr, "\rsimulated in {:.1f} s of host time{:<40}\n", r.wall_seconds, "");
+  progress.finish(fmt::format("simulated in {:.1f} s of host time", r.wall_seconds));
 
   const Footprint fp = estimate_footprint(mc, soc.accel.macro.group_size, soc.accel.macro.bits,
                                           soc.accel.macro.zero_point, soc.accel.offload_lm_head, soc.accel.macro);
@@ -222,16 +240,19 @@ void run(const RunArgs& a) {
 void setup(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
   auto* c = app.add_subcommand("run", "Run Qwen2 AWQ inference on the simulated KV260 and print the latency breakdown");
-  c->add_option("--platform", a->platform, "platform YAML (ddr, axi, ps, pl)")->capture_default_str();
-  c->add_option("--accel", a->accel, "accelerator YAML")->capture_default_str();
+  c->add_option("--platform", a->platform, fmt::format("platform YAML (ddr, axi, ps, pl); default {}", kDefaultPlatform));
+  c->add_option("--accel", a->accel, fmt::format("accelerator YAML; default {}", kDefaultAccel));
   c->add_option("--model", a->model, "synthetic:<preset>, HF folder, llama2.c .bin or packed AWQ file")->capture_default_str();
-  c->add_option("--tokenizer", a->tokenizer, "tokenizer for the prompt")->capture_default_str();
+  c->add_option("--tokenizer", a->tokenizer, fmt::format("tokenizer for the prompt; default {}", kDefaultTokenizer));
+  c->add_flag("--byte-prompt", a->byte_prompt, "no tokenizer: the prompt's bytes are the token ids (AWQ calibrates on random ids)");
   c->add_option("--prompt", a->prompt, "prompt text")->capture_default_str();
   c->add_option("--prompt-len", a->prompt_len, "repeat the prompt's tokens to exactly N tokens (0: as encoded)");
   c->add_option("--gen", a->gen, "decode steps")->capture_default_str();
   c->add_option("--quant", a->quant, "how to quantize an unquantized model: rtn | awq")->capture_default_str();
   c->add_option("--fidelity", a->fidelity, "override the configs: cycle | fast");
-  c->add_option("--reference", a->reference, "published figures YAML shown beside the simulated ones");
+  c->add_option("--reference", a->reference,
+                fmt::format("published figures YAML shown beside the simulated ones; default {}", kDefaultReference));
+  c->add_flag("--no-reference", a->no_reference, "show no published figures");
   c->add_option("--out", a->out, "write stats.json, stats.csv and a Chrome trace here");
   c->add_flag("--trace", a->trace, "record the timeline (written with --out)");
   c->add_flag("--stats", a->show_stats, "print the whole statistics tree");

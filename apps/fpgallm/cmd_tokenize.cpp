@@ -6,8 +6,8 @@
 #include <fmt/core.h>
 
 #include "apps/fpgallm/Command.h"
-#include "models/Error.h"
-#include "models/Tokenizer.h"
+#include "models/core/Error.h"
+#include "models/tokenizer/Tokenizer.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <fmt/core.h>
 
 #include "apps/fpgallm/Command.h"
-#include "models/Error.h"
+#include "models/core/Error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fpgallm: cycle-approximate simulator and design-space explorer for FPGA LLM accelerators"};

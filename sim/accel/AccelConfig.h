@@ -2,9 +2,9 @@
 #include <cstdint>
 #include <string>
 
-#include "models/Backend.h"
-#include "models/Macro.h"
-#include "models/YamlConfig.h"
+#include "models/llm/Backend.h"
+#include "models/quant/Macro.h"
+#include "models/core/YamlConfig.h"
 #include "sim/accel/PlResources.h"
 #include "sim/ddr/Fidelity.h"
 

@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "models/AwqKernels.h"
-#include "models/Dtype.h"
-#include "models/Error.h"
+#include "models/quant/AwqKernels.h"
+#include "models/core/Dtype.h"
+#include "models/core/Error.h"
 
 namespace fpgallm::sim {
 

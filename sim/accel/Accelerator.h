@@ -10,8 +10,8 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
-#include "models/Backend.h"
-#include "models/Macro.h"
+#include "models/llm/Backend.h"
+#include "models/quant/Macro.h"
 #include "sim/accel/AccelConfig.h"
 #include "sim/stats/Stats.h"
 

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string>
 
-#include "models/YamlConfig.h"
+#include "models/core/YamlConfig.h"
 
 namespace fpgallm::sim {
 

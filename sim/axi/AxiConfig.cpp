@@ -2,7 +2,7 @@
 
 #include <bit>
 
-#include "models/YamlConfig.h"
+#include "models/core/YamlConfig.h"
 
 namespace fpgallm::sim {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "models/Error.h"
+#include "models/core/Error.h"
 #include "sim/ddr/DdrController.h"
 
 namespace fpgallm::sim {

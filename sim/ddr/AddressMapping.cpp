@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "models/Error.h"
+#include "models/core/Error.h"
 
 namespace fpgallm::sim {
 

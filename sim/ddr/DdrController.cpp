@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "models/Error.h"
+#include "models/core/Error.h"
 
 namespace fpgallm::sim {
 

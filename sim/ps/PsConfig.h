@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "models/Backend.h"
-#include "models/YamlConfig.h"
+#include "models/llm/Backend.h"
+#include "models/core/YamlConfig.h"
 
 namespace fpgallm::sim {
 

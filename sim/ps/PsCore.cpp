@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "models/Error.h"
+#include "models/core/Error.h"
 
 namespace fpgallm::sim {
 

@@ -7,7 +7,7 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
-#include "models/Backend.h"
+#include "models/llm/Backend.h"
 #include "sim/ps/PsConfig.h"
 #include "sim/stats/Stats.h"
 

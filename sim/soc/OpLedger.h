@@ -6,7 +6,7 @@
 #include <tuple>
 #include <vector>
 
-#include "models/Backend.h"
+#include "models/llm/Backend.h"
 #include "sim/stats/Stats.h"
 
 namespace fpgallm::sim {

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "models/AwqKernels.h"
-#include "models/Error.h"
-#include "models/QuantLinear.h"
+#include "models/quant/AwqKernels.h"
+#include "models/core/Error.h"
+#include "models/quant/QuantLinear.h"
 
 namespace fpgallm::sim {
 

@@ -1,8 +1,8 @@
 #pragma once
 #include <map>
 
-#include "models/Backend.h"
-#include "models/Macro.h"
+#include "models/llm/Backend.h"
+#include "models/quant/Macro.h"
 #include "sim/soc/OpLedger.h"
 #include "sim/soc/SocTop.h"
 #include "sim/stats/Trace.h"

@@ -4,9 +4,9 @@
 
 #include <systemc>
 
-#include "models/Error.h"
-#include "models/Qwen2Model.h"
-#include "models/Sampler.h"
+#include "models/core/Error.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/llm/Sampler.h"
 #include "sim/soc/SimBackend.h"
 #include "sim/soc/SimKernel.h"
 #include "sim/soc/SocTop.h"

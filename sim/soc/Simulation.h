@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "models/Weights.h"
+#include "models/llm/Weights.h"
 #include "sim/soc/OpLedger.h"
 #include "sim/soc/SocConfig.h"
 #include "sim/stats/Stats.h"

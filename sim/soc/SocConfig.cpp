@@ -1,7 +1,7 @@
 #include "sim/soc/SocConfig.h"
 
-#include "models/Error.h"
-#include "models/YamlConfig.h"
+#include "models/core/Error.h"
+#include "models/core/YamlConfig.h"
 
 namespace fpgallm::sim {
 

@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "models/Error.h"
-#include "models/Safetensors.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/Safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <string>
 
-#include "models/Error.h"
-#include "models/ModelConfig.h"
+#include "models/core/Error.h"
+#include "models/llm/ModelConfig.h"
 
 namespace {
 

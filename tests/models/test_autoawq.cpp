@@ -6,19 +6,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/AutoAwq.h"
-#include "models/Error.h"
-#include "models/Llama2c.h"
-#include "models/ModelLoader.h"
-#include "models/Quantizer.h"
-#include "models/Synthetic.h"
+#include "models/checkpoint/AutoAwq.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/Llama2c.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/quant/Quantizer.h"
+#include "models/checkpoint/Synthetic.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kData = FPGALLM_SHARED_DATA_DIR;
+const std::string kData = FPGALLM_DATA_DIR;
 
 std::string temp_dir(const std::string& name) {
   const fs::path p = fs::path(FPGALLM_BINARY_DIR) / "test_tmp" / ("autoawq_" + std::to_string(::getpid()) + "_" + name);

@@ -2,19 +2,19 @@
 
 #include <cmath>
 
-#include "models/AwqBackend.h"
-#include "models/AwqKernels.h"
-#include "models/Error.h"
-#include "models/Llama2c.h"
-#include "models/Quantizer.h"
-#include "models/Qwen2Model.h"
-#include "models/Synthetic.h"
+#include "models/llm/AwqBackend.h"
+#include "models/quant/AwqKernels.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/Llama2c.h"
+#include "models/quant/Quantizer.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/checkpoint/Synthetic.h"
 
 using namespace fpgallm;
 
 namespace {
 
-const std::string kData = FPGALLM_SHARED_DATA_DIR;
+const std::string kData = FPGALLM_DATA_DIR;
 
 /** The same model with every quantized linear replaced by its dequantized fp32 weights. */
 std::shared_ptr<ModelWeights> dequantized_copy(const ModelWeights& q) {

@@ -5,21 +5,21 @@
 #include <filesystem>
 #include <fstream>
 
-#include "models/AwqBackend.h"
-#include "models/Error.h"
-#include "models/Eval.h"
-#include "models/Llama2c.h"
-#include "models/Quantizer.h"
-#include "models/Qwen2Model.h"
-#include "models/Synthetic.h"
-#include "models/Tokenizer.h"
+#include "models/llm/AwqBackend.h"
+#include "models/core/Error.h"
+#include "models/eval/Eval.h"
+#include "models/checkpoint/Llama2c.h"
+#include "models/quant/Quantizer.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/checkpoint/Synthetic.h"
+#include "models/tokenizer/Tokenizer.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kData = FPGALLM_SHARED_DATA_DIR;
+const std::string kData = FPGALLM_DATA_DIR;
 const std::string kSrc = FPGALLM_SOURCE_DIR;
 
 struct Stories {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "models/Error.h"
-#include "models/Footprint.h"
+#include "models/core/Error.h"
+#include "models/quant/Footprint.h"
 
 using namespace fpgallm;
 

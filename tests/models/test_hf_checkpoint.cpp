@@ -9,11 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/Error.h"
-#include "models/HfCheckpoint.h"
-#include "models/ModelLoader.h"
-#include "models/Safetensors.h"
-#include "models/Synthetic.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/HfCheckpoint.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/checkpoint/Safetensors.h"
+#include "models/checkpoint/Synthetic.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;

@@ -1,16 +1,16 @@
 #include <gtest/gtest.h>
 
-#include "models/Backend.h"
-#include "models/Error.h"
-#include "models/Llama2c.h"
-#include "models/Qwen2Model.h"
-#include "models/Sampler.h"
-#include "models/Tokenizer.h"
+#include "models/llm/Backend.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/Llama2c.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/llm/Sampler.h"
+#include "models/tokenizer/Tokenizer.h"
 
 using namespace fpgallm;
 
 namespace {
-const std::string kData = FPGALLM_SHARED_DATA_DIR;
+const std::string kData = FPGALLM_DATA_DIR;
 // Printed by llama2.c's reference run.c (shared/data/README.md).
 const std::string kGolden =
     "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "

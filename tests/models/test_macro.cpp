@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "models/Dtype.h"
-#include "models/Error.h"
-#include "models/Macro.h"
+#include "models/core/Dtype.h"
+#include "models/core/Error.h"
+#include "models/quant/Macro.h"
 
 using namespace fpgallm;
 

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
-#include "models/Error.h"
-#include "models/ModelConfig.h"
+#include "models/core/Error.h"
+#include "models/llm/ModelConfig.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;

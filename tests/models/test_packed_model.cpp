@@ -8,15 +8,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "models/AwqBackend.h"
-#include "models/Dtype.h"
-#include "models/Error.h"
-#include "models/Footprint.h"
-#include "models/Llama2c.h"
-#include "models/PackedModel.h"
-#include "models/Quantizer.h"
-#include "models/Qwen2Model.h"
-#include "models/Tokenizer.h"
+#include "models/llm/AwqBackend.h"
+#include "models/core/Dtype.h"
+#include "models/core/Error.h"
+#include "models/quant/Footprint.h"
+#include "models/checkpoint/Llama2c.h"
+#include "models/quant/PackedModel.h"
+#include "models/quant/Quantizer.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/tokenizer/Tokenizer.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;
@@ -260,7 +260,7 @@ TEST(PackedModel, StreamsAreThePackedQuantLinearsAndTensorsAreAligned) {
   EXPECT_EQ(pm.data_offset % kPackedAlignBytes, 0);
   for (const auto& t : pm.tensors) EXPECT_EQ(t.offset % kPackedAlignBytes, 0) << t.name;
   EXPECT_TRUE(looks_like_packed_model(path));
-  EXPECT_FALSE(looks_like_packed_model(std::string(FPGALLM_SHARED_DATA_DIR) + "/stories260K/stories260K.bin"));
+  EXPECT_FALSE(looks_like_packed_model(std::string(FPGALLM_DATA_DIR) + "/stories260K/stories260K.bin"));
 }
 
 TEST(PackedModel, FootprintOfLoadedFileEqualsTheEstimateFromConfigAlone) {
@@ -413,7 +413,7 @@ TEST_F(PackedFile, CorruptPaddingInsideAStream) {
 // End to end on a real model: stories260K quantized with AWQ at G = 32 (172 = 5.375 groups, so
 // down_proj's last group is padded), saved, loaded, and run on the host AWQ backend.
 TEST(PackedModelEndToEnd, Stories260KLogitsFromPackedFileEqualInMemoryQuantizedModelBitForBit) {
-  const std::string dir = std::string(FPGALLM_SHARED_DATA_DIR) + "/stories260K";
+  const std::string dir = std::string(FPGALLM_DATA_DIR) + "/stories260K";
   const auto fp = load_llama2c(dir + "/stories260K.bin");
   const Llama2cTokenizer tok(dir + "/tok512.bin", fp->config.vocab_size);
   QuantOptions o;

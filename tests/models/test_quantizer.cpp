@@ -3,21 +3,21 @@
 #include <cmath>
 #include <random>
 
-#include "models/AwqBackend.h"
-#include "models/AwqKernels.h"
-#include "models/Dtype.h"
-#include "models/Error.h"
-#include "models/Llama2c.h"
-#include "models/Quantizer.h"
-#include "models/Qwen2Model.h"
-#include "models/Sampler.h"
-#include "models/Tokenizer.h"
+#include "models/llm/AwqBackend.h"
+#include "models/quant/AwqKernels.h"
+#include "models/core/Dtype.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/Llama2c.h"
+#include "models/quant/Quantizer.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/llm/Sampler.h"
+#include "models/tokenizer/Tokenizer.h"
 
 using namespace fpgallm;
 
 namespace {
 
-const std::string kData = FPGALLM_SHARED_DATA_DIR;
+const std::string kData = FPGALLM_DATA_DIR;
 
 std::vector<float> randn(size_t n, uint32_t seed, float std = 1.0f) {
   std::mt19937 gen(seed);

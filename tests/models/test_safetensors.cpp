@@ -8,8 +8,8 @@
 
 #include <unistd.h>
 
-#include "models/Error.h"
-#include "models/Safetensors.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/Safetensors.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "models/Backend.h"
-#include "models/Error.h"
-#include "models/Qwen2Model.h"
-#include "models/Synthetic.h"
+#include "models/llm/Backend.h"
+#include "models/core/Error.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/checkpoint/Synthetic.h"
 
 using namespace fpgallm;
 

@@ -8,17 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/Error.h"
-#include "models/QwenTokenizer.h"
-#include "models/Tokenizer.h"
+#include "models/core/Error.h"
+#include "models/tokenizer/QwenTokenizer.h"
+#include "models/tokenizer/Tokenizer.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kData = FPGALLM_SHARED_DATA_DIR;
-const std::string kQwenDir = kData + "/qwen2-tokenizer";
+const std::string kData = FPGALLM_DATA_DIR;
+const std::string kQwenDir = kData + "/qwen2.5-tokenizer";
 const std::string kTok512 = kData + "/stories260K/tok512.bin";
 const std::string kCases = std::string(FPGALLM_SOURCE_DIR) + "/tests/fixtures/qwen_tokenizer/cases.json";
 constexpr int64_t kTok512VocabSize = 512;

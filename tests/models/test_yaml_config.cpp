@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 #include <functional>
 
-#include "models/Error.h"
-#include "models/YamlConfig.h"
+#include "models/core/Error.h"
+#include "models/core/YamlConfig.h"
 
 using fpgallm::Error;
 using fpgallm::YamlMap;

@@ -9,7 +9,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def pytest_addoption(parser):
     parser.addoption("--fpgallm-bin", default=str(ROOT / "build" / "apps" / "fpgallm"),
                      help="path to the built fpgallm CLI")
-    parser.addoption("--shared-data", default=str(ROOT.parent / "shared" / "data"),
+    parser.addoption("--data-dir", default=str(ROOT / "data"),
                      help="folder with the shared real data")
 
 
@@ -22,5 +22,5 @@ def fpgallm_bin(request):
 
 
 @pytest.fixture(scope="session")
-def shared_data(request):
-    return pathlib.Path(request.config.getoption("--shared-data"))
+def data_dir(request):
+    return pathlib.Path(request.config.getoption("--data-dir"))

@@ -67,7 +67,7 @@ def load_hf(folder):
 
 
 def load_llama2c(path):
-    """Reads a llama2.c checkpoint (format in shared/data/README.md) into HF tensor names."""
+    """Reads a llama2.c checkpoint (format in data/README.md) into HF tensor names."""
     blob = pathlib.Path(path).read_bytes()
     dim, hidden, n_layers, n_heads, n_kv, vocab, seq_len = struct.unpack_from(
         "<" + "i" * LLAMA2C_HEADER_INTS, blob, 0)

@@ -23,16 +23,16 @@ PROMPT = "Once upon a time"  # 5 tokens with tok512 (BOS included)
 TIMEOUT_S = 60
 
 
-def stories(shared_data):
-    d = shared_data / "stories260K"
+def stories(data_dir):
+    d = data_dir / "stories260K"
     return ["--model", str(d / "stories260K.bin"), "--tokenizer", str(d / "tok512.bin")]
 
 
-def run(fpgallm_bin, shared_data, *extra, model=None, gen=3, fidelity="fast", platform=PLATFORM, accel=PAPER):
+def run(fpgallm_bin, data_dir, *extra, model=None, gen=3, fidelity="fast", platform=PLATFORM, accel=PAPER):
     args = [fpgallm_bin, "run", "--platform", str(platform), "--accel", str(accel), "--prompt", PROMPT,
             "--gen", str(gen), "--quiet"]
-    args += stories(shared_data) if model is None else ["--model", str(model), "--tokenizer",
-                                                        str(shared_data / "stories260K" / "tok512.bin")]
+    args += stories(data_dir) if model is None else ["--model", str(model), "--tokenizer",
+                                                        str(data_dir / "stories260K" / "tok512.bin")]
     if fidelity:
         args += ["--fidelity", fidelity]
     return subprocess.run(args + list(extra), capture_output=True, text=True, timeout=TIMEOUT_S)
@@ -100,9 +100,9 @@ def reference_for_stories(tmp_path):
     return p
 
 
-def test_run_prints_both_breakdowns_and_the_summary_with_published_figures(fpgallm_bin, shared_data,
+def test_run_prints_both_breakdowns_and_the_summary_with_published_figures(fpgallm_bin, data_dir,
                                                                             reference_for_stories):
-    r = run(fpgallm_bin, shared_data, "--reference", str(reference_for_stories), fidelity="cycle")
+    r = run(fpgallm_bin, data_dir, "--reference", str(reference_for_stories), fidelity="cycle")
     assert r.returncode == 0, r.stderr
     assert "== Prefill: 5 tokens ==" in r.stdout
     assert "== Decode: 3 steps" in r.stdout
@@ -129,30 +129,30 @@ def test_run_prints_both_breakdowns_and_the_summary_with_published_figures(fpgal
     assert "DDR row-hit rate (%)" in s and "PE utilisation (%)" in s
 
 
-def test_published_column_only_for_the_model_it_was_measured_on(fpgallm_bin, shared_data):
-    r = run(fpgallm_bin, shared_data, "--reference", str(ROOT / "configs" / "reference" / "xiang2025.yaml"))
+def test_published_column_only_for_the_model_it_was_measured_on(fpgallm_bin, data_dir):
+    r = run(fpgallm_bin, data_dir, "--reference", str(ROOT / "configs" / "reference" / "xiang2025.yaml"))
     assert r.returncode == 0, r.stderr
     assert summary(r.stdout)[""] == ["simulated"]
 
 
-def test_baseline_config_runs_every_op_on_the_ps(fpgallm_bin, shared_data):
-    r = run(fpgallm_bin, shared_data, accel=BASELINE)
+def test_baseline_config_runs_every_op_on_the_ps(fpgallm_bin, data_dir):
+    r = run(fpgallm_bin, data_dir, accel=BASELINE)
     assert r.returncode == 0, r.stderr
     for title in ("Prefill", "Decode"):
         rows = table(r.stdout, title)
         assert {rows[op][1] for op in rows if op != "total"} == {"PS"}
 
 
-def test_prompt_len_and_zero_decode_steps(fpgallm_bin, shared_data):
-    r = run(fpgallm_bin, shared_data, "--prompt-len", "7", gen=0)
+def test_prompt_len_and_zero_decode_steps(fpgallm_bin, data_dir):
+    r = run(fpgallm_bin, data_dir, "--prompt-len", "7", gen=0)
     assert r.returncode == 0, r.stderr
     assert "== Prefill: 7 tokens ==" in r.stdout
     assert "== Decode" not in r.stdout
 
 
-def test_out_writes_stats_json_csv_and_a_chrome_trace(fpgallm_bin, shared_data, tmp_path):
+def test_out_writes_stats_json_csv_and_a_chrome_trace(fpgallm_bin, data_dir, tmp_path):
     out = tmp_path / "out"
-    r = run(fpgallm_bin, shared_data, "--out", str(out), fidelity="cycle")
+    r = run(fpgallm_bin, data_dir, "--out", str(out), fidelity="cycle")
     assert r.returncode == 0, r.stderr
     assert f"wrote {out}/stats.json" in r.stdout
 
@@ -203,24 +203,24 @@ def test_out_writes_stats_json_csv_and_a_chrome_trace(fpgallm_bin, shared_data, 
 
 
 @pytest.mark.parametrize("fidelity", ["cycle", "fast"])
-def test_same_command_twice_gives_identical_stats_and_trace(fpgallm_bin, shared_data, tmp_path, fidelity):
+def test_same_command_twice_gives_identical_stats_and_trace(fpgallm_bin, data_dir, tmp_path, fidelity):
     for i in (1, 2):
-        r = run(fpgallm_bin, shared_data, "--out", str(tmp_path / str(i)), fidelity=fidelity)
+        r = run(fpgallm_bin, data_dir, "--out", str(tmp_path / str(i)), fidelity=fidelity)
         assert r.returncode == 0, r.stderr
     for name in ("stats.json", "stats.csv", "trace.json"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 
 
-def test_packed_model_runs_and_matches_quantizing_in_the_run(fpgallm_bin, shared_data, tmp_path):
+def test_packed_model_runs_and_matches_quantizing_in_the_run(fpgallm_bin, data_dir, tmp_path):
     packed = tmp_path / "stories260k_rtn_g64.fpk"
-    q = subprocess.run([fpgallm_bin, "quantize"] + stories(shared_data) +
+    q = subprocess.run([fpgallm_bin, "quantize"] + stories(data_dir) +
                        ["--method", "rtn", "--group-size", "64", "--out", str(packed)],
                        capture_output=True, text=True, timeout=TIMEOUT_S)
     assert q.returncode == 0, q.stderr
-    from_file = run(fpgallm_bin, shared_data, "--out", str(tmp_path / "packed"), model=packed)
+    from_file = run(fpgallm_bin, data_dir, "--out", str(tmp_path / "packed"), model=packed)
     assert from_file.returncode == 0, from_file.stderr
     assert f"fpgallm run: {packed}" in from_file.stdout
-    in_run = run(fpgallm_bin, shared_data, "--quant", "rtn", "--out", str(tmp_path / "bin"))
+    in_run = run(fpgallm_bin, data_dir, "--quant", "rtn", "--out", str(tmp_path / "bin"))
     assert in_run.returncode == 0, in_run.stderr
     # Same RTN G=64 weights either way, so the same simulated schedule, stat for stat.
     assert json.loads((tmp_path / "packed" / "stats.json").read_text()) == \
@@ -253,7 +253,7 @@ BAD_CONFIGS = [
 
 
 @pytest.mark.parametrize("case,which,patches,mentions", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
-def test_impossible_config_is_rejected_naming_field_and_file(fpgallm_bin, shared_data, tmp_path,
+def test_impossible_config_is_rejected_naming_field_and_file(fpgallm_bin, data_dir, tmp_path,
                                                              case, which, patches, mentions):
     docs = {"platform": yaml.safe_load(PLATFORM.read_text()), "accel": yaml.safe_load(PAPER.read_text())}
     doc = copy.deepcopy(docs[which])
@@ -264,67 +264,67 @@ def test_impossible_config_is_rejected_naming_field_and_file(fpgallm_bin, shared
     for name, d in docs.items():
         files[name] = tmp_path / f"{case}.{name}.yaml"
         files[name].write_text(yaml.safe_dump(d))
-    r = run(fpgallm_bin, shared_data, platform=files["platform"], accel=files["accel"], gen=1)
+    r = run(fpgallm_bin, data_dir, platform=files["platform"], accel=files["accel"], gen=1)
     assert r.returncode == 2, r.stderr
     assert_clean_failure(r, str(files[which]), *mentions)
 
 
-def test_unmodified_copies_of_the_configs_run(fpgallm_bin, shared_data, tmp_path):
+def test_unmodified_copies_of_the_configs_run(fpgallm_bin, data_dir, tmp_path):
     # Guards the cases above: the YAML round trip alone must not be what gets rejected.
     pf, af = tmp_path / "p.yaml", tmp_path / "a.yaml"
     pf.write_text(yaml.safe_dump(yaml.safe_load(PLATFORM.read_text())))
     af.write_text(yaml.safe_dump(yaml.safe_load(PAPER.read_text())))
-    r = run(fpgallm_bin, shared_data, platform=pf, accel=af, gen=1)
+    r = run(fpgallm_bin, data_dir, platform=pf, accel=af, gen=1)
     assert r.returncode == 0, r.stderr
 
 
-def test_invalid_yaml_is_rejected_naming_the_file(fpgallm_bin, shared_data, tmp_path):
+def test_invalid_yaml_is_rejected_naming_the_file(fpgallm_bin, data_dir, tmp_path):
     bad = tmp_path / "broken.yaml"
     bad.write_text("accel:\n  name: x\n  pe_array: [rows: 8\n")
-    r = run(fpgallm_bin, shared_data, accel=bad, gen=1)
+    r = run(fpgallm_bin, data_dir, accel=bad, gen=1)
     assert r.returncode == 2
     assert_clean_failure(r, str(bad), "invalid YAML")
 
 
 @pytest.mark.parametrize("which", ["platform", "accel"])
-def test_missing_config_file_is_rejected_naming_it(fpgallm_bin, shared_data, tmp_path, which):
+def test_missing_config_file_is_rejected_naming_it(fpgallm_bin, data_dir, tmp_path, which):
     missing = tmp_path / "no_such.yaml"
-    r = run(fpgallm_bin, shared_data, gen=1, **{which: missing})
+    r = run(fpgallm_bin, data_dir, gen=1, **{which: missing})
     assert r.returncode == 2
     assert_clean_failure(r, str(missing))
 
 
 @pytest.mark.parametrize("option,value", [("--gen", "-1"), ("--fidelity", "bogus"), ("--quant", "bogus"),
                                           ("--prompt-len", "-3")])
-def test_bad_option_values_fail_cleanly(fpgallm_bin, shared_data, option, value):
-    r = run(fpgallm_bin, shared_data, option, value, fidelity=None)
+def test_bad_option_values_fail_cleanly(fpgallm_bin, data_dir, option, value):
+    r = run(fpgallm_bin, data_dir, option, value, fidelity=None)
     assert_clean_failure(r, option)
 
 
-def test_missing_model_fails_cleanly(fpgallm_bin, shared_data, tmp_path):
+def test_missing_model_fails_cleanly(fpgallm_bin, data_dir, tmp_path):
     missing = tmp_path / "no_such_model.bin"
-    r = run(fpgallm_bin, shared_data, model=missing)
+    r = run(fpgallm_bin, data_dir, model=missing)
     assert r.returncode == 2
     assert_clean_failure(r, str(missing))
 
 
-def test_bad_option_values_exit_with_the_input_error_code(fpgallm_bin, shared_data):
-    r = run(fpgallm_bin, shared_data, gen=-1)
+def test_bad_option_values_exit_with_the_input_error_code(fpgallm_bin, data_dir):
+    r = run(fpgallm_bin, data_dir, gen=-1)
     assert r.returncode == 2, r.stderr
     assert_clean_failure(r, "--gen")
     for option, value in (("--prompt-len", "-3"), ("--fidelity", "bogus")):
-        r = run(fpgallm_bin, shared_data, option, value, fidelity=None)
+        r = run(fpgallm_bin, data_dir, option, value, fidelity=None)
         assert r.returncode == 2, (option, r.stderr)
 
 
-def test_bad_quant_is_rejected_even_for_an_already_quantized_model(fpgallm_bin, shared_data):
-    r = run(fpgallm_bin, shared_data, "--quant", "bogus", accel=ROOT / "configs/accel/baseline_ps_only.yaml")
+def test_bad_quant_is_rejected_even_for_an_already_quantized_model(fpgallm_bin, data_dir):
+    r = run(fpgallm_bin, data_dir, "--quant", "bogus", accel=ROOT / "configs/accel/baseline_ps_only.yaml")
     assert r.returncode == 2
     assert_clean_failure(r, "--quant")
 
 
-def test_missing_reference_file_is_an_error(fpgallm_bin, shared_data, tmp_path):
+def test_missing_reference_file_is_an_error(fpgallm_bin, data_dir, tmp_path):
     missing = tmp_path / "no_reference.yaml"
-    r = run(fpgallm_bin, shared_data, "--reference", str(missing))
+    r = run(fpgallm_bin, data_dir, "--reference", str(missing))
     assert r.returncode == 2
     assert_clean_failure(r, str(missing))

@@ -20,9 +20,9 @@ ABS_TOL = 1e-12  # for stats whose golden value is 0
 MAX_REPORTED = 40
 
 
-def golden_command(fpgallm_bin, shared_data, fidelity, out):
+def golden_command(fpgallm_bin, data_dir, fidelity, out):
     """The one command the golden files come from (tests/golden/README.md repeats it)."""
-    d = shared_data / "stories260K"
+    d = data_dir / "stories260K"
     return [fpgallm_bin, "run",
             "--platform", str(ROOT / "configs" / "platform" / "kv260.yaml"),
             "--accel", str(ROOT / "configs" / "accel" / "paper_gs64_pe8x8.yaml"),
@@ -80,10 +80,10 @@ def test_differences_catches_changes_beyond_tolerance():
 
 
 @pytest.mark.parametrize("fidelity", ["cycle", "fast"])
-def test_stories260k_rtn_g64_stats_match_golden(fpgallm_bin, shared_data, tmp_path, fidelity):
+def test_stories260k_rtn_g64_stats_match_golden(fpgallm_bin, data_dir, tmp_path, fidelity):
     golden_file = GOLDEN_DIR / f"stories260k_rtn_g64_{fidelity}.json"
     assert golden_file.exists(), f"{golden_file} missing: see tests/golden/README.md"
-    r = subprocess.run(golden_command(fpgallm_bin, shared_data, fidelity, tmp_path),
+    r = subprocess.run(golden_command(fpgallm_bin, data_dir, fidelity, tmp_path),
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     golden = json.loads(golden_file.read_text())

@@ -12,8 +12,8 @@ def run(fpgallm_bin, *args):
 
 
 @pytest.fixture(scope="module")
-def stories(shared_data):
-    d = shared_data / "stories260K"
+def stories(data_dir):
+    d = data_dir / "stories260K"
     return d / "stories260K.bin", d / "tok512.bin"
 
 

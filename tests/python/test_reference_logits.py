@@ -103,8 +103,8 @@ def test_tiny_preset_exercises_grouped_query_attention(fpgallm_bin, tmp_path):
         kv_heads * m.head_dim, cfg["hidden_size"])
 
 
-def test_stories260k_logits_match_adjacent_pair_reference(fpgallm_bin, shared_data, tmp_path):
-    path = shared_data / "stories260K" / "stories260K.bin"
+def test_stories260k_logits_match_adjacent_pair_reference(fpgallm_bin, data_dir, tmp_path):
+    path = data_dir / "stories260K" / "stories260K.bin"
     ref_model = qwen2_ref.load_llama2c(path)
     assert ref_model.rope_layout == qwen2_ref.ADJACENT_PAIRS
     assert ref_model.n_kv_heads < ref_model.n_heads  # stories260K has GQA too (8 / 4)
@@ -115,11 +115,11 @@ def test_stories260k_logits_match_adjacent_pair_reference(fpgallm_bin, shared_da
     assert_matches(decode, ref, REL_TOL, "stories260K decode vs reference")
 
 
-def test_reference_itself_reproduces_the_stories260k_golden_text(shared_data):
+def test_reference_itself_reproduces_the_stories260k_golden_text(data_dir):
     # Validates the reference against an external fact, not against our C++: greedy decoding from
     # BOS must begin with the text llama2.c's run.c prints (shared/data/README.md).
     golden_start = b"Once upon a time, there was a little girl named Lily. She loved to play outside"
-    folder = shared_data / "stories260K"
+    folder = data_dir / "stories260K"
     model = qwen2_ref.load_llama2c(folder / "stories260K.bin")
     blob = (folder / "tok512.bin").read_bytes()
     offset, pieces = 4, []  # int32 max_token_length, then (float32 score, int32 length, bytes) per token
@@ -165,8 +165,8 @@ def test_safetensors_reader_converts_f32_f16_bf16(tmp_path):
         read_safetensors(tmp_path / "short.safetensors")
 
 
-def test_logits_cli_writes_aligned_npy_with_last_row_by_default(fpgallm_bin, shared_data, tmp_path):
-    path = shared_data / "stories260K" / "stories260K.bin"
+def test_logits_cli_writes_aligned_npy_with_last_row_by_default(fpgallm_bin, data_dir, tmp_path):
+    path = data_dir / "stories260K" / "stories260K.bin"
     out = tmp_path / "last.npy"
     run_cli(fpgallm_bin, "logits", "--model", path, "--tokens", "1 365 169", "--out", out)
     blob = out.read_bytes()
@@ -182,8 +182,8 @@ def test_logits_cli_writes_aligned_npy_with_last_row_by_default(fpgallm_bin, sha
                                            ("1 512", "outside the model's vocabulary"),
                                            ("1 -4", "outside the model's vocabulary"),
                                            ("  ", "no token ids")])
-def test_logits_cli_rejects_bad_token_ids(fpgallm_bin, shared_data, tmp_path, tokens, needle):
-    out = run_cli(fpgallm_bin, "logits", "--model", shared_data / "stories260K" / "stories260K.bin",
+def test_logits_cli_rejects_bad_token_ids(fpgallm_bin, data_dir, tmp_path, tokens, needle):
+    out = run_cli(fpgallm_bin, "logits", "--model", data_dir / "stories260K" / "stories260K.bin",
                   "--tokens", tokens, "--out", tmp_path / "x.npy", check=False)
     assert out.returncode == 2
     assert needle in out.stderr

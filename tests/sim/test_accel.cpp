@@ -9,10 +9,10 @@
 
 #include <gtest/gtest.h>
 
-#include "models/AwqKernels.h"
-#include "models/Dtype.h"
-#include "models/Error.h"
-#include "models/Macro.h"
+#include "models/quant/AwqKernels.h"
+#include "models/core/Dtype.h"
+#include "models/core/Error.h"
+#include "models/quant/Macro.h"
 #include "sim/accel/Accelerator.h"
 #include "sim/soc/SocConfig.h"
 #include "sim/soc/SocTop.h"

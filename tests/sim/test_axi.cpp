@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
-#include "models/Error.h"
-#include "models/YamlConfig.h"
+#include "models/core/Error.h"
+#include "models/core/YamlConfig.h"
 #include "sim/axi/AxiInterconnect.h"
 #include "sim/ddr/DdrController.h"
 #include "tests/sim/SimFixture.h"

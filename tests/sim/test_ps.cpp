@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "models/Error.h"
+#include "models/core/Error.h"
 #include "sim/accel/AccelConfig.h"
 #include "sim/ps/PsCore.h"
 #include "tests/sim/SimFixture.h"

@@ -1,13 +1,13 @@
 #include <gtest/gtest.h>
 
-#include "models/AwqBackend.h"
-#include "models/Error.h"
-#include "models/Llama2c.h"
-#include "models/Qwen2Model.h"
-#include "models/Quantizer.h"
-#include "models/Sampler.h"
-#include "models/Synthetic.h"
-#include "models/Tokenizer.h"
+#include "models/llm/AwqBackend.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/Llama2c.h"
+#include "models/llm/Qwen2Model.h"
+#include "models/quant/Quantizer.h"
+#include "models/llm/Sampler.h"
+#include "models/checkpoint/Synthetic.h"
+#include "models/tokenizer/Tokenizer.h"
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 
@@ -16,7 +16,7 @@ using namespace fpgallm::sim;
 
 namespace {
 const std::string kSrc = FPGALLM_SOURCE_DIR;
-const std::string kData = FPGALLM_SHARED_DATA_DIR;
+const std::string kData = FPGALLM_DATA_DIR;
 
 SocConfig paper_config(Fidelity f) {
   SocConfig c = load_soc_config(kSrc + "/configs/platform/kv260.yaml", kSrc + "/configs/accel/paper_gs64_pe8x8.yaml");

@@ -10,7 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "models/Error.h"
+#include "models/core/Error.h"
 #include "sim/soc/SocConfig.h"
 
 using namespace fpgallm;

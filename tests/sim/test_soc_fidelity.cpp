@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "models/ModelConfig.h"
-#include "models/Quantizer.h"
-#include "models/Synthetic.h"
+#include "models/llm/ModelConfig.h"
+#include "models/quant/Quantizer.h"
+#include "models/checkpoint/Synthetic.h"
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 

@@ -1,0 +1,54 @@
+#include "models/core/YamlConfig.h"
+
+namespace fpgallm {
+
+YamlMap::YamlMap(YAML::Node node, std::string path, std::string file)
+    : node_(std::move(node)), path_(std::move(path)), file_(std::move(file)) {
+  if (node_ && !node_.IsNull() && !node_.IsMap())
+    fail("{} must be a mapping in {}", path_.empty() ? "the document" : path_, file_);
+  // yaml-cpp keeps duplicate keys and answers lookups with the first: a silent typo trap.
+  if (node_ && node_.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node_) {
+      if (!kv.first.IsScalar()) fail("{}: keys must be plain names (found a non-scalar key) in {}", path_.empty() ? "document" : path_, file_);
+      if (!seen.insert(kv.first.Scalar()).second) error(kv.first.Scalar(), "appears more than once");
+    }
+  }
+}
+
+YamlMap YamlMap::load(const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    fail("{}: cannot open config file", file);
+  } catch (const YAML::Exception& e) {
+    fail("{}: invalid YAML: {}", file, e.what());
+  }
+  if (!root || root.IsNull()) fail("{}: config file is empty", file);
+  return YamlMap(root, "", file);
+}
+
+bool YamlMap::has(const std::string& key) const { return node_ && node_[key] && !node_[key].IsNull(); }
+
+YamlMap YamlMap::child(const std::string& key, bool required) {
+  used_.insert(key);
+  YAML::Node n = node_ ? node_[key] : YAML::Node();
+  if ((!n || n.IsNull()) && required) error(key, "is required");
+  if (n && !n.IsNull() && !n.IsMap()) error(key, "must be a mapping");
+  return YamlMap(n ? n : YAML::Node(YAML::NodeType::Map), field(key), file_);
+}
+
+void YamlMap::finish() const {
+  if (!node_ || !node_.IsMap()) return;
+  for (const auto& kv : node_) {
+    const auto key = kv.first.as<std::string>();
+    if (!used_.count(key)) error(key, "is not a known field");
+  }
+}
+
+void YamlMap::error(const std::string& key, const std::string& what) const {
+  fail("{} {} in {}", field(key), what, file_);
+}
+
+}  // namespace fpgallm

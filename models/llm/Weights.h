@@ -1,0 +1,42 @@
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "models/llm/ModelConfig.h"
+#include "models/core/Tensor.h"
+
+namespace fpgallm {
+
+struct QuantLinear;  // models/quant/QuantLinear.h: packed AWQ weights of one linear layer
+
+/** One linear layer y = x W^T + b with W [out, in]. Either fp32 weights or AWQ weights (or both). */
+struct Linear {
+  int64_t in_features = 0;
+  int64_t out_features = 0;
+  TensorPtr weight;                          ///< fp32 [out, in]; may be shared (tied lm_head)
+  TensorPtr bias;                            ///< fp32 [out] or null
+  std::shared_ptr<const QuantLinear> quant;  ///< set once quantized
+};
+
+struct LayerWeights {
+  Tensor attn_norm;  ///< input_layernorm [hidden]
+  Linear q, k, v, o;
+  Tensor mlp_norm;   ///< post_attention_layernorm [hidden]
+  Linear gate, up, down;
+};
+
+struct ModelWeights {
+  ModelConfig config;
+  TensorPtr embed;  ///< [vocab, hidden]
+  std::vector<LayerWeights> layers;
+  Tensor final_norm;  ///< [hidden]
+  Linear lm_head;     ///< weight == embed when tied
+
+  /** Checks every shape against config; throws naming the tensor. */
+  void validate(const std::string& where) const;
+};
+
+/** HF tensor name of a layer's linear ("model.layers.3.self_attn.q_proj"), without ".weight". */
+std::string hf_linear_name(int64_t layer, const char* which);
+
+}  // namespace fpgallm

@@ -1,0 +1,202 @@
+#include "models/quant/AwqKernels.h"
+
+#include "models/core/Dtype.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define FPGALLM_AWQ_X86 1
+#endif
+
+namespace fpgallm {
+
+namespace {
+
+// Below this many multiply-adds a parallel region costs more than it saves; the result does not
+// depend on threading either way (each output is computed by one thread in a fixed order).
+constexpr int64_t kAwqParallelMinMacs = int64_t{1} << 16;
+
+// Same combination order as kernels::dot: ((0+4) + (1+5)) + ((2+6) + (3+7)).
+inline float combine_lanes(const float* acc) {
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+// Every variant below computes, per lane l, acc[l] += (float)(code - zero) * x in IEEE single
+// precision with a separate multiply and add (no FMA), over the same elements in the same order,
+// then combines the lanes identically: their results are bit-identical. code - zero is an exact
+// small integer, so subtracting in integers before converting changes nothing.
+
+inline float tail_and_combine(float* acc, const uint8_t* codes, int zero, const float* x, int64_t i, int64_t len) {
+  for (int l = 0; i < len; ++i, ++l) acc[l] += static_cast<float>(static_cast<int>(codes[i]) - zero) * x[i];
+  return combine_lanes(acc);
+}
+
+inline float partial_scalar(const uint8_t* codes, int zero, const float* x, int64_t len) {
+  float acc[kAwqPartialLanes] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + kAwqPartialLanes <= len; i += kAwqPartialLanes)
+    for (int l = 0; l < kAwqPartialLanes; ++l)
+      acc[l] += static_cast<float>(static_cast<int>(codes[i + l]) - zero) * x[i + l];
+  return tail_and_combine(acc, codes, zero, x, i, len);
+}
+
+#ifdef FPGALLM_AWQ_X86
+// SSE2 is part of x86-64: lanes 0-3 and 4-7 in two registers.
+inline float partial_sse2(const uint8_t* codes, int zero, const float* x, int64_t len) {
+  __m128 lo = _mm_setzero_ps(), hi = _mm_setzero_ps();
+  const __m128i z = _mm_set1_epi32(zero);
+  const __m128i zero_bytes = _mm_setzero_si128();
+  int64_t i = 0;
+  for (; i + kAwqPartialLanes <= len; i += kAwqPartialLanes) {
+    const __m128i c8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + i));
+    const __m128i c16 = _mm_unpacklo_epi8(c8, zero_bytes);
+    const __m128 d_lo = _mm_cvtepi32_ps(_mm_sub_epi32(_mm_unpacklo_epi16(c16, zero_bytes), z));
+    const __m128 d_hi = _mm_cvtepi32_ps(_mm_sub_epi32(_mm_unpackhi_epi16(c16, zero_bytes), z));
+    lo = _mm_add_ps(lo, _mm_mul_ps(d_lo, _mm_loadu_ps(x + i)));
+    hi = _mm_add_ps(hi, _mm_mul_ps(d_hi, _mm_loadu_ps(x + i + 4)));
+  }
+  alignas(16) float acc[kAwqPartialLanes];
+  _mm_store_ps(acc, lo);
+  _mm_store_ps(acc + 4, hi);
+  return tail_and_combine(acc, codes, zero, x, i, len);
+}
+
+// AVX2 (FMA not enabled, so nothing can be contracted): all 8 lanes in one register.
+__attribute__((target("avx2,f16c"))) inline float partial_avx2(const uint8_t* codes, int zero, const float* x,
+                                                          int64_t len) {
+  __m256 acc8 = _mm256_setzero_ps();
+  const __m256i z = _mm256_set1_epi32(zero);
+  int64_t i = 0;
+  for (; i + kAwqPartialLanes <= len; i += kAwqPartialLanes) {
+    const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + i)));
+    const __m256 d = _mm256_cvtepi32_ps(_mm256_sub_epi32(c, z));
+    acc8 = _mm256_add_ps(acc8, _mm256_mul_ps(d, _mm256_loadu_ps(x + i)));
+  }
+  alignas(32) float acc[kAwqPartialLanes];
+  _mm256_store_ps(acc, acc8);
+  return tail_and_combine(acc, codes, zero, x, i, len);
+}
+#endif
+
+/** acc over the groups of one row for one token: the part every variant must order identically. */
+template <float (*Partial)(const uint8_t*, int, const float*, int64_t)>
+inline float row_dot(const uint8_t* row, const uint16_t* srow, const uint8_t* zrow, const float* xt, int64_t in,
+                     int64_t G, int64_t ng) {
+  float acc = 0.0f;
+  for (int64_t g = 0; g < ng; ++g) {
+    const int64_t begin = g * G;
+    const int64_t len = begin + G <= in ? G : in - begin;
+    acc += Partial(row + begin, zrow[g], xt + begin, len) * f16_to_f32(srow[g]);
+  }
+  return acc;
+}
+
+template <float (*Partial)(const uint8_t*, int, const float*, int64_t)>
+inline void linear_rows(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y) {
+  const int64_t in = q.in_features, out = q.out_features, ng = q.n_groups();
+#pragma omp parallel for schedule(static) if (out * in * n_tokens >= kAwqParallelMinMacs)
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      const float acc = row_dot<Partial>(q.q.data() + o * in, q.scales.data() + o * ng, q.zeros.data() + o * ng,
+                                         x + t * in, in, q.group_size, ng);
+      y[t * out + o] = bias ? acc + bias[o] : acc;
+    }
+}
+
+#ifdef FPGALLM_AWQ_X86
+// The AVX2 variant spells the row loop out inside target("avx2,f16c") functions: GCC inlines the
+// AVX2 partial only into callers compiled for AVX2 (the template above would call it per group).
+
+// One lane-sum of 8 fp32 lanes, combined like kernels::dot.
+__attribute__((target("avx2,f16c"))) inline float combine_avx2(__m256 v) {
+  alignas(32) float acc[kAwqPartialLanes];
+  _mm256_store_ps(acc, v);
+  return combine_lanes(acc);
+}
+
+/**
+ * Partials of kGroupsInFlight whole groups at once: each group keeps its own accumulator (so its
+ * arithmetic is exactly partial_avx2's), but the independent add chains overlap in the pipeline
+ * instead of waiting on one register's add latency.
+ */
+constexpr int kGroupsInFlight = 4;
+__attribute__((target("avx2,f16c"), always_inline)) inline void partials_in_flight_avx2(const uint8_t* codes, const uint8_t* zeros,
+                                                                    const float* x, int64_t G, float* out) {
+  __m256 acc[kGroupsInFlight];
+  __m256i z[kGroupsInFlight];
+  for (int j = 0; j < kGroupsInFlight; ++j) {
+    acc[j] = _mm256_setzero_ps();
+    z[j] = _mm256_set1_epi32(zeros[j]);
+  }
+  for (int64_t i = 0; i < G; i += kAwqPartialLanes)
+    for (int j = 0; j < kGroupsInFlight; ++j) {
+      const int64_t at = j * G + i;
+      const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + at)));
+      const __m256 d = _mm256_cvtepi32_ps(_mm256_sub_epi32(c, z[j]));
+      acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(d, _mm256_loadu_ps(x + at)));
+    }
+  for (int j = 0; j < kGroupsInFlight; ++j) out[j] = combine_avx2(acc[j]);
+}
+
+__attribute__((target("avx2,f16c"))) inline float row_dot_avx2(const uint8_t* row, const uint16_t* srow,
+                                                          const uint8_t* zrow, const float* xt, int64_t in,
+                                                          int64_t G, int64_t ng) {
+  float acc = 0.0f;
+  int64_t g = 0;
+  // Whole groups with no lane tail go kGroupsInFlight at a time; acc still adds them in order.
+  const int64_t full_groups = G % kAwqPartialLanes == 0 ? in / G : 0;
+  for (; g + kGroupsInFlight <= full_groups; g += kGroupsInFlight) {
+    float p[kGroupsInFlight];
+    partials_in_flight_avx2(row + g * G, zrow + g, xt + g * G, G, p);
+    for (int j = 0; j < kGroupsInFlight; ++j) acc += p[j] * _cvtsh_ss(srow[g + j]);
+  }
+  for (; g < ng; ++g) {
+    const int64_t begin = g * G;
+    const int64_t len = begin + G <= in ? G : in - begin;
+    acc += partial_avx2(row + begin, zrow[g], xt + begin, len) * _cvtsh_ss(srow[g]);
+  }
+  return acc;
+}
+
+__attribute__((target("avx2,f16c"))) void linear_avx2(const QuantLinear& q, const float* x, int64_t n_tokens,
+                                                 const float* bias, float* y) {
+  const int64_t in = q.in_features, out = q.out_features, ng = q.n_groups();
+#pragma omp parallel for schedule(static) if (out * in * n_tokens >= kAwqParallelMinMacs)
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      const float acc = row_dot_avx2(q.q.data() + o * in, q.scales.data() + o * ng, q.zeros.data() + o * ng,
+                                     x + t * in, in, q.group_size, ng);
+      y[t * out + o] = bias ? acc + bias[o] : acc;
+    }
+}
+
+bool cpu_has_avx2() {
+  // F16C widens the fp16 scales in one instruction (exactly, like f16_to_f32); every AVX2 CPU has it.
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  return has;
+}
+#endif
+
+}  // namespace
+
+float awq_group_partial(const uint8_t* codes, int zero, const float* x, int64_t len) {
+#ifdef FPGALLM_AWQ_X86
+  return partial_sse2(codes, zero, x, len);
+#else
+  return partial_scalar(codes, zero, x, len);
+#endif
+}
+
+float awq_group_partial_scalar(const uint8_t* codes, int zero, const float* x, int64_t len) {
+  return partial_scalar(codes, zero, x, len);
+}
+
+void awq_linear(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y) {
+#ifdef FPGALLM_AWQ_X86
+  if (cpu_has_avx2()) return linear_avx2(q, x, n_tokens, bias, y);
+  linear_rows<partial_sse2>(q, x, n_tokens, bias, y);
+#else
+  linear_rows<partial_scalar>(q, x, n_tokens, bias, y);
+#endif
+}
+
+}  // namespace fpgallm

@@ -1,0 +1,695 @@
+#include "models/quant/Quantizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "models/core/Dtype.h"
+#include "models/core/Error.h"
+#include "models/llm/Kernels.h"
+
+namespace fpgallm {
+
+namespace {
+
+constexpr int kMinBits = 2;  // symmetric mode needs 2^(bits-1) - 1 > 0
+constexpr int kMaxBits = 8;  // codes are stored one per byte
+// AutoAWQ's guards in the scale formula: s = x^a / (w^(1-a) + eps), clamped below at eps.
+constexpr float kAwqScaleEps = 1e-4f;
+// Smallest positive fp16 (a subnormal): the scale of an all-zero group, so nothing divides by 0.
+constexpr uint16_t kF16MinPositiveBits = 0x0001;
+constexpr uint64_t kRandomSeqMultiplier = 0x2545F4914F6CDD1Dull;
+// Below this many multiply-adds a parallel region costs more than it saves (threads sleep/wake,
+// and on a loaded machine a spinning team is much worse).
+constexpr int64_t kParallelMinMacs = int64_t{1} << 24;
+
+// Half-to-even like torch.round; std::nearbyint follows the (default) round-to-nearest-even mode.
+inline float round_even(float v) { return std::nearbyint(v); }
+
+/** Quantizes one group of `len` weights; false when the weights are not finite or too large. */
+bool quantize_group(const float* w, int64_t len, float clip_ratio, int bits, bool zero_point, uint8_t* codes,
+                    uint16_t* scale_out, uint8_t* zero_out) {
+  const int qmax = (1 << bits) - 1;
+  float mn = w[0], mx = w[0];
+  bool finite = true;
+  for (int64_t i = 0; i < len; ++i) {
+    finite = finite && std::isfinite(w[i]);
+    mn = std::min(mn, w[i]);
+    mx = std::max(mx, w[i]);
+  }
+  if (!finite) return false;
+  const float absmax = std::max(std::fabs(mn), std::fabs(mx));
+  if (clip_ratio < 1.0f) {
+    const float c = absmax * clip_ratio;
+    mx = std::min(mx, c);
+    mn = std::max(mn, -c);
+  }
+  float scale;
+  int zero;
+  const int half = 1 << (bits - 1);
+  if (zero_point) {
+    float range = mx - mn;
+    // A constant group has no range; spanning [0, |v|] makes its value exactly representable.
+    if (!(range > 0.0f)) range = std::max(std::fabs(mx), std::fabs(mn));
+    scale = range / static_cast<float>(qmax);
+  } else {
+    scale = std::max(std::fabs(mn), std::fabs(mx)) / static_cast<float>(half - 1);
+  }
+  uint16_t s16 = f32_to_f16(scale);
+  float s = f16_to_f32(s16);
+  if (!std::isfinite(s)) return false;
+  if (s == 0.0f) {
+    s16 = kF16MinPositiveBits;
+    s = f16_to_f32(s16);
+  }
+  if (zero_point) zero = static_cast<int>(std::clamp(-round_even(mn / s), 0.0f, static_cast<float>(qmax)));
+  else zero = half;
+  for (int64_t i = 0; i < len; ++i) {
+    const float q = round_even(w[i] / s) + static_cast<float>(zero);
+    codes[i] = static_cast<uint8_t>(std::clamp(q, 0.0f, static_cast<float>(qmax)));
+  }
+  *scale_out = s16;
+  *zero_out = static_cast<uint8_t>(zero);
+  return true;
+}
+
+int64_t group_len(int64_t in, int64_t G, int64_t g) { return std::min(G, in - g * G); }
+
+/** W' = dequant(Q(W diag(s))) diag(1/s): what the folded, quantized layer computes, seen from x. */
+std::vector<float> fake_quant(const float* w, int64_t out, int64_t in, const float* s, const QuantOptions& o,
+                              const float* clip = nullptr) {
+  std::vector<float> ws(w, w + out * in);
+  if (s)
+    for (int64_t r = 0; r < out; ++r)
+      for (int64_t i = 0; i < in; ++i) ws[r * in + i] *= s[i];
+  QuantLinear q = quantize_rtn(ws.data(), out, in, o, clip);
+  dequantize(q, ws.data());
+  if (s)
+    for (int64_t r = 0; r < out; ++r)
+      for (int64_t i = 0; i < in; ++i) ws[r * in + i] /= s[i];
+  return ws;
+}
+
+double mse(const std::vector<float>& a, const std::vector<float>& b) {
+  double acc = 0.0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double d = static_cast<double>(a[i]) - b[i];
+    acc += d * d;
+  }
+  return a.empty() ? 0.0 : acc / static_cast<double>(a.size());
+}
+
+/** Per-input-channel mean |x| over n tokens. */
+std::vector<float> mean_abs_x(const float* x, int64_t n, int64_t in) {
+  std::vector<double> acc(static_cast<size_t>(in), 0.0);
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t i = 0; i < in; ++i) acc[i] += std::fabs(x[t * in + i]);
+  std::vector<float> m(static_cast<size_t>(in));
+  for (int64_t i = 0; i < in; ++i) m[i] = static_cast<float>(acc[i] / std::max<int64_t>(n, 1));
+  return m;
+}
+
+/**
+ * Per-input-channel mean of |w| normalised by its (row, group) |w| max, over the rows of all the
+ * group's linears: AutoAWQ's w_mean, so channels compare on the scale the quantizer sees.
+ */
+std::vector<float> mean_abs_w_normalised(const std::vector<const float*>& ws, const std::vector<int64_t>& outs,
+                                         int64_t in, int64_t G) {
+  std::vector<double> acc(static_cast<size_t>(in), 0.0);
+  int64_t rows = 0;
+  const int64_t ng = (in + G - 1) / G;
+  for (size_t k = 0; k < ws.size(); ++k) {
+    for (int64_t r = 0; r < outs[k]; ++r) {
+      const float* row = ws[k] + r * in;
+      for (int64_t g = 0; g < ng; ++g) {
+        const int64_t b = g * G, len = group_len(in, G, g);
+        float amax = 0.0f;
+        for (int64_t i = 0; i < len; ++i) amax = std::max(amax, std::fabs(row[b + i]));
+        if (amax > 0.0f)
+          for (int64_t i = 0; i < len; ++i) acc[b + i] += std::fabs(row[b + i]) / amax;
+      }
+    }
+    rows += outs[k];
+  }
+  std::vector<float> m(static_cast<size_t>(in));
+  for (int64_t i = 0; i < in; ++i) m[i] = static_cast<float>(acc[i] / std::max<int64_t>(rows, 1));
+  return m;
+}
+
+std::vector<float> awq_scales_for_alpha(const std::vector<float>& x_mean, const std::vector<float>& w_mean,
+                                        double alpha) {
+  const size_t n = x_mean.size();
+  std::vector<float> s(n);
+  for (size_t i = 0; i < n; ++i) {
+    const float v = std::pow(x_mean[i], static_cast<float>(alpha)) /
+                    (std::pow(w_mean[i], static_cast<float>(1.0 - alpha)) + kAwqScaleEps);
+    s[i] = std::max(v, kAwqScaleEps);
+  }
+  const auto [mn, mx] = std::minmax_element(s.begin(), s.end());
+  const float norm = std::sqrt(*mn * *mx);
+  for (auto& v : s) v /= norm;
+  return s;
+}
+
+/**
+ * The grid search shared by every scaling group: `block` maps the group's pseudo-quantized
+ * weights (one per linear) to the inspected output; `ref` is that output with fp weights.
+ * The identity (plain RTN) is a candidate too, so the chosen scales never lose to RTN here.
+ */
+AwqScaleSearch search_scales(const std::vector<const float*>& ws, const std::vector<int64_t>& outs, int64_t in,
+                             const std::vector<float>& x_mean,
+                             const std::function<std::vector<float>(const std::vector<std::vector<float>>&)>& block,
+                             const std::vector<float>& ref, const QuantOptions& o) {
+  auto loss_of = [&](const float* s) {
+    std::vector<std::vector<float>> wq;
+    for (size_t k = 0; k < ws.size(); ++k) wq.push_back(fake_quant(ws[k], outs[k], in, s, o));
+    return mse(block(wq), ref);
+  };
+  AwqScaleSearch r;
+  r.loss_rtn = loss_of(nullptr);
+  r.loss_best = r.loss_rtn;
+  r.scales.assign(static_cast<size_t>(in), 1.0f);
+  const std::vector<float> w_mean = mean_abs_w_normalised(ws, outs, in, o.group_size);
+  for (int step = 0; step < o.scale_grid; ++step) {
+    const double alpha = static_cast<double>(step) / o.scale_grid;
+    std::vector<float> s = awq_scales_for_alpha(x_mean, w_mean, alpha);
+    const double loss = loss_of(s.data());
+    if (loss < r.loss_best) {
+      r.loss_best = loss;
+      r.alpha = alpha;
+      r.scales = std::move(s);
+    }
+  }
+  return r;
+}
+
+/** kernels::linear_f32's arithmetic, but threaded only when the work pays for waking threads. */
+std::vector<float> linear_out(const float* x, int64_t n, const float* w, const float* bias, int64_t in, int64_t out) {
+  std::vector<float> y(static_cast<size_t>(n * out));
+#pragma omp parallel for schedule(static) if (n * in * out >= kParallelMinMacs)
+  for (int64_t o = 0; o < out; ++o) {
+    const float b = bias ? bias[o] : 0.0f;
+    for (int64_t t = 0; t < n; ++t) y[t * out + o] = kernels::dot(x + t * in, w + o * in, in) + b;
+  }
+  return y;
+}
+
+/** Causal self-attention of one sequence at positions 0..n-1 (q, k rotated in place). */
+void attention_core(const ModelConfig& c, float* q, float* k, const float* v, int64_t n, float* att) {
+  kernels::rope(q, n, c.num_heads, c.head_dim, 0, c.rope_theta, c.rope_layout);
+  kernels::rope(k, n, c.num_kv_heads, c.head_dim, 0, c.rope_theta, c.rope_layout);
+  const kernels::AttnShape shape{n, 0, c.num_heads, c.num_kv_heads, c.head_dim};
+  std::vector<float> scores(static_cast<size_t>(n * c.num_heads * shape.ctx()));
+  kernels::attn_scores(shape, q, k, scores.data());
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t h = 0; h < c.num_heads; ++h)
+      kernels::softmax(scores.data() + (t * c.num_heads + h) * shape.ctx(), shape.valid(t));
+  kernels::attn_values(shape, scores.data(), v, att);
+}
+
+const float* ptr_or_null(const TensorPtr& t) { return t ? t->ptr() : nullptr; }
+
+/** Calibration tokens grouped in sequences: [begin, end) token offsets into the flat activations. */
+struct SeqSpans {
+  std::vector<int64_t> begin;
+  int64_t total = 0;
+  int64_t size(size_t i) const {
+    return (i + 1 < begin.size() ? begin[i + 1] : total) - begin[i];
+  }
+};
+
+/** One layer's fp activations over the calibration tokens (sequences concatenated). */
+struct LayerActs {
+  std::vector<float> xn1;  ///< [T, H] q/k/v input
+  std::vector<float> att;  ///< [T, Q] o_proj input
+  std::vector<float> xn2;  ///< [T, H] gate/up input
+  std::vector<float> act;  ///< [T, I] down input
+};
+
+/** Runs one fp layer on every sequence: fills `acts` and the next layer's input `x_out`. */
+void run_layer(const ModelConfig& c, const LayerWeights& L, const SeqSpans& spans, const std::vector<float>& x_in,
+               LayerActs& acts, std::vector<float>& x_out) {
+  const int64_t H = c.hidden_size, Q = c.q_dim(), KV = c.kv_dim(), I = c.intermediate_size, T = spans.total;
+  const float eps = static_cast<float>(c.rms_norm_eps);
+  acts.xn1.assign(static_cast<size_t>(T * H), 0.0f);
+  acts.att.assign(static_cast<size_t>(T * Q), 0.0f);
+  acts.xn2.assign(static_cast<size_t>(T * H), 0.0f);
+  acts.act.assign(static_cast<size_t>(T * I), 0.0f);
+  x_out = x_in;
+  kernels::rmsnorm(x_in.data(), L.attn_norm.ptr(), T, H, eps, acts.xn1.data());
+  std::vector<float> q = linear_out(acts.xn1.data(), T, L.q.weight->ptr(), ptr_or_null(L.q.bias), H, Q);
+  std::vector<float> k = linear_out(acts.xn1.data(), T, L.k.weight->ptr(), ptr_or_null(L.k.bias), H, KV);
+  std::vector<float> v = linear_out(acts.xn1.data(), T, L.v.weight->ptr(), ptr_or_null(L.v.bias), H, KV);
+  for (size_t s = 0; s < spans.begin.size(); ++s) {
+    const int64_t b = spans.begin[s], n = spans.size(s);
+    attention_core(c, q.data() + b * Q, k.data() + b * KV, v.data() + b * KV, n, acts.att.data() + b * Q);
+  }
+  std::vector<float> o = linear_out(acts.att.data(), T, L.o.weight->ptr(), nullptr, Q, H);
+  kernels::add(x_out.data(), o.data(), T * H);
+  kernels::rmsnorm(x_out.data(), L.mlp_norm.ptr(), T, H, eps, acts.xn2.data());
+  std::vector<float> g = linear_out(acts.xn2.data(), T, L.gate.weight->ptr(), nullptr, H, I);
+  std::vector<float> u = linear_out(acts.xn2.data(), T, L.up.weight->ptr(), nullptr, H, I);
+  kernels::silu_mul(g.data(), u.data(), T * I, acts.act.data());
+  std::vector<float> d = linear_out(acts.act.data(), T, L.down.weight->ptr(), nullptr, I, H);
+  kernels::add(x_out.data(), d.data(), T * H);
+}
+
+std::shared_ptr<Tensor> copy_tensor(const TensorPtr& t) { return t ? std::make_shared<Tensor>(*t) : nullptr; }
+
+/** A deep copy of a layer's fp32 linears so scales can be folded without touching the source. */
+LayerWeights deep_copy_layer(const LayerWeights& L) {
+  LayerWeights c = L;
+  for (Linear* lin : {&c.q, &c.k, &c.v, &c.o, &c.gate, &c.up, &c.down}) {
+    lin->weight = copy_tensor(lin->weight);
+    lin->bias = copy_tensor(lin->bias);
+  }
+  return c;
+}
+
+float* mut(const TensorPtr& t) { return const_cast<float*>(t->ptr()); }  // only on deep copies
+
+void check_linear_fp(const Linear& lin, int64_t layer, const char* which) {
+  if (!lin.weight)
+    fail("quantize: {} has no fp32 weights (the model is already quantized?)", hf_linear_name(layer, which));
+}
+
+void scale_columns(Linear& lin, const std::vector<float>& s) {
+  float* w = mut(lin.weight);
+  for (int64_t r = 0; r < lin.out_features; ++r)
+    for (int64_t i = 0; i < lin.in_features; ++i) w[r * lin.in_features + i] *= s[i];
+}
+
+void divide_rows(Linear& lin, const std::vector<float>& s) {
+  float* w = mut(lin.weight);
+  for (int64_t r = 0; r < lin.out_features; ++r)
+    for (int64_t i = 0; i < lin.in_features; ++i) w[r * lin.in_features + i] /= s[r];
+  if (lin.bias) {
+    float* b = mut(lin.bias);
+    for (int64_t r = 0; r < lin.out_features; ++r) b[r] /= s[r];
+  }
+}
+
+void divide_columns(std::vector<float>& x, int64_t cols, const std::vector<float>& s) {
+  const int64_t rows = static_cast<int64_t>(x.size()) / cols;
+  for (int64_t t = 0; t < rows; ++t)
+    for (int64_t i = 0; i < cols; ++i) x[t * cols + i] /= s[i];
+}
+
+/** First whole sequences covering at least `tokens` tokens: the scale search's sub-sample. */
+int64_t search_token_count(const SeqSpans& spans, int64_t tokens, size_t* n_seqs) {
+  size_t k = 0;
+  int64_t covered = 0;
+  while (k < spans.begin.size() && covered < tokens) covered += spans.size(k++);
+  *n_seqs = k;
+  return covered;
+}
+
+}  // namespace
+
+void QuantOptions::validate() const {
+  if (method != "awq" && method != "rtn") fail("quantize: method must be awq or rtn (got '{}')", method);
+  if (bits < kMinBits || bits > kMaxBits) fail("quantize: bits must be in [{}, {}] (got {})", kMinBits, kMaxBits, bits);
+  if (group_size <= 0) fail("quantize: group size must be > 0 (got {})", group_size);
+  if (scale_grid <= 0) fail("quantize: scale grid must be > 0 (got {})", scale_grid);
+  if (clip_grid <= 0) fail("quantize: clip grid must be > 0 (got {})", clip_grid);
+  if (!(max_shrink >= 0.0 && max_shrink < 1.0)) fail("quantize: max shrink must be in [0, 1) (got {})", max_shrink);
+  if (calib_samples <= 0) fail("quantize: calibration samples must be > 0 (got {})", calib_samples);
+  if (calib_seq_len <= 0) fail("quantize: calibration sequence length must be > 0 (got {})", calib_seq_len);
+  if (search_tokens <= 0) fail("quantize: search tokens must be > 0 (got {})", search_tokens);
+}
+
+QuantLinear quantize_rtn(const float* w, int64_t out, int64_t in, const QuantOptions& o,
+                         const float* clip_ratio_per_group) {
+  o.validate();
+  if (out <= 0 || in <= 0) fail("quantize: linear shape [{}, {}] must be positive", out, in);
+  QuantLinear q;
+  q.in_features = in;
+  q.out_features = out;
+  q.group_size = o.group_size;
+  q.bits = o.bits;
+  q.has_zero = o.zero_point;
+  const int64_t ng = q.n_groups();
+  q.q.resize(static_cast<size_t>(out * in));
+  q.scales.resize(static_cast<size_t>(out * ng));
+  q.zeros.resize(static_cast<size_t>(out * ng));
+  int64_t bad_row = -1;  // exceptions must not leave the parallel region: record, then throw
+#pragma omp parallel for schedule(static) if (out * in >= kParallelMinMacs)
+  for (int64_t r = 0; r < out; ++r) {
+    for (int64_t g = 0; g < ng; ++g) {
+      const int64_t b = g * o.group_size;
+      const float clip = clip_ratio_per_group ? clip_ratio_per_group[r * ng + g] : 1.0f;
+      if (!quantize_group(w + r * in + b, group_len(in, o.group_size, g), clip, o.bits, o.zero_point,
+                          q.q.data() + r * in + b, &q.scales[r * ng + g], &q.zeros[r * ng + g])) {
+#pragma omp critical
+        bad_row = bad_row < 0 ? r : std::min(bad_row, r);
+      }
+    }
+  }
+  if (bad_row >= 0)
+    fail("quantize: row {} has weights that are not finite or exceed the fp16 scale range", bad_row);
+  return q;
+}
+
+void dequantize(const QuantLinear& q, float* w_out) {
+  const int64_t in = q.in_features, ng = q.n_groups();
+  for (int64_t r = 0; r < q.out_features; ++r)
+    for (int64_t i = 0; i < in; ++i) {
+      const int64_t g = i / q.group_size;
+      w_out[r * in + i] = static_cast<float>(static_cast<int>(q.q[r * in + i]) - static_cast<int>(q.zeros[r * ng + g])) *
+                          f16_to_f32(q.scales[r * ng + g]);
+    }
+}
+
+bool awq_can_fold_o_into_v(const ModelConfig& c) { return c.kv_dim() == c.q_dim(); }
+
+void apply_awq_scales(LayerWeights& L, const ModelConfig& c, const AwqLayerScales& s) {
+  auto check = [](const std::vector<float>& v, int64_t want, const char* what) {
+    if (!v.empty() && static_cast<int64_t>(v.size()) != want)
+      fail("awq scales: {} has {} entries, the layer needs {}", what, v.size(), want);
+  };
+  check(s.qkv, c.hidden_size, "qkv");
+  check(s.o, c.q_dim(), "o");
+  check(s.mlp, c.hidden_size, "mlp");
+  check(s.down, c.intermediate_size, "down");
+  if (!s.o.empty() && !awq_can_fold_o_into_v(c))
+    fail("awq scales: o_proj scales cannot fold into v_proj (v out {} != o in {}, grouped-query attention)",
+         c.kv_dim(), c.q_dim());
+  if (!s.qkv.empty()) {
+    for (int64_t i = 0; i < c.hidden_size; ++i) L.attn_norm.data[i] /= s.qkv[i];
+    for (Linear* lin : {&L.q, &L.k, &L.v}) scale_columns(*lin, s.qkv);
+  }
+  if (!s.o.empty()) {
+    divide_rows(L.v, s.o);
+    scale_columns(L.o, s.o);
+  }
+  if (!s.mlp.empty()) {
+    for (int64_t i = 0; i < c.hidden_size; ++i) L.mlp_norm.data[i] /= s.mlp[i];
+    for (Linear* lin : {&L.gate, &L.up}) scale_columns(*lin, s.mlp);
+  }
+  if (!s.down.empty()) {
+    divide_rows(L.up, s.down);
+    scale_columns(L.down, s.down);
+  }
+}
+
+AwqScaleSearch awq_search_scale_linear(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
+                                       const QuantOptions& o) {
+  o.validate();
+  const std::vector<float> ref = linear_out(x, n_tokens, w, nullptr, in, out);
+  auto block = [&](const std::vector<std::vector<float>>& wq) {
+    return linear_out(x, n_tokens, wq[0].data(), nullptr, in, out);
+  };
+  return search_scales({w}, {out}, in, mean_abs_x(x, n_tokens, in), block, ref, o);
+}
+
+std::vector<float> awq_search_clip(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
+                                   const QuantOptions& o) {
+  o.validate();
+  const int64_t G = o.group_size, ng = (in + G - 1) / G;
+  std::vector<float> best(static_cast<size_t>(out * ng), 1.0f);
+  const int n_steps = static_cast<int>(std::floor(o.max_shrink * o.clip_grid + 1e-9));
+  if (n_steps == 0 || n_tokens == 0) return best;
+  std::vector<float> gram(static_cast<size_t>(G * G));
+  for (int64_t g = 0; g < ng; ++g) {
+    const int64_t b = g * G, len = group_len(in, G, g);
+    // The error of a group's partial sum over tokens is d^T (X^T X / T) d with d = w_q - w, so one
+    // Gram matrix per group replaces a pass over all tokens per candidate.
+#pragma omp parallel for schedule(static) if (len * len * n_tokens >= kParallelMinMacs)
+    for (int64_t i = 0; i < len; ++i)
+      for (int64_t j = 0; j < len; ++j) {
+        double acc = 0.0;
+        for (int64_t t = 0; t < n_tokens; ++t) acc += static_cast<double>(x[t * in + b + i]) * x[t * in + b + j];
+        gram[i * len + j] = static_cast<float>(acc / static_cast<double>(n_tokens));
+      }
+#pragma omp parallel for schedule(static) if (out * len * len * (n_steps + 1) >= kParallelMinMacs)
+    for (int64_t r = 0; r < out; ++r) {
+      const float* wr = w + r * in + b;
+      std::vector<uint8_t> codes(static_cast<size_t>(len));
+      std::vector<double> d(static_cast<size_t>(len));
+      double best_err = std::numeric_limits<double>::infinity();
+      for (int step = 0; step <= n_steps; ++step) {
+        const float ratio = 1.0f - static_cast<float>(step) / static_cast<float>(o.clip_grid);
+        uint16_t s16;
+        uint8_t z;
+        if (!quantize_group(wr, len, ratio, o.bits, o.zero_point, codes.data(), &s16, &z)) break;
+        const float s = f16_to_f32(s16);
+        for (int64_t i = 0; i < len; ++i)
+          d[i] = static_cast<double>(static_cast<float>(static_cast<int>(codes[i]) - z) * s) - wr[i];
+        double err = 0.0;
+        for (int64_t i = 0; i < len; ++i) {
+          double row = 0.0;
+          for (int64_t j = 0; j < len; ++j) row += gram[i * len + j] * d[j];
+          err += d[i] * row;
+        }
+        if (err < best_err) {
+          best_err = err;
+          best[r * ng + g] = ratio;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+namespace {
+
+/** Quantizes a fp32 linear (after folding) with optional clip ratios into a quant-only Linear. */
+void finish_linear(Linear& lin, const QuantOptions& o, const float* clip) {
+  auto q = std::make_shared<QuantLinear>(
+      quantize_rtn(lin.weight->ptr(), lin.out_features, lin.in_features, o, clip));
+  lin.quant = std::move(q);
+  lin.weight.reset();
+}
+
+void quantize_layer_awq(const ModelConfig& c, LayerWeights& L, LayerActs& acts, const SeqSpans& spans,
+                        const QuantOptions& o, int64_t layer) {
+  const int64_t H = c.hidden_size, Q = c.q_dim(), KV = c.kv_dim(), I = c.intermediate_size, T = spans.total;
+  size_t n_search_seqs = 0;
+  const int64_t Ts = search_token_count(spans, o.search_tokens, &n_search_seqs);
+  AwqLayerScales scales;
+  if (o.search_scale) {
+    if (o.progress) o.progress(layer, c.num_layers, "scale search");
+    // q, k, v inspected at the attention block output (o_proj in fp32), as AutoAWQ does.
+    auto attn_block = [&](const std::vector<std::vector<float>>& wq) {
+      std::vector<float> q = linear_out(acts.xn1.data(), Ts, wq[0].data(), ptr_or_null(L.q.bias), H, Q);
+      std::vector<float> k = linear_out(acts.xn1.data(), Ts, wq[1].data(), ptr_or_null(L.k.bias), H, KV);
+      std::vector<float> v = linear_out(acts.xn1.data(), Ts, wq[2].data(), ptr_or_null(L.v.bias), H, KV);
+      std::vector<float> att(static_cast<size_t>(Ts * Q));
+      for (size_t s = 0; s < n_search_seqs; ++s) {
+        const int64_t b = spans.begin[s];
+        attention_core(c, q.data() + b * Q, k.data() + b * KV, v.data() + b * KV, spans.size(s), att.data() + b * Q);
+      }
+      return linear_out(att.data(), Ts, L.o.weight->ptr(), nullptr, Q, H);
+    };
+    const std::vector<const float*> qkv_w = {L.q.weight->ptr(), L.k.weight->ptr(), L.v.weight->ptr()};
+    const std::vector<int64_t> qkv_out = {Q, KV, KV};
+    std::vector<std::vector<float>> fp_qkv;
+    for (size_t i = 0; i < 3; ++i) fp_qkv.emplace_back(qkv_w[i], qkv_w[i] + qkv_out[i] * H);
+    scales.qkv = search_scales(qkv_w, qkv_out, H, mean_abs_x(acts.xn1.data(), T, H), attn_block,
+                               attn_block(fp_qkv), o).scales;
+
+    if (awq_can_fold_o_into_v(c)) {
+      auto o_block = [&](const std::vector<std::vector<float>>& wq) {
+        return linear_out(acts.att.data(), Ts, wq[0].data(), nullptr, Q, H);
+      };
+      scales.o = search_scales({L.o.weight->ptr()}, {H}, Q, mean_abs_x(acts.att.data(), T, Q), o_block,
+                               linear_out(acts.att.data(), Ts, L.o.weight->ptr(), nullptr, Q, H), o).scales;
+    }
+
+    // gate and up inspected at the MLP output (down_proj in fp32).
+    auto mlp_block = [&](const std::vector<std::vector<float>>& wq) {
+      std::vector<float> g = linear_out(acts.xn2.data(), Ts, wq[0].data(), nullptr, H, I);
+      std::vector<float> u = linear_out(acts.xn2.data(), Ts, wq[1].data(), nullptr, H, I);
+      kernels::silu_mul(g.data(), u.data(), Ts * I, g.data());
+      return linear_out(g.data(), Ts, L.down.weight->ptr(), nullptr, I, H);
+    };
+    const std::vector<const float*> gu_w = {L.gate.weight->ptr(), L.up.weight->ptr()};
+    std::vector<std::vector<float>> fp_gu = {std::vector<float>(gu_w[0], gu_w[0] + I * H),
+                                             std::vector<float>(gu_w[1], gu_w[1] + I * H)};
+    scales.mlp = search_scales(gu_w, {I, I}, H, mean_abs_x(acts.xn2.data(), T, H), mlp_block, mlp_block(fp_gu), o)
+                     .scales;
+
+    auto down_block = [&](const std::vector<std::vector<float>>& wq) {
+      return linear_out(acts.act.data(), Ts, wq[0].data(), nullptr, I, H);
+    };
+    scales.down = search_scales({L.down.weight->ptr()}, {H}, I, mean_abs_x(acts.act.data(), T, I), down_block,
+                                linear_out(acts.act.data(), Ts, L.down.weight->ptr(), nullptr, I, H), o)
+                      .scales;
+
+    apply_awq_scales(L, c, scales);
+    // The captured inputs now see the folded 1/s, as the folded model would produce them.
+    divide_columns(acts.xn1, H, scales.qkv);
+    if (!scales.o.empty()) divide_columns(acts.att, Q, scales.o);
+    divide_columns(acts.xn2, H, scales.mlp);
+    divide_columns(acts.act, I, scales.down);
+  }
+
+  std::vector<float> clip_v, clip_o, clip_gate, clip_up, clip_down;
+  if (o.search_clip) {
+    if (o.progress) o.progress(layer, c.num_layers, "clip search");
+    // q and k are left unclipped: their errors pass through softmax, not the MSE measured here.
+    clip_v = awq_search_clip(L.v.weight->ptr(), KV, H, acts.xn1.data(), T, o);
+    clip_o = awq_search_clip(L.o.weight->ptr(), H, Q, acts.att.data(), T, o);
+    clip_gate = awq_search_clip(L.gate.weight->ptr(), I, H, acts.xn2.data(), T, o);
+    clip_up = awq_search_clip(L.up.weight->ptr(), I, H, acts.xn2.data(), T, o);
+    clip_down = awq_search_clip(L.down.weight->ptr(), H, I, acts.act.data(), T, o);
+  }
+  auto clip_ptr = [](const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); };
+  if (o.progress) o.progress(layer, c.num_layers, "quantize");
+  finish_linear(L.q, o, nullptr);
+  finish_linear(L.k, o, nullptr);
+  finish_linear(L.v, o, clip_ptr(clip_v));
+  finish_linear(L.o, o, clip_ptr(clip_o));
+  finish_linear(L.gate, o, clip_ptr(clip_gate));
+  finish_linear(L.up, o, clip_ptr(clip_up));
+  finish_linear(L.down, o, clip_ptr(clip_down));
+}
+
+}  // namespace
+
+std::shared_ptr<ModelWeights> quantize_model(const ModelWeights& fp, const QuantOptions& o,
+                                             const std::vector<std::vector<int32_t>>& calib_sequences) {
+  o.validate();
+  fp.validate("quantize");
+  const ModelConfig& c = fp.config;
+  auto out = std::make_shared<ModelWeights>();
+  out->config = c;
+  out->embed = fp.embed;
+  out->final_norm = fp.final_norm;
+  out->lm_head = fp.lm_head;
+  out->layers.reserve(fp.layers.size());
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const auto& L = fp.layers[static_cast<size_t>(l)];
+    for (auto [lin, name] : {std::pair{&L.q, "q_proj"}, {&L.k, "k_proj"}, {&L.v, "v_proj"}, {&L.o, "o_proj"},
+                             {&L.gate, "gate_proj"}, {&L.up, "up_proj"}, {&L.down, "down_proj"}})
+      check_linear_fp(*lin, l, name);
+  }
+
+  if (o.method == "rtn") {
+    for (int64_t l = 0; l < c.num_layers; ++l) {
+      if (o.progress) o.progress(l, c.num_layers, "quantize");
+      LayerWeights L = fp.layers[static_cast<size_t>(l)];
+      for (Linear* lin : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) finish_linear(*lin, o, nullptr);
+      out->layers.push_back(std::move(L));
+    }
+  } else {
+    if (calib_sequences.empty()) fail("quantize: awq needs calibration sequences (got none)");
+    SeqSpans spans;
+    for (size_t s = 0; s < calib_sequences.size(); ++s) {
+      const auto& seq = calib_sequences[s];
+      if (seq.empty()) fail("quantize: calibration sequence {} is empty", s);
+      if (static_cast<int64_t>(seq.size()) > c.max_context)
+        fail("quantize: calibration sequence {} has {} tokens, more than the model's context of {}", s, seq.size(),
+             c.max_context);
+      for (int32_t t : seq)
+        if (t < 0 || t >= c.vocab_size)
+          fail("quantize: calibration sequence {} holds token id {}, outside the vocabulary [0, {})", s, t,
+               c.vocab_size);
+      spans.begin.push_back(spans.total);
+      spans.total += static_cast<int64_t>(seq.size());
+    }
+    const int64_t H = c.hidden_size;
+    std::vector<float> x(static_cast<size_t>(spans.total * H)), x_next;
+    int64_t row = 0;
+    for (const auto& seq : calib_sequences)
+      for (int32_t t : seq) {
+        std::copy_n(fp.embed->ptr() + static_cast<int64_t>(t) * H, H, x.data() + row * H);
+        ++row;
+      }
+    for (int64_t l = 0; l < c.num_layers; ++l) {
+      if (o.progress) o.progress(l, c.num_layers, "capture");
+      LayerActs acts;
+      // Inputs of the next layer come from this layer in fp32, before any scaling or rounding.
+      run_layer(c, fp.layers[static_cast<size_t>(l)], spans, x, acts, x_next);
+      LayerWeights L = deep_copy_layer(fp.layers[static_cast<size_t>(l)]);
+      quantize_layer_awq(c, L, acts, spans, o, l);
+      out->layers.push_back(std::move(L));
+      x.swap(x_next);
+    }
+  }
+  if (o.quantize_lm_head) {
+    if (!fp.lm_head.weight) fail("quantize: lm_head has no fp32 weights");
+    // lm_head gets plain RTN: with tied embeddings no previous op can absorb AWQ scales.
+    finish_linear(out->lm_head, o, nullptr);
+  }
+  if (o.progress) o.progress(c.num_layers, c.num_layers, "done");
+  return out;
+}
+
+std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::string& text) {
+  std::vector<int32_t> stream;
+  // Documents are separated by blank lines; each starts with BOS like the model's training data.
+  std::string doc;
+  auto flush = [&] {
+    const auto b = doc.find_first_not_of(" \t\r\n");
+    if (b != std::string::npos) {
+      const auto e = doc.find_last_not_of(" \t\r\n");
+      std::vector<int32_t> ids = tok.encode(doc.substr(b, e - b + 1), true);
+      stream.insert(stream.end(), ids.begin(), ids.end());
+    }
+    doc.clear();
+  };
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      flush();
+    } else {
+      if (!doc.empty()) doc += '\n';
+      doc += line;
+    }
+  }
+  flush();
+  return stream;
+}
+
+std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
+                                                             int64_t n_samples, int64_t seq_len) {
+  if (n_samples <= 0) fail("calibration: number of samples must be > 0 (got {})", n_samples);
+  if (seq_len <= 0) fail("calibration: sequence length must be > 0 (got {})", seq_len);
+  const std::vector<int32_t> stream = encode_documents(tok, text);
+  if (stream.empty()) fail("calibration: the text encodes to no tokens");
+  std::vector<std::vector<int32_t>> seqs(static_cast<size_t>(n_samples));
+  size_t pos = 0;
+  for (auto& s : seqs) {
+    s.reserve(static_cast<size_t>(seq_len));
+    while (static_cast<int64_t>(s.size()) < seq_len) {
+      s.push_back(stream[pos]);
+      pos = (pos + 1) % stream.size();
+    }
+  }
+  return seqs;
+}
+
+std::vector<std::vector<int32_t>> make_random_sequences(int64_t vocab, int64_t n_samples, int64_t seq_len,
+                                                        uint64_t seed) {
+  if (vocab <= 0 || n_samples <= 0 || seq_len <= 0)
+    fail("random sequences: vocab ({}), samples ({}) and length ({}) must be > 0", vocab, n_samples, seq_len);
+  uint64_t state = seed ? seed : 1;
+  std::vector<std::vector<int32_t>> seqs(static_cast<size_t>(n_samples));
+  for (auto& s : seqs)
+    for (int64_t i = 0; i < seq_len; ++i) {
+      // xorshift64*: portable, unlike std::uniform_int_distribution.
+      state ^= state >> 12;
+      state ^= state << 25;
+      state ^= state >> 27;
+      s.push_back(static_cast<int32_t>(((state * kRandomSeqMultiplier) >> 32) % static_cast<uint64_t>(vocab)));
+    }
+  return seqs;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail("{}: cannot open text file", path);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  std::string s = ss.str();
+  if (s.find_first_not_of(" \t\r\n") == std::string::npos) fail("{}: text file is empty", path);
+  return s;
+}
+
+}  // namespace fpgallm

@@ -1,0 +1,125 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/quant/QuantLinear.h"
+#include "models/tokenizer/Tokenizer.h"
+#include "models/llm/Weights.h"
+
+namespace fpgallm {
+
+/** Default size of the calibration sub-sample the AWQ scale search runs its block forwards on. */
+constexpr int64_t kDefaultAwqSearchTokens = 512;
+
+/** What and how to quantize. Defaults follow AutoAWQ (4-bit, zero point, 20-step grids). */
+struct QuantOptions {
+  std::string method = "awq";  ///< awq | rtn
+  int bits = 4;                ///< 4; 3 and 8 also work (codes are stored one per byte)
+  int64_t group_size = 64;
+  bool zero_point = true;  ///< false: symmetric, zero fixed at 2^(bits-1)
+  bool quantize_lm_head = false;
+  bool search_scale = true;
+  bool search_clip = true;
+  int scale_grid = 20;      ///< alpha in {0, 1/grid, ..., (grid-1)/grid}
+  int clip_grid = 20;       ///< clip ratios 1 - i/grid for i = 0 .. max_shrink*grid
+  double max_shrink = 0.5;  ///< largest fraction of the group's |w| max the clip search removes
+  int64_t calib_samples = 32;
+  int64_t calib_seq_len = 128;
+  /** Whole calibration sequences covering at least this many tokens feed the scale search. */
+  int64_t search_tokens = kDefaultAwqSearchTokens;
+  std::function<void(int64_t layer, int64_t n_layers, const std::string& what)> progress;
+
+  /** Throws fpgallm::Error naming the bad option. */
+  void validate() const;
+};
+
+/**
+ * Round-to-nearest quantization of w [out, in] per (row, group of group_size inputs):
+ * scale = (max - min) / (2^bits - 1) rounded to fp16, zero = clamp(-round(min / scale)),
+ * q = clamp(round(w / scale) + zero); rounding is half-to-even (torch.round). A group_size that
+ * does not divide `in` leaves a shorter last group (the zero-padded group of the packed forms).
+ * clip_ratio_per_group [out, n_groups] shrinks each group's range to [-r*absmax, r*absmax] first.
+ * zero_point = false: symmetric, scale = absmax / (2^(bits-1) - 1), zero = 2^(bits-1).
+ */
+QuantLinear quantize_rtn(const float* w, int64_t out, int64_t in, const QuantOptions& o,
+                         const float* clip_ratio_per_group = nullptr);
+
+/** w_out[o, i] = (q - zero) * scale in fp32, [out, in]. */
+void dequantize(const QuantLinear& q, float* w_out);
+
+/**
+ * A quantized copy of `fp`: every decoder linear (and lm_head when asked) gets `quant` and loses
+ * its fp32 `weight`. method "awq" searches and folds per-channel scales and per-group clip ratios
+ * layer by layer on activations from `calib_sequences` (see docs/quantization.md); "rtn" rounds.
+ */
+std::shared_ptr<ModelWeights> quantize_model(const ModelWeights& fp, const QuantOptions& o,
+                                             const std::vector<std::vector<int32_t>>& calib_sequences);
+
+/**
+ * Cuts `text` into n_samples sequences of seq_len tokens: blank-line-separated documents are
+ * encoded (with BOS where the tokenizer has one) into one stream that is cut into consecutive
+ * windows; the stream is reused from its start when it is shorter than n_samples windows.
+ */
+std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
+                                                             int64_t n_samples, int64_t seq_len);
+
+/**
+ * Encodes `text` as blank-line-separated documents, each with BOS where the tokenizer has one,
+ * concatenated into one stream (the form calibration and perplexity read).
+ */
+std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::string& text);
+
+/** Random token sequences (fixed seed) for models without meaningful text, e.g. synthetic ones. */
+std::vector<std::vector<int32_t>> make_random_sequences(int64_t vocab, int64_t n_samples, int64_t seq_len,
+                                                        uint64_t seed);
+
+/** Reads a whole text file; throws naming the file when missing or empty. */
+std::string read_text_file(const std::string& path);
+
+}  // namespace fpgallm
+
+namespace fpgallm {
+
+/** Per-channel AWQ scales of one decoder layer; an empty vector means "not applied". */
+struct AwqLayerScales {
+  std::vector<float> qkv;   ///< [hidden]: 1/s into input_layernorm, s into q, k, v columns
+  std::vector<float> o;     ///< [q_dim]: 1/s into v_proj rows (only when v out == o in), s into o columns
+  std::vector<float> mlp;   ///< [hidden]: 1/s into post_attention_layernorm, s into gate, up columns
+  std::vector<float> down;  ///< [intermediate]: 1/s into up_proj rows, s into down columns
+};
+
+/**
+ * Folds scales into a layer with fp32 weights (an exact identity of the fp model up to rounding).
+ * Throws when a scale vector has the wrong size or the o_proj fold does not apply to the shapes.
+ */
+void apply_awq_scales(LayerWeights& layer, const ModelConfig& c, const AwqLayerScales& s);
+
+/** True when v_proj's outputs feed o_proj's inputs one to one, so o_proj's scales can fold into v. */
+bool awq_can_fold_o_into_v(const ModelConfig& c);
+
+/** Outcome of one scale search: best scales, the alpha that gave them (-1: identity, i.e. RTN). */
+struct AwqScaleSearch {
+  std::vector<float> scales;
+  double alpha = -1.0;
+  double loss_rtn = 0.0;   ///< block output MSE with plain RTN (scales all 1)
+  double loss_best = 0.0;  ///< block output MSE with the chosen scales
+};
+
+/**
+ * The AWQ scale search for a single linear inspected at its own output: x [n_tokens, in] is the
+ * calibration input, w [out, in]. Exposed so the search can be tested on one layer.
+ */
+AwqScaleSearch awq_search_scale_linear(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
+                                       const QuantOptions& o);
+
+/**
+ * Per-(row, group) clip ratio minimising the mean squared error of the group's partial output
+ * sum over x [n_tokens, in]; returns [out, n_groups] ratios in [1 - max_shrink, 1].
+ */
+std::vector<float> awq_search_clip(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
+                                   const QuantOptions& o);
+
+}  // namespace fpgallm

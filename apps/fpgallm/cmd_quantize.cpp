@@ -7,6 +7,7 @@
 
 #include "apps/fpgallm/Command.h"
 #include "apps/fpgallm/Resources.h"
+#include "models/checkpoint/AutoAwq.h"
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
 #include "models/checkpoint/ModelLoader.h"
@@ -25,7 +26,7 @@ constexpr uint64_t kDefaultRandomCalibSeed = 1234;
 constexpr const char* kDefaultCalibRelPath = "configs/calib/default.txt";
 
 struct QuantizeArgs {
-  std::string model, method = "awq", calib, tokenizer, out;
+  std::string model, method = "awq", calib, tokenizer, out, autoawq_out;
   int64_t group_size = 64;
   int bits = 4;
   bool no_zero_point = false, quantize_lm_head = false, no_scale_search = false, no_clip_search = false;
@@ -127,6 +128,10 @@ void run_quantize(const QuantizeArgs& a) {
   fp.reset();  // the fp32 weights are no longer needed while packing
 
   save_packed_model(*q, layout, a.out, record);
+  if (!a.autoawq_out.empty()) {
+    save_autoawq(*q, a.autoawq_out);
+    fmt::print(stderr, "[{:7.1f} s] wrote AutoAWQ GEMM folder {}\n", elapsed(), a.autoawq_out);
+  }
   const PackedModel written = load_packed_model(a.out, /*read_data=*/false);
   fmt::print(stderr, "[{:7.1f} s] wrote {}\n", elapsed(), a.out);
   fmt::print("packed model {} (MACRO tile_rows {}, {}-byte beats, {}-byte blocks)\n\n{}", a.out, layout.tile_rows,
@@ -148,7 +153,7 @@ void setup(CLI::App& app) {
   c->add_flag("--quantize-lm-head", a->quantize_lm_head, "also quantize lm_head (RTN; the fp16 embeddings stay)");
   c->add_flag("--no-scale-search", a->no_scale_search, "AWQ without the per-channel scale search");
   c->add_flag("--no-clip-search", a->no_clip_search, "AWQ without the per-group clipping search");
-  c->add_option("--calib", a->calib, std::string("calibration text (default: ") + kDefaultCalibRelPath + " of the source tree)");
+  c->add_option("--calib", a->calib, std::string("calibration text (default: ") + kDefaultCalibRelPath + " of the resource folder)");
   c->add_option("--calib-samples", a->calib_samples, "calibration sequences")->check(CLI::PositiveNumber);
   c->add_option("--calib-len,--calib-seq-len", a->calib_len, "tokens per calibration sequence")->check(CLI::PositiveNumber);
   c->add_option("--calib-seed", a->calib_seed, "seed of random calibration tokens (synthetic models without a tokenizer)");
@@ -156,6 +161,7 @@ void setup(CLI::App& app) {
   c->add_option("--tile-rows", a->tile_rows, "MACRO tile: output rows per block (the PE array rows)");
   c->add_option("--beat-bytes", a->beat_bytes, "MACRO blocks are padded to this AXI beat (16 = 128-bit)");
   c->add_option("--out", a->out, "packed model file to write")->required();
+  c->add_option("--autoawq-out", a->autoawq_out, "also write the model as an AutoAWQ GEMM checkpoint folder");
   c->callback([a] { run_quantize(*a); });
 }
 

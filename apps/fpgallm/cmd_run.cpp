@@ -118,10 +118,13 @@ std::vector<int32_t> make_prompt(const RunArgs& a, const ModelConfig& mc) {
   return ids;
 }
 
-std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::SocConfig& soc, bool quiet) {
+/** Loads (and quantizes when needed) the model; `prompt` is encoded first, so a bad tokenizer fails at once. */
+std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::SocConfig& soc, bool quiet,
+                                                  std::vector<int32_t>& prompt) {
   auto t0 = std::chrono::steady_clock::now();
   if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
   std::shared_ptr<ModelWeights> w = load_model(a.model);
+  prompt = make_prompt(a, w->config);
   bool quantized = false;
   for (const auto& L : w->layers) quantized = quantized || L.q.quant;
   // Nothing offloaded: the unaccelerated deployment runs the unquantized model on the PS.
@@ -164,7 +167,8 @@ void run(RunArgs& a) {
     else fail("--fidelity must be cycle or fast (got '{}')", a.fidelity);
   }
   Published pub = load_published(a.reference);
-  auto weights = prepare_model(a, soc, a.quiet);
+  sim::SimRunOptions opt;
+  auto weights = prepare_model(a, soc, a.quiet, opt.prompt);
   const ModelConfig& mc = weights->config;
   // Published figures sit beside the simulated ones only for the model they were measured on.
   pub.loaded = pub.applies_to(mc);
@@ -172,8 +176,6 @@ void run(RunArgs& a) {
   const double pub_tps = soc.accel.offload_linear ? pub.acc_tps : pub.base_tps;
   const double pub_mb = soc.accel.offload_linear ? pub.acc_mb : pub.base_mb;
 
-  sim::SimRunOptions opt;
-  opt.prompt = make_prompt(a, mc);
   opt.decode_steps = a.gen;
   opt.trace = a.trace || !a.out.empty();
   cli::ProgressLine progress(!a.quiet);

@@ -24,3 +24,16 @@ def fpgallm_bin(request):
 @pytest.fixture(scope="session")
 def data_dir(request):
     return pathlib.Path(request.config.getoption("--data-dir"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long: full-size checks (minutes); run with FPGALLM_FULL=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("FPGALLM_FULL") == "1":
+        return
+    skip = pytest.mark.skip(reason="long check: set FPGALLM_FULL=1")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)

@@ -94,7 +94,16 @@ void SimBackend::place_weights(const ModelWeights& w) {
 }
 
 void SimBackend::charge_forward_overhead(Phase phase) {
-  ledger_.record_software(phase, SwCost::ForwardOverhead, ns_of(soc_.ps().forward_overhead()));
+  software(phase, SwCost::ForwardOverhead, soc_.ps().forward_overhead());
+}
+
+void SimBackend::software(Phase phase, SwCost c, sc_core::sc_time took) {
+  ledger_.record_software(phase, c, ns_of(took));
+  if (trace_ && trace_->enabled() && took > sc_core::SC_ZERO_TIME) {
+    const double end = ns_of(sc_core::sc_time_stamp());
+    trace_->record("PS software", sw_cost_name(c), end - ns_of(took), ns_of(took),
+                   fmt::format(R"({{"phase":"{}"}})", phase_name(phase)));
+  }
 }
 
 void SimBackend::trace_op(const OpContext& ctx, Unit u, sc_core::sc_time start) {
@@ -108,7 +117,7 @@ void SimBackend::trace_op(const OpContext& ctx, Unit u, sc_core::sc_time start) 
 
 void SimBackend::ps_op(const OpContext& ctx, int64_t elements, int64_t bytes_read, int64_t bytes_written) {
   PsCore& ps = soc_.ps();
-  ledger_.record_software(ctx.phase, SwCost::OpDispatch, ns_of(ps.dispatch_op()));
+  software(ctx.phase, SwCost::OpDispatch, ps.dispatch_op());
   const sc_core::sc_time t0 = sc_core::sc_time_stamp();
   ps.run_op(ctx, elements, bytes_read, bytes_written);
   const bool gemv = op_is_linear(ctx.op) || ctx.op == OpKind::AttnScore || ctx.op == OpKind::AttnValue;
@@ -128,7 +137,7 @@ void SimBackend::pl_linear(const OpContext& ctx, const Linear& lin, const Placem
   // from the caches and writes the descriptor; the PL runs; the software learns it finished,
   // invalidates the result lines and copies them back. Each software step is its own row.
   PsCore& ps = soc_.ps();
-  auto sw = [&](SwCost c, sc_core::sc_time t) { ledger_.record_software(ctx.phase, c, ns_of(t)); };
+  auto sw = [&](SwCost c, sc_core::sc_time t) { software(ctx.phase, c, t); };
   sw(SwCost::DriverCall, ps.driver_call());
   sw(SwCost::BufferCopy, ps.copy_to_dma(act_addr_, x, in_bytes));
   sw(SwCost::CacheMaintenance, ps.cache_flush(in_bytes));

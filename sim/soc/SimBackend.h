@@ -54,6 +54,8 @@ class SimBackend : public Backend {
   void ps_op(const OpContext& ctx, int64_t elements, int64_t bytes_read, int64_t bytes_written);
   void pl_linear(const OpContext& ctx, const Linear& lin, const Placement& p, const float* x, int64_t n, float* y);
   void trace_op(const OpContext& ctx, Unit u, sc_core::sc_time start);
+  /** Books a software-stack cost that just took `took` (ledger row + "PS software" trace track). */
+  void software(Phase phase, SwCost c, sc_core::sc_time took);
 
   SocTop& soc_;
   OpLedger& ledger_;

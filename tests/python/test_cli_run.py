@@ -361,10 +361,19 @@ def test_timing_only_run_prints_the_same_breakdown_as_the_full_run(fpgallm_bin, 
     assert outs["full"] == outs["timing"]
 
 
-def test_timing_only_runs_a_7b_shape_without_its_weights(fpgallm_bin, data_dir):
-    r = subprocess.run([fpgallm_bin, "run", "--model", str(ROOT / "configs" / "model" / "qwen2.5-7b.yaml"),
-                        "--timing-only", "--fidelity", "fast", "--byte-prompt", "--prompt", "Hi", "--gen", "0",
-                        "--quiet"], capture_output=True, text=True, timeout=600)
+def test_timing_only_runs_a_7b_shape_without_its_weights(fpgallm_bin, data_dir, tmp_path):
+    args = [fpgallm_bin, "run", "--model", str(ROOT / "configs" / "model" / "qwen2.5-7b.yaml"), "--timing-only",
+            "--fidelity", "fast", "--byte-prompt", "--prompt", "Hi", "--gen", "0", "--quiet"]
+    # The paper's 64 KiB activation buffer cannot hold one 18944-wide down_proj row: a clear error ...
+    r = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert r.returncode != 0
+    assert "accel.buffers.act_bytes = 65536 cannot hold one activation row" in r.stderr, r.stderr
+    # ... and with 128 KiB the 7B shape runs.
+    accel = yaml.safe_load(PAPER.read_text())
+    accel["accel"]["buffers"]["act_bytes"] = 131072
+    big = tmp_path / "paper_act128k.yaml"
+    big.write_text(yaml.safe_dump(accel))
+    r = subprocess.run(args + ["--accel", str(big)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "timing only" in r.stdout
     assert "== Prefill: 2 tokens ==" in r.stdout

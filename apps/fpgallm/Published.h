@@ -6,7 +6,7 @@
 
 namespace fpgallm::cli {
 
-/** Published figures of a deployment paper (configs/reference/*.yaml). */
+/** Published figures of a deployment paper (a YAML in configs/reference/). */
 struct Published {
   bool loaded = false;
   std::string source;

@@ -95,7 +95,9 @@ std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::S
   if (a.timing_only) {
     // Shapes only: nothing is loaded, generated or quantized, so any size fits.
     if (!quiet) fmt::print(stderr, "timing-only: shapes of {} (no weights)\n", a.model);
-    return make_shape_only_weights(load_model_config_only(a.model));
+    auto w = make_shape_only_weights(load_model_config_only(a.model));
+    prompt = make_prompt(a, w->config);
+    return w;
   }
   if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
   std::shared_ptr<ModelWeights> w = load_model(a.model);

@@ -11,7 +11,7 @@ namespace fpgallm {
  *  - a llama2.c checkpoint (*.bin)
  *  - a HF folder (config.json + model.safetensors or a sharded index)
  *  - "synthetic:<preset>[:seed]" for deterministic synthetic weights of a preset's exact shapes
- *  - a model config YAML (configs/model/*.yaml): synthetic weights (seed 0) of its shapes
+ *  - a model config YAML (as in configs/model/): synthetic weights (seed 0) of its shapes
  */
 std::shared_ptr<ModelWeights> load_model(const std::string& spec);
 

@@ -50,12 +50,18 @@ std::vector<std::vector<float>> host_logits(std::shared_ptr<const ModelWeights> 
 
 class SocSim : public ::testing::TestWithParam<Fidelity> {};
 
-TEST_P(SocSim, SimulatedLogitsAreBitIdenticalToHostAwq) {
-  auto w = stories_rtn(64);
+/** The story prompt "Once upon a time" (tok512 ids), keeping every step's logits. */
+SimRunOptions story_run(int64_t decode_steps) {
   SimRunOptions opt;
   opt.prompt = {1, 403, 407, 261, 378};
-  opt.decode_steps = 6;
+  opt.decode_steps = decode_steps;
   opt.keep_logits = true;
+  return opt;
+}
+
+TEST_P(SocSim, SimulatedLogitsAreBitIdenticalToHostAwq) {
+  auto w = stories_rtn(64);
+  const SimRunOptions opt = story_run(6);
   const SimRunResult r = simulate(paper_config(GetParam()), w, opt);
   const auto ref = host_logits(w, opt.prompt, r.generated);
   ASSERT_EQ(r.logits.size(), ref.size());
@@ -83,10 +89,7 @@ void expect_same_timing(const SimRunResult& full, const SimRunResult& timing) {
 
 TEST_P(SocSim, TimingOnlyRunHasExactlyTheFullRunsTimingAndStatistics) {
   auto w = stories_rtn(64);
-  SimRunOptions opt;
-  opt.prompt = {1, 403, 407, 261, 378};
-  opt.decode_steps = 3;
-  opt.keep_logits = true;
+  const SimRunOptions opt = story_run(3);
   const SimRunResult full = simulate(paper_config(GetParam()), w, opt);
   const SimRunResult timing = simulate(paper_config(GetParam()), make_shape_only_weights(w->config), opt);
   expect_same_timing(full, timing);

@@ -7,6 +7,7 @@
 
 #include "apps/fpgallm/Command.h"
 #include "apps/fpgallm/Progress.h"
+#include "apps/fpgallm/Published.h"
 #include "apps/fpgallm/Resources.h"
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
@@ -44,6 +45,7 @@ struct RunArgs {
   int64_t prompt_len = 0;
   int64_t gen = kDefaultDecodeSteps;
   bool trace = false, quiet = false, show_stats = false, byte_prompt = false, no_reference = false;
+  bool timing_only = false;
 
   void resolve_defaults() {
     if (platform.empty()) platform = cli::resource_path(kDefaultPlatform);
@@ -53,40 +55,8 @@ struct RunArgs {
   }
 };
 
-struct Published {
-  bool loaded = false;
-  double base_mb = 0, base_tps = 0, acc_mb = 0, acc_tps = 0;
-  int64_t hidden = 0, layers = 0, vocab = 0;
-  bool applies_to(const ModelConfig& c) const {
-    return loaded && c.hidden_size == hidden && c.num_layers == layers && c.vocab_size == vocab;
-  }
-};
-
-Published load_published(const std::string& file) {
-  Published p;
-  if (file.empty()) return p;
-  if (!fs::exists(file)) fail("{}: --reference file not found", file);
-  YamlMap root = YamlMap::load(file);
-  root.get<std::string>("source", "");
-  auto m = root.child("model", true);
-  p.hidden = m.require<int64_t>("hidden_size");
-  p.layers = m.require<int64_t>("num_hidden_layers");
-  p.vocab = m.require<int64_t>("vocab_size");
-  m.finish();
-  auto b = root.child("baseline", true);
-  p.base_mb = b.require<double>("model_mb");
-  p.base_tps = b.require<double>("decode_tokens_per_s");
-  b.get<double>("wnli_accuracy_pct", 0);
-  b.finish();
-  auto a = root.child("accelerated", true);
-  p.acc_mb = a.require<double>("model_mb");
-  p.acc_tps = a.require<double>("decode_tokens_per_s");
-  a.get<double>("wnli_accuracy_pct", 0);
-  a.finish();
-  root.finish();
-  p.loaded = true;
-  return p;
-}
+using cli::load_published;
+using cli::Published;
 
 /** The prompt's tokenizer; a missing or mismatched one is an error that says how to fix it. */
 std::unique_ptr<Tokenizer> prompt_tokenizer(const RunArgs& a, const ModelConfig& mc) {
@@ -122,6 +92,13 @@ std::vector<int32_t> make_prompt(const RunArgs& a, const ModelConfig& mc) {
 std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::SocConfig& soc, bool quiet,
                                                   std::vector<int32_t>& prompt) {
   auto t0 = std::chrono::steady_clock::now();
+  if (a.timing_only) {
+    // Shapes only: nothing is loaded, generated or quantized, so any size fits.
+    if (!quiet) fmt::print(stderr, "timing-only: shapes of {} (no weights)\n", a.model);
+    auto w = make_shape_only_weights(load_model_config_only(a.model));
+    prompt = make_prompt(a, w->config);
+    return w;
+  }
   if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
   std::shared_ptr<ModelWeights> w = load_model(a.model);
   prompt = make_prompt(a, w->config);
@@ -196,9 +173,11 @@ void run(RunArgs& a) {
 
   const Footprint fp = estimate_footprint(mc, soc.accel.macro.group_size, soc.accel.macro.bits,
                                           soc.accel.macro.zero_point, soc.accel.offload_lm_head, soc.accel.macro);
-  fmt::print("fpgallm run: {} ({} layers, hidden {}), accel {} @ {} MHz, PE {}x{}, {} DMA channels, {} fidelity\n",
+  fmt::print("fpgallm run: {} ({} layers, hidden {}), accel {} @ {} MHz, PE {}x{}, {} DMA channels, {} fidelity{}\n",
              a.model, mc.num_layers, mc.hidden_size, soc.accel.name, soc.accel.clock_mhz, soc.accel.pe_rows,
-             soc.accel.pe_cols, soc.accel.n_channels, sim::to_string(soc.accel.fidelity));
+             soc.accel.pe_cols, soc.accel.n_channels, sim::to_string(soc.accel.fidelity),
+             a.timing_only ? ", timing only" : "");
+  fmt::print("host software: {} (ps.software.profile in {})\n", soc.ps.software.name, a.platform);
   fmt::print("\n== Prefill: {} tokens ==\n{}", r.prefill_tokens(), r.ledger.breakdown_table(Phase::Prefill));
   if (r.decode_tokens())
     fmt::print("\n== Decode: {} steps (sum over steps) ==\n{}", r.decode_tokens(), r.ledger.breakdown_table(Phase::Decode));
@@ -244,12 +223,15 @@ void setup(CLI::App& app) {
   auto* c = app.add_subcommand("run", "Run Qwen2 AWQ inference on the simulated KV260 and print the latency breakdown");
   c->add_option("--platform", a->platform, fmt::format("platform YAML (ddr, axi, ps, pl); default {}", kDefaultPlatform));
   c->add_option("--accel", a->accel, fmt::format("accelerator YAML; default {}", kDefaultAccel));
-  c->add_option("--model", a->model, "synthetic:<preset>, HF folder, llama2.c .bin or packed AWQ file")->capture_default_str();
+  c->add_option("--model", a->model, "synthetic:<preset>, model config .yaml, HF folder, llama2.c .bin or packed AWQ file")->capture_default_str();
   c->add_option("--tokenizer", a->tokenizer, fmt::format("tokenizer for the prompt; default {}", kDefaultTokenizer));
   c->add_flag("--byte-prompt", a->byte_prompt, "no tokenizer: the prompt's bytes are the token ids (AWQ calibrates on random ids)");
   c->add_option("--prompt", a->prompt, "prompt text")->capture_default_str();
   c->add_option("--prompt-len", a->prompt_len, "repeat the prompt's tokens to exactly N tokens (0: as encoded)");
   c->add_option("--gen", a->gen, "decode steps")->capture_default_str();
+  c->add_flag("--timing-only", a->timing_only,
+              "no weights: only placement, traffic and timing (same times and stats as a full run; no logits); "
+              "--model may be synthetic:<preset>, a model config YAML or a HF folder of any size");
   c->add_option("--quant", a->quant, "how to quantize an unquantized model: rtn | awq")->capture_default_str();
   c->add_option("--fidelity", a->fidelity, "override the configs: cycle | fast");
   c->add_option("--reference", a->reference,

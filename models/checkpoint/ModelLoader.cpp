@@ -31,16 +31,34 @@ std::shared_ptr<ModelWeights> load_synthetic(const std::string& spec) {
   return make_synthetic_weights(model_config_preset(rest), seed);
 }
 
+bool is_yaml(const std::string& spec) { return spec.ends_with(".yaml") || spec.ends_with(".yml"); }
+
 }  // namespace
 
 std::shared_ptr<ModelWeights> load_model(const std::string& spec) {
   if (spec.starts_with(kSyntheticPrefix)) return load_synthetic(spec);
+  // A model config YAML: deterministic synthetic weights of its shapes (seed 0).
+  if (is_yaml(spec)) return make_synthetic_weights(load_model_config_yaml(spec), kDefaultSyntheticSeed);
   if (looks_like_packed_model(spec)) return load_packed_model(spec).weights;  // by magic, before *.bin
   if (looks_like_llama2c(spec)) return load_llama2c(spec);
   if (!std::filesystem::exists(spec)) fail("{}: no such model file or folder", spec);
   if (looks_like_autoawq(spec)) return load_autoawq(spec);  // HF folder with quantization_config
   if (std::filesystem::is_directory(spec)) return load_hf_checkpoint(spec);
-  fail("{}: not a recognised model (expected a llama2.c .bin, a HF folder or synthetic:<preset>)", spec);
+  fail("{}: not a recognised model (expected a llama2.c .bin, a HF folder, a model config .yaml or "
+       "synthetic:<preset>)", spec);
+}
+
+ModelConfig load_model_config_only(const std::string& spec) {
+  if (spec.starts_with(kSyntheticPrefix)) {
+    std::string rest = spec.substr(kSyntheticPrefix.size());
+    return model_config_preset(rest.substr(0, rest.find(':')));
+  }
+  if (is_yaml(spec)) return load_model_config_yaml(spec);
+  if (std::filesystem::is_directory(spec) && std::filesystem::exists(std::filesystem::path(spec) / "config.json"))
+    return load_model_config_hf((std::filesystem::path(spec) / "config.json").string());
+  if (!std::filesystem::exists(spec)) fail("{}: no such model file or folder", spec);
+  // Other sources (llama2.c, packed files) carry their shapes inside the weights.
+  return load_model(spec)->config;
 }
 
 }  // namespace fpgallm

@@ -38,6 +38,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
+  /** True for backends that only charge time and can run shapes-only weights (timing-only runs). */
+  virtual bool runs_without_weights() const { return false; }
 
   virtual void linear(const OpContext& ctx, const Linear& lin, const float* x, int64_t n, float* y) = 0;
 

@@ -27,6 +27,8 @@ void KVCache::clear() {
 Qwen2Model::Qwen2Model(std::shared_ptr<const ModelWeights> weights, Backend& backend)
     : w_(std::move(weights)), backend_(backend), kv_(w_->config.num_layers, w_->config.kv_dim()) {
   w_->validate("model");
+  if (w_->shapes_only && !backend_.runs_without_weights())
+    fail("the {} backend computes, but the model has shapes only (timing-only weights)", backend_.name());
 }
 
 void Qwen2Model::reset() {

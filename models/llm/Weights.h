@@ -31,10 +31,19 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   Tensor final_norm;  ///< [hidden]
   Linear lm_head;     ///< weight == embed when tied
+  /** Timing-only: the embedding and the linears have shapes but no values (norms and biases are
+   *  small and present). Only a timing backend (Backend::runs_without_weights) can run these. */
+  bool shapes_only = false;
 
   /** Checks every shape against config; throws naming the tensor. */
   void validate(const std::string& where) const;
 };
+
+/**
+ * Weights of `config`'s shapes without the large tensors: embedding [vocab, hidden] and every
+ * linear are shape-only, norms are ones and biases zeros. A 7B-class model costs kilobytes.
+ */
+std::shared_ptr<ModelWeights> make_shape_only_weights(const ModelConfig& config);
 
 /** HF tensor name of a layer's linear ("model.layers.3.self_attn.q_proj"), without ".weight". */
 std::string hf_linear_name(int64_t layer, const char* which);

@@ -239,11 +239,11 @@ void Accelerator::compute_thread() {
       Chunk::Batch batch;
       for (int64_t k = s0; k < s1; ++k) {
         const int64_t tile = k / ch.n_groups, g = k % ch.n_groups;
-        unpack_macro_block(unit_data + (k - u * ch.blocks_per_unit) * ch.block_bytes, L, codes.data(),
-                           scales.data(), zeros.data());
         const int64_t rows = std::min(L.tile_rows, out - tile * L.tile_rows);
         const int64_t begin = g * G, len = std::min(G, in - begin);
-        for (int64_t r = 0; r < rows; ++r) {
+        if (job.numerics) unpack_macro_block(unit_data + (k - u * ch.blocks_per_unit) * ch.block_bytes, L,
+                                             codes.data(), scales.data(), zeros.data());
+        for (int64_t r = 0; r < rows && job.numerics; ++r) {
           const float scale = f16_to_f32(scales[r]);
           const uint8_t* crow = codes.data() + r * G;
           for (int64_t t = 0; t < ntok; ++t)

@@ -28,6 +28,9 @@ struct LinearJob {
   uint64_t act_addr = 0;   ///< fp32 [n_tokens, in]
   uint64_t out_addr = 0;   ///< fp32 [n_tokens, out]
   uint64_t bias_addr = 0;  ///< fp32 [out], or 0 for none
+  /** false: timing only — every transfer and cycle as usual, but no unpacking or MACs on the
+   *  fetched bytes (the outputs written are zeros). */
+  bool numerics = true;
 };
 
 /** What one job cost (the accelerator's own stats accumulate the same figures). */

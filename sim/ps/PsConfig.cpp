@@ -23,17 +23,65 @@ PsCostClass ps_cost_class(OpKind op) {
   }
 }
 
+const char* completion_mode_name(CompletionMode m) { return m == CompletionMode::Interrupt ? "interrupt" : "polling"; }
+
+namespace {
+
+CompletionMode parse_completion(YamlMap& m) {
+  const auto mode = m.require<std::string>("completion");
+  if (mode == "interrupt") return CompletionMode::Interrupt;
+  if (mode == "polling") return CompletionMode::Polling;
+  m.error("completion", fmt::format("must be 'interrupt' or 'polling' (got '{}')", mode));
+}
+
+double non_negative(YamlMap& m, const std::string& key) {
+  const auto v = m.require<double>(key);
+  if (v < 0) m.error(key, fmt::format("must be >= 0 (got {})", v));
+  return v;
+}
+
+/** `ps.software`: the selected profile is parsed; every listed profile is checked. */
+PsSoftwareProfile parse_software(YamlMap& sw) {
+  const auto selected = sw.require<std::string>("profile");
+  YamlMap profiles = sw.child("profiles", true);
+  PsSoftwareProfile chosen;
+  bool found = false;
+  std::string names;
+  for (const auto& kv : profiles.node()) {
+    const auto name = kv.first.as<std::string>();
+    names += (names.empty() ? "" : ", ") + name;
+    YamlMap p = profiles.child(name, true);
+    PsSoftwareProfile s;
+    s.name = name;
+    s.gemv_efficiency = p.require<double>("gemv_efficiency");
+    p.check_range("gemv_efficiency", s.gemv_efficiency, 1e-6, 1.0);
+    s.op_dispatch_ns = non_negative(p, "op_dispatch_ns");
+    s.forward_overhead_ns = non_negative(p, "forward_overhead_ns");
+    s.driver_call_ns = non_negative(p, "driver_call_ns");
+    s.register_write_ns = non_negative(p, "register_write_ns");
+    s.copy_gbps = non_negative(p, "copy_gbps");
+    s.cache_maintenance = p.require<bool>("cache_maintenance");
+    s.completion = parse_completion(p);
+    p.finish();
+    if (name == selected) {
+      chosen = s;
+      found = true;
+    }
+  }
+  profiles.finish();
+  if (!found) sw.error("profile", fmt::format("names no profile under ps.software.profiles (got '{}'; have: {})", selected, names));
+  sw.finish();
+  return chosen;
+}
+
+}  // namespace
+
 PsConfig parse_ps_config(YamlMap& ps) {
   PsConfig c;
   c.file = ps.file();
   auto positive = [](YamlMap& m, const std::string& key) {
     const auto v = m.require<double>(key);
     m.check_positive(key, v);
-    return v;
-  };
-  auto non_negative = [](YamlMap& m, const std::string& key) {
-    const auto v = m.require<double>(key);
-    if (v < 0) m.error(key, fmt::format("must be >= 0 (got {})", v));
     return v;
   };
   c.clock_mhz = positive(ps, "clock_mhz");
@@ -64,10 +112,8 @@ PsConfig parse_ps_config(YamlMap& ps) {
 
   YamlMap hs = ps.child("handshake", true);
   c.descriptor_write_ns = non_negative(hs, "descriptor_write_ns");
-  const auto mode = hs.require<std::string>("completion");
-  if (mode == "interrupt") c.completion = CompletionMode::Interrupt;
-  else if (mode == "polling") c.completion = CompletionMode::Polling;
-  else hs.error("completion", fmt::format("must be 'interrupt' or 'polling' (got '{}')", mode));
+  c.descriptor_registers = hs.require<int64_t>("descriptor_registers");
+  hs.check_positive("descriptor_registers", c.descriptor_registers);
   c.interrupt_latency_ns = non_negative(hs, "interrupt_latency_ns");
   c.polling_latency_ns = non_negative(hs, "polling_latency_ns");
   hs.finish();
@@ -80,6 +126,9 @@ PsConfig parse_ps_config(YamlMap& ps) {
   if (c.scratch_bytes < c.traffic_chunk_bytes)
     tr.error("scratch_bytes", fmt::format("must be >= chunk_bytes ({}) (got {})", c.traffic_chunk_bytes, c.scratch_bytes));
   tr.finish();
+
+  YamlMap sw = ps.child("software", true);
+  c.software = parse_software(sw);
 
   ps.finish();
   return c;

@@ -19,6 +19,27 @@ const char* ps_cost_class_name(PsCostClass c);
 PsCostClass ps_cost_class(OpKind op);
 
 /**
+ * The host software stack that drives the SoC (the `ps.software:` section): the language and driver
+ * the deployment's host loop runs in. Its costs come on top of the hardware's (cache lines, bus
+ * writes, interrupt latency): they are what a Python loop over a PYNQ driver pays and bare metal
+ * does not. sim/ps/PsCostModel.h turns these numbers into time.
+ */
+struct PsSoftwareProfile {
+  std::string name;
+  /** Fraction of the native NEON GEMV rate (gemv.macs_per_cycle_per_core) the stack's GEMV reaches
+   *  (framework dispatch, 16-bit -> fp32 widening, temporaries). Scales Gemv-class compute only. */
+  double gemv_efficiency = 1.0;
+  double op_dispatch_ns = 0;       ///< per PS op: the host loop calling into its kernel library
+  double forward_overhead_ns = 0;  ///< per forward pass (token step): loop, sampling glue, bookkeeping
+  double driver_call_ns = 0;       ///< per offloaded call: driver entry + exit (argument marshalling, ioctl/mmap path)
+  double register_write_ns = 0;    ///< per descriptor register write, on top of the AXI-Lite bus time
+  /** Model buffer <-> DMA buffer memcpy rate; 0 = zero-copy (the model's buffers are the DMA buffers). */
+  double copy_gbps = 0;
+  bool cache_maintenance = true;   ///< false: buffers are uncached/coherent, no clean/invalidate by VA
+  CompletionMode completion = CompletionMode::Interrupt;
+};
+
+/**
  * The Cortex-A53 side of the platform (the `ps:` section of a platform YAML). Each number carries
  * its source or the estimate behind it in configs/platform/kv260.yaml.
  */
@@ -37,7 +58,7 @@ struct PsConfig {
   double flush_cycles_per_line = 20.0;       ///< DC CVAC/CIVAC per line before a PL job reads
   double invalidate_cycles_per_line = 20.0;  ///< DC IVAC per line after a PL job wrote
   double descriptor_write_ns = 1000.0;       ///< register writes of one job descriptor over AXI-Lite
-  CompletionMode completion = CompletionMode::Interrupt;
+  int64_t descriptor_registers = 8;          ///< registers written per job (the software pays each)
   double interrupt_latency_ns = 10000.0;  ///< PL IRQ to the waiting thread running again
   double polling_latency_ns = 500.0;      ///< status register poll loop: mean detection delay
 
@@ -45,8 +66,13 @@ struct PsConfig {
   uint64_t scratch_addr = 0x70000000;  ///< timing-only traffic of run_op goes here (data stays host-side)
   int64_t scratch_bytes = 16 << 20;
 
+  PsSoftwareProfile software;  ///< the profile `ps.software.profile` selects
+
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
 };
+
+/** "interrupt" | "polling" */
+const char* completion_mode_name(CompletionMode m);
 
 /** Reads `ps:` (a child map of the platform YAML), rejecting unknown keys. */
 PsConfig parse_ps_config(YamlMap& ps);

@@ -22,11 +22,7 @@ PsCore::PsCore(sc_core::sc_module_name name, const PsConfig& cfg)
     : sc_module(name), iSocket("iSocket"), cfg_(cfg), scratch_(static_cast<size_t>(cfg.traffic_chunk_bytes), 0) {}
 
 sc_time PsCore::compute_time(OpKind op, int64_t elements) const {
-  const PsCostClass cls = ps_cost_class(op);
-  if (cls == PsCostClass::Gemv)
-    return cycles(static_cast<double>(elements) /
-                  (cfg_.gemv_macs_per_cycle_per_core * static_cast<double>(cfg_.cores_used)));
-  return cycles(static_cast<double>(elements) * cfg_.cycles_per_element[static_cast<int>(cls)]);
+  return sc_time(ps_compute_ns(cfg_, op, elements), SC_NS);
 }
 
 sc_time PsCore::transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes) {
@@ -51,8 +47,7 @@ sc_time PsCore::run_op(const OpContext& ctx, int64_t elements, int64_t bytes_rea
     wait(compute);
   } else {
     // Multi-core ops stream with every core they use; the others with one.
-    const double cores = cls == PsCostClass::Gemv ? static_cast<double>(cfg_.cores_used) : 1.0;
-    const double stream_gbps = cfg_.stream_gbps_per_core * cores;
+    const double stream_gbps = cfg_.stream_gbps_per_core * ps_stream_cores(cfg_, ctx.op);
     const double compute_ns_per_byte = ns(compute) / static_cast<double>(total);
     for (int64_t done = 0; done < total;) {
       const int64_t n = std::min(cfg_.traffic_chunk_bytes, total - done);
@@ -100,28 +95,59 @@ sc_time PsCore::read_data(uint64_t addr, void* dst, int64_t bytes) {
   return sc_time_stamp() - t0;
 }
 
-sc_time PsCore::pl_handshake_begin(int64_t bytes_to_flush) {
+sc_time PsCore::spend(double t_ns, double& acc) {
+  const sc_time t(t_ns, SC_NS);
+  if (t > SC_ZERO_TIME) wait(t);
+  acc += t_ns;
+  return t;
+}
+
+void PsCore::stretch(sc_time t0, double at_least_ns) {
+  const double spent = ns(sc_time_stamp() - t0);
+  if (spent < at_least_ns) wait(sc_time(at_least_ns - spent, SC_NS));
+}
+
+sc_time PsCore::forward_overhead() {
+  ++forward_passes_;
+  return spend(ps_forward_overhead_ns(cfg_), forward_ns_);
+}
+
+sc_time PsCore::dispatch_op() {
+  ++dispatches_;
+  return spend(cfg_.software.op_dispatch_ns, dispatch_ns_);
+}
+
+sc_time PsCore::driver_call() {
+  ++driver_calls_;
+  return spend(cfg_.software.driver_call_ns, driver_ns_);
+}
+
+sc_time PsCore::copy_to_dma(uint64_t addr, const void* src, int64_t bytes) {
   const sc_time t0 = sc_time_stamp();
-  const sc_time flush = cycles(static_cast<double>(lines(bytes_to_flush)) * cfg_.flush_cycles_per_line);
-  const sc_time desc(cfg_.descriptor_write_ns, SC_NS);
-  wait(flush + desc);
-  ++handshakes_;
-  flush_ns_ += ns(flush);
-  descriptor_ns_ += ns(desc);
+  write_data(addr, src, bytes);
+  stretch(t0, ps_copy_ns(cfg_, bytes));
+  copy_ns_ += ns(sc_time_stamp() - t0);
   return sc_time_stamp() - t0;
 }
 
-sc_time PsCore::pl_handshake_end(int64_t bytes_to_invalidate) {
+sc_time PsCore::copy_from_dma(uint64_t addr, void* dst, int64_t bytes) {
   const sc_time t0 = sc_time_stamp();
-  const sc_time notice(cfg_.completion == CompletionMode::Interrupt ? cfg_.interrupt_latency_ns
-                                                                    : cfg_.polling_latency_ns,
-                       SC_NS);
-  const sc_time inval = cycles(static_cast<double>(lines(bytes_to_invalidate)) * cfg_.invalidate_cycles_per_line);
-  wait(notice + inval);
-  completion_ns_ += ns(notice);
-  invalidate_ns_ += ns(inval);
+  read_data(addr, dst, bytes);
+  stretch(t0, ps_copy_ns(cfg_, bytes));
+  copy_ns_ += ns(sc_time_stamp() - t0);
   return sc_time_stamp() - t0;
 }
+
+sc_time PsCore::cache_flush(int64_t bytes) { return spend(ps_flush_ns(cfg_, bytes), flush_ns_); }
+
+sc_time PsCore::write_descriptor() {
+  ++handshakes_;
+  return spend(ps_descriptor_ns(cfg_), descriptor_ns_);
+}
+
+sc_time PsCore::await_completion() { return spend(ps_completion_ns(cfg_), completion_ns_); }
+
+sc_time PsCore::cache_invalidate(int64_t bytes) { return spend(ps_invalidate_ns(cfg_, bytes), invalidate_ns_); }
 
 void PsCore::report_stats(stats::Group& g) const {
   auto& ops = g.child("ops");
@@ -141,12 +167,20 @@ void PsCore::report_stats(stats::Group& g) const {
   h.set("cache_flush_time", flush_ns_, "ns");
   h.set("descriptor_time", descriptor_ns_, "ns");
   h.set("completion_time", completion_ns_, "ns",
-        cfg_.completion == CompletionMode::Interrupt ? "interrupt latency" : "polling latency");
+        cfg_.software.completion == CompletionMode::Interrupt ? "interrupt latency" : "polling latency");
   h.set("cache_invalidate_time", invalidate_ns_, "ns");
   auto& d = g.child("data");
   d.set("bytes_written", static_cast<double>(data_bytes_written_), "bytes", "real data the PS put in DDR");
   d.set("bytes_read", static_cast<double>(data_bytes_read_), "bytes", "real data the PS read from DDR");
   d.set("time", data_ns_, "ns");
+  auto& sw = g.child("software");
+  sw.set("forward_passes", static_cast<double>(forward_passes_), "count", "host-loop iterations (forward passes)");
+  sw.set("host_loop_time", forward_ns_, "ns", "per-forward-pass cost of the host loop");
+  sw.set("op_dispatches", static_cast<double>(dispatches_), "count", "PS kernels the host loop called");
+  sw.set("op_dispatch_time", dispatch_ns_, "ns", "host loop calling PS kernels");
+  sw.set("driver_calls", static_cast<double>(driver_calls_), "count", "offloaded calls through the driver");
+  sw.set("driver_call_time", driver_ns_, "ns", "driver entry and exit");
+  sw.set("buffer_copy_time", copy_ns_, "ns", "model buffers <-> DMA buffers");
 }
 
 }  // namespace fpgallm::sim

@@ -9,6 +9,7 @@
 
 #include "models/llm/Backend.h"
 #include "sim/ps/PsConfig.h"
+#include "sim/ps/PsCostModel.h"
 #include "sim/stats/Stats.h"
 
 namespace fpgallm::sim {
@@ -26,14 +27,14 @@ class PsCore : public sc_core::sc_module, public stats::Reporter {
 
   PsCore(sc_core::sc_module_name name, const PsConfig& cfg);
 
-  /** Compute time alone: elements x cycles_per_element / clock (one core), or for Gemv-class ops
-   *  elements (= MACs) / (macs_per_cycle_per_core x cores_used) / clock. */
+  /** Compute time alone (ps_compute_ns: cycles per element, or MACs over the cores at the
+   *  software stack's GEMV efficiency). */
   sc_core::sc_time compute_time(OpKind op, int64_t elements) const;
 
   /**
-   * Charges one op: waits its compute time while issuing bytes_read + bytes_written of DDR
+   * Charges one op's kernel: waits its compute time while issuing bytes_read + bytes_written of DDR
    * traffic (timing only, to the scratch region: the data itself lives host-side). Returns the
-   * time it took. Call from an SC_THREAD.
+   * time it took. The software's dispatch is charged apart (dispatch_op). Call from an SC_THREAD.
    */
   sc_core::sc_time run_op(const OpContext& ctx, int64_t elements, int64_t bytes_read, int64_t bytes_written);
 
@@ -41,19 +42,29 @@ class PsCore : public sc_core::sc_module, public stats::Reporter {
   sc_core::sc_time write_data(uint64_t addr, const void* src, int64_t bytes);
   sc_core::sc_time read_data(uint64_t addr, void* dst, int64_t bytes);
 
-  /** Before a PL job: clean the job's input lines from the caches, then write its descriptor. */
-  sc_core::sc_time pl_handshake_begin(int64_t bytes_to_flush);
-  /** After the PL finished: completion detection (interrupt or polling), then invalidate the
-   *  lines the PL wrote so the cores read them from DDR. */
-  sc_core::sc_time pl_handshake_end(int64_t bytes_to_invalidate);
+  // The host software stack (ps.software), one method per row of the breakdown. Each waits and
+  // returns the time charged; the amounts are sim/ps/PsCostModel.h's.
+  sc_core::sc_time forward_overhead();  ///< the host loop, once per forward pass
+  sc_core::sc_time dispatch_op();       ///< the host loop calling one PS kernel
+  sc_core::sc_time driver_call();       ///< entry + exit of one offloaded call's driver
+  /** Copies between a model buffer and the DMA buffer at addr: the DDR traffic of the copy, at
+   *  least bytes / software.copy_gbps. */
+  sc_core::sc_time copy_to_dma(uint64_t addr, const void* src, int64_t bytes);
+  sc_core::sc_time copy_from_dma(uint64_t addr, void* dst, int64_t bytes);
+  sc_core::sc_time cache_flush(int64_t bytes);       ///< clean the job's input lines before the PL reads
+  sc_core::sc_time write_descriptor();               ///< one job descriptor over AXI-Lite
+  sc_core::sc_time await_completion();               ///< interrupt or polling, per software.completion
+  sc_core::sc_time cache_invalidate(int64_t bytes);  ///< drop stale lines of what the PL wrote
 
   const PsConfig& config() const { return cfg_; }
   void report_stats(stats::Group& g) const override;
 
  private:
   sc_core::sc_time transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes);
-  sc_core::sc_time cycles(double n) const { return sc_core::sc_time(n * cfg_.clock_period_ns(), sc_core::SC_NS); }
-  int64_t lines(int64_t bytes) const { return (bytes + cfg_.cache_line_bytes - 1) / cfg_.cache_line_bytes; }
+  /** Waits `ns` (as a software cost) and adds it to `acc`. */
+  sc_core::sc_time spend(double ns, double& acc);
+  /** Waits until `at_least_ns` have passed since t0 (a rate bound on work whose traffic took less). */
+  void stretch(sc_core::sc_time t0, double at_least_ns);
 
   PsConfig cfg_;
   std::vector<uint8_t> scratch_;  ///< payload of timing-only traffic
@@ -66,6 +77,8 @@ class PsCore : public sc_core::sc_module, public stats::Reporter {
   std::array<ClassCounters, kNumPsCostClasses> by_class_{};
   int64_t handshakes_ = 0, data_bytes_read_ = 0, data_bytes_written_ = 0;
   double flush_ns_ = 0, invalidate_ns_ = 0, descriptor_ns_ = 0, completion_ns_ = 0, data_ns_ = 0;
+  int64_t forward_passes_ = 0, dispatches_ = 0, driver_calls_ = 0;
+  double forward_ns_ = 0, dispatch_ns_ = 0, driver_ns_ = 0, copy_ns_ = 0;
 };
 
 }  // namespace fpgallm::sim

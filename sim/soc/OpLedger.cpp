@@ -13,6 +13,21 @@ void OpLedger::record(const OpContext& ctx, Unit unit, double time_ns, int64_t b
   e.calls += 1;
 }
 
+void OpLedger::record_software(Phase p, SwCost c, double time_ns) {
+  auto& e = sw_[static_cast<int>(p)][static_cast<int>(c)];
+  e.time_ns += time_ns;
+  e.calls += 1;
+}
+
+OpCost OpLedger::software_total(Phase p) const {
+  OpCost t;
+  for (const auto& c : sw_[static_cast<int>(p)]) {
+    t.time_ns += c.time_ns;
+    t.calls += c.calls;
+  }
+  return t;
+}
+
 void OpLedger::add_phase_time(Phase p, double ns, int64_t tokens) {
   phase_ns_[static_cast<int>(p)] += ns;
   phase_tokens_[static_cast<int>(p)] += tokens;
@@ -50,7 +65,8 @@ std::string OpLedger::breakdown_table(Phase p) const {
     r.macs += v.macs;
     r.calls += v.calls;
   }
-  double sum_ns = 0;
+  const OpCost sw = software_total(p);
+  double sum_ns = sw.time_ns;
   for (const auto& [k, v] : rows) sum_ns += v.time_ns;
   std::string out = fmt::format("{:<12} {:<4} {:>7} {:>11} {:>7} {:>14} {:>8}\n", "op", "unit", "calls", "ms", "%",
                                 "bytes", "GB/s");
@@ -59,6 +75,12 @@ std::string OpLedger::breakdown_table(Phase p) const {
     out += fmt::format("{:<12} {:<4} {:>7} {:>11.3f} {:>6.1f}% {:>14} {:>8.2f}\n", op_name(static_cast<OpKind>(k.first)),
                        unit_name(static_cast<Unit>(k.second)), v.calls, v.time_ns / 1e6,
                        sum_ns > 0 ? 100.0 * v.time_ns / sum_ns : 0.0, v.bytes, gbps);
+  }
+  for (int c = 0; c < kNumSwCosts; ++c) {
+    const OpCost& v = sw_[static_cast<int>(p)][c];
+    if (v.calls == 0) continue;
+    out += fmt::format("{:<12} {:<4} {:>7} {:>11.3f} {:>6.1f}% {:>14} {:>8}\n", sw_cost_name(static_cast<SwCost>(c)), "SW",
+                       v.calls, v.time_ns / 1e6, sum_ns > 0 ? 100.0 * v.time_ns / sum_ns : 0.0, "-", "-");
   }
   const OpCost ps = total(p, Unit::PS), pl = total(p, Unit::PL);
   out += fmt::format("{:<12} {:<4} {:>7} {:>11.3f} {:>6.1f}% {:>14}\n", "total", "", ps.calls + pl.calls, sum_ns / 1e6,
@@ -71,6 +93,13 @@ void OpLedger::report_stats(stats::Group& g) const {
     auto& pg = g.child(phase_name(static_cast<Phase>(p)));
     pg.set("time_ns", phase_ns_[p], "ns", "simulated wall time of the phase");
     pg.set("tokens", static_cast<double>(phase_tokens_[p]), "count", "tokens processed");
+    for (int c = 0; c < kNumSwCosts; ++c) {
+      const OpCost& v = sw_[p][c];
+      if (v.calls == 0) continue;
+      auto& sg = pg.child("software").child(sw_cost_name(static_cast<SwCost>(c)));
+      sg.set("time_ns", v.time_ns, "ns", "host software-stack time of this mechanism");
+      sg.set("calls", static_cast<double>(v.calls), "count", "times charged");
+    }
   }
   for (const auto& [k, v] : entries_) {
     auto& og = g.child(phase_name(static_cast<Phase>(k.phase))).child(op_name(static_cast<OpKind>(k.op)));

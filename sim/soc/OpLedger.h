@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/llm/Backend.h"
+#include "sim/ps/PsCostModel.h"
 #include "sim/stats/Stats.h"
 
 namespace fpgallm::sim {
@@ -29,6 +30,8 @@ struct OpCost {
 class OpLedger {
  public:
   void record(const OpContext& ctx, Unit unit, double time_ns, int64_t bytes, int64_t macs);
+  /** Host software-stack cost (ps.software) of one mechanism: rows of their own in the breakdown. */
+  void record_software(Phase p, SwCost c, double time_ns);
   /** Phase wall time is tracked separately: ops may overlap in a pipelined SoC. */
   void add_phase_time(Phase p, double ns, int64_t tokens);
 
@@ -37,8 +40,12 @@ class OpLedger {
   /** Sum over layers and units of one op kind in one phase. */
   OpCost total(Phase p, OpKind op) const;
   OpCost total(Phase p, Unit u) const;
+  OpCost software(Phase p, SwCost c) const { return sw_[static_cast<int>(p)][static_cast<int>(c)]; }
+  /** Sum of every software-stack row of a phase. */
+  OpCost software_total(Phase p) const;
 
-  /** Rows: op, unit, calls, ms, % of phase, bytes, GB/s — ordered as the model issues ops. */
+  /** Rows: op, unit, calls, ms, % of phase, bytes, GB/s — ordered as the model issues ops; then
+   *  the software stack's rows (unit SW). */
   std::string breakdown_table(Phase p) const;
   /** Fills <phase>.<op>.{time_ns,bytes,...} and <phase>.<op>.layer<N>.* into the tree. */
   void report_stats(stats::Group& g) const;
@@ -53,6 +60,7 @@ class OpLedger {
 
  private:
   std::map<Key, OpCost> entries_;
+  std::array<std::array<OpCost, kNumSwCosts>, 2> sw_{};
   std::array<double, 2> phase_ns_{0, 0};
   std::array<int64_t, 2> phase_tokens_{0, 0};
 };

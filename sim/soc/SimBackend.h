@@ -20,8 +20,11 @@ class SimBackend : public Backend {
  public:
   SimBackend(SocTop& soc, OpLedger& ledger, stats::TraceRecorder* trace = nullptr);
   std::string name() const override { return "kv260-sim"; }
+  bool runs_without_weights() const override { return true; }
 
-  /** Packs every quantized linear with the accelerator's MACRO layout into DDR (no simulated time). */
+  /** Packs every quantized linear with the accelerator's MACRO layout into DDR (no simulated time).
+   *  For shapes-only weights (timing-only runs) it reserves the same space and computes nothing
+   *  from then on: every op charges the same time and traffic, no arithmetic runs. */
   void place_weights(const ModelWeights& w);
   int64_t placed_weight_bytes() const { return placed_bytes_; }
 
@@ -39,6 +42,9 @@ class SimBackend : public Backend {
   void add(const OpContext& ctx, float* x, const float* y, int64_t count) override;
   /** Sampling runs on the PS over the vocabulary: charged here, computed by the caller. */
   void charge_sampling(const OpContext& ctx, int64_t vocab);
+  /** The host loop's fixed cost of one forward pass (ps.software.forward_overhead_ns). */
+  void charge_forward_overhead(Phase phase);
+  bool numerics() const { return numerics_; }
 
  private:
   struct Placement {
@@ -48,11 +54,15 @@ class SimBackend : public Backend {
   void ps_op(const OpContext& ctx, int64_t elements, int64_t bytes_read, int64_t bytes_written);
   void pl_linear(const OpContext& ctx, const Linear& lin, const Placement& p, const float* x, int64_t n, float* y);
   void trace_op(const OpContext& ctx, Unit u, sc_core::sc_time start);
+  /** Books a software-stack cost that just took `took` (ledger row + "PS software" trace track). */
+  void software(Phase phase, SwCost c, sc_core::sc_time took);
 
   SocTop& soc_;
   OpLedger& ledger_;
   stats::TraceRecorder* trace_;
-  std::map<const QuantLinear*, Placement> placed_;
+  std::map<const void*, Placement> placed_;  ///< by QuantLinear, or by Linear when timing-only
+  bool numerics_ = true;
+  uint64_t act_addr_ = 0, out_addr_ = 0;  ///< the DMA buffers (SocConfig's, or after large weights)
   int64_t placed_bytes_ = 0;
 };
 

@@ -46,16 +46,19 @@ class Driver : public sc_core::sc_module {
     if (opt_.progress)
       model.set_layer_hook([&](int64_t layer, int64_t) { opt_.progress(phase, token_index, layer, n_layers); });
     const int64_t vocab = w_->config.vocab_size;
+    const bool timing_only = w_->shapes_only;
 
     auto step = [&](const std::vector<int32_t>& tokens) {
       const auto wall0 = std::chrono::steady_clock::now();
       const sc_core::sc_time t0 = sc_core::sc_time_stamp();
       std::vector<float> logits = model.forward(tokens, phase);
       be_.charge_sampling(OpContext{OpKind::Sampling, -1, phase, static_cast<int64_t>(tokens.size()), 0}, vocab);
-      const int32_t next = sampler.sample(logits);
+      be_.charge_forward_overhead(phase);
+      // Timing-only runs have no logits: the next token is the previous one (timing ignores ids).
+      const int32_t next = timing_only ? tokens.back() : sampler.sample(logits);
       res_.ledger.add_phase_time(phase, (sc_core::sc_time_stamp() - t0).to_seconds() * 1e9,
                                  static_cast<int64_t>(tokens.size()));
-      if (opt_.keep_logits) res_.logits.push_back(std::move(logits));
+      if (opt_.keep_logits && !timing_only) res_.logits.push_back(std::move(logits));
       res_.generated.push_back(next);
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
       (phase == Phase::Prefill ? res_.prefill_wall_seconds : res_.decode_wall_seconds) += wall;
@@ -65,7 +68,7 @@ class Driver : public sc_core::sc_module {
     int32_t next = step(opt_.prompt);
     phase = Phase::Decode;
     for (int64_t i = 0; i < opt_.decode_steps; ++i) {
-      if (next == opt_.stop_token) break;
+      if (!timing_only && next == opt_.stop_token) break;
       token_index = i;
       next = step({next});
     }

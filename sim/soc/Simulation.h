@@ -51,7 +51,9 @@ struct SimRunResult {
 
 /**
  * Runs prefill + decode of a (quantized) model on a fresh simulated KV260 and returns timing,
- * statistics and the tokens. Each call starts a new SystemC context, so calls can repeat in one
+ * statistics and the tokens. With shapes-only weights (make_shape_only_weights) the run is
+ * timing-only: the same ops, traffic and times as the full run of that shape, but no arithmetic,
+ * no logits, no early stop; `generated` then repeats the last prompt token. Each call starts a new SystemC context, so calls can repeat in one
  * process; results are deterministic for the same inputs.
  */
 SimRunResult simulate(const SocConfig& cfg, std::shared_ptr<const ModelWeights> weights, const SimRunOptions& opt);

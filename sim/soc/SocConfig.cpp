@@ -2,6 +2,10 @@
 
 #include "models/core/Error.h"
 #include "models/core/YamlConfig.h"
+#include "sim/soc/SocParams.h"
+
+#include <algorithm>
+#include <cmath>
 
 namespace fpgallm::sim {
 
@@ -19,6 +23,42 @@ void SocConfig::validate() const {
     fail("SoC address map must be weights < activations < outputs");
 }
 
+namespace {
+
+/** `calibration:` of a platform YAML; each record must name a known parameter whose value in the
+ *  file equals the record's `after` (when the record's software profile is the one selected). */
+void parse_calibration(YamlMap& cal, SocConfig& c) {
+  c.calibration_source = cal.get<std::string>("source", "");
+  YamlMap fitted = cal.child("fitted");
+  const auto params = platform_parameters(c);
+  for (const auto& kv : fitted.node()) {
+    FittedParameter f;
+    f.key = kv.first.as<std::string>();
+    YamlMap r = fitted.child(f.key, true);
+    f.parameter = r.require<std::string>("parameter");
+    f.figure = r.require<std::string>("figure");
+    f.before = r.require<double>("before");
+    f.after = r.require<double>("after");
+    r.finish();
+    const SocParam* p = find_parameter(params, f.parameter);
+    const bool other_profile = f.parameter.starts_with("ps.software.profiles.") &&
+                               !f.parameter.starts_with("ps.software.profiles." + c.ps.software.name + ".");
+    if (!p && !other_profile)
+      r.error("parameter", fmt::format("names no platform parameter (got '{}')", f.parameter));
+    if (p && std::abs(p->get(c) - f.after) > 1e-12 * std::max(1.0, std::abs(f.after)))
+      r.error("after", fmt::format("is {} but {} is {}: the record must hold the value in use", f.after, f.parameter,
+                                   p->get(c)));
+    c.fitted.push_back(f);
+  }
+  fitted.finish();
+  if (c.fitted.size() > kMaxFittedParameters)
+    cal.error("fitted", fmt::format("lists {} parameters; at most {} may be fitted to published figures",
+                                    c.fitted.size(), kMaxFittedParameters));
+  cal.finish();
+}
+
+}  // namespace
+
 SocConfig load_soc_config(const std::string& platform_file, const std::string& accel_file) {
   SocConfig c;
   c.platform_file = platform_file;
@@ -32,6 +72,8 @@ SocConfig load_soc_config(const std::string& platform_file, const std::string& a
   c.ps = parse_ps_config(ps);
   auto pl = root.child("pl", true);
   c.pl = parse_pl_resources(pl);
+  auto cal = root.child("calibration");
+  parse_calibration(cal, c);
   root.finish();
   c.accel = load_accel_config(accel_file);
   // One fidelity for the whole system, chosen by the accelerator config (sweeps pick fast there).

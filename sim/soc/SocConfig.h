@@ -1,6 +1,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/accel/AccelConfig.h"
 #include "sim/accel/PlResources.h"
@@ -16,6 +17,18 @@ constexpr uint64_t DEFAULT_ACT_BASE = 0x60000000ull;
 constexpr uint64_t DEFAULT_OUT_BASE = 0x68000000ull;
 constexpr uint64_t kRegionAlignBytes = 4096;  // AXI 4 KB boundary: regions start on one
 
+/** One platform parameter fitted to one published figure (the platform YAML's `calibration:`). */
+struct FittedParameter {
+  std::string key;        ///< its name under calibration.fitted
+  std::string parameter;  ///< YAML path of the fitted value (a SocParam path)
+  std::string figure;     ///< the published figure it was fitted to, e.g. "baseline.decode_tokens_per_s"
+  double before = 0;      ///< value before fitting (the assumed estimate)
+  double after = 0;       ///< fitted value: must equal the value in use
+};
+
+/** At most this many fitted parameters: the rest of the model must predict. */
+constexpr size_t kMaxFittedParameters = 2;
+
 /** A whole KV260 system: platform (ddr, axi, ps, pl) + the accelerator in the PL. */
 struct SocConfig {
   std::string platform_file, accel_file;
@@ -27,6 +40,8 @@ struct SocConfig {
   uint64_t weights_base = DEFAULT_WEIGHTS_BASE;
   uint64_t act_base = DEFAULT_ACT_BASE;
   uint64_t out_base = DEFAULT_OUT_BASE;
+  std::string calibration_source;
+  std::vector<FittedParameter> fitted;  ///< empty: nothing was fitted
 
   /** Sets the fidelity of every timed component (DDR, AXI, accelerator). */
   void set_fidelity(Fidelity f);

@@ -7,6 +7,7 @@
 #include "models/core/Error.h"
 #include "sim/accel/AccelConfig.h"
 #include "sim/ps/PsCore.h"
+#include "sim/ps/PsCostModel.h"
 #include "tests/sim/SimFixture.h"
 #include "tests/sim/TestMemory.h"
 
@@ -28,12 +29,21 @@ cycles_per_element: {embedding: 0.5, rmsnorm: 4, rope: 20, softmax: 25, silu_mul
 gemv: {macs_per_cycle_per_core: 2}
 stream_gbps_per_core: 2.5
 cache_maintenance: {flush_cycles_per_line: 20, invalidate_cycles_per_line: 10}
-handshake: {descriptor_write_ns: 1000, completion: interrupt, interrupt_latency_ns: 10000, polling_latency_ns: 500}
+handshake: {descriptor_write_ns: 1000, descriptor_registers: 8, interrupt_latency_ns: 10000, polling_latency_ns: 500}
 traffic: {chunk_bytes: 4096, scratch_addr: 0x100000, scratch_bytes: 65536}
+software:
+  profile: native
+  profiles:
+    native: {gemv_efficiency: 1.0, op_dispatch_ns: 0, forward_overhead_ns: 0, driver_call_ns: 0,
+             register_write_ns: 0, copy_gbps: 0, cache_maintenance: true, completion: interrupt}
+    python: {gemv_efficiency: 0.25, op_dispatch_ns: 20000, forward_overhead_ns: 2000000, driver_call_ns: 100000,
+             register_write_ns: 5000, copy_gbps: 0.5, cache_maintenance: true, completion: polling}
 )";
 
-PsConfig ps_config(const std::string& extra_yaml = "") {
+
+PsConfig ps_config(const std::string& extra_yaml = "", const std::string& profile = "") {
   YAML::Node n = YAML::Load(kPsYaml);
+  if (!profile.empty()) n["software"]["profile"] = profile;
   if (!extra_yaml.empty()) {
     YAML::Node patch = YAML::Load(extra_yaml);
     for (const auto& kv : patch) n[kv.first.as<std::string>()] = kv.second;
@@ -112,28 +122,65 @@ TEST_F(PsSim, ComputeBoundOpHidesItsTraffic) {
 
 TEST_F(PsSim, HandshakeChargesFlushDescriptorCompletionAndInvalidate) {
   PsRig rig(ps_config(), 100.0);
-  double begin = 0, end = 0;
+  double flush = 0, desc = 0, done = 0, inval = 0;
   rig.body = [&](PsRig& r) {
-    begin = ns_of(r.ps.pl_handshake_begin(896 * 4));  // 56 lines
-    end = ns_of(r.ps.pl_handshake_end(4864 * 4));     // 304 lines
+    flush = ns_of(r.ps.cache_flush(896 * 4));  // 56 lines
+    desc = ns_of(r.ps.write_descriptor());
+    done = ns_of(r.ps.await_completion());
+    inval = ns_of(r.ps.cache_invalidate(4864 * 4));  // 304 lines
   };
   sc_core::sc_start();
-  EXPECT_NEAR(begin, 56 * 20 * kPsPeriodNs + 1000, 1e-3);
-  EXPECT_NEAR(end, 10000 + 304 * 10 * kPsPeriodNs, 1e-3);
+  EXPECT_NEAR(flush, 56 * 20 * kPsPeriodNs, 1e-3);
+  EXPECT_NEAR(desc, 1000, 1e-3);
+  EXPECT_NEAR(done, 10000, 1e-3);
+  EXPECT_NEAR(inval, 304 * 10 * kPsPeriodNs, 1e-3);
   stats::Group g("ps");
   rig.ps.report_stats(g);
   EXPECT_EQ(g.value("pl_handshake.count"), 1.0);
   EXPECT_NEAR(g.value("pl_handshake.completion_time"), 10000, 1e-6);
 }
 
-TEST_F(PsSim, PollingIsCheaperThanInterruptWhenConfigured) {
-  PsRig rig(ps_config("{handshake: {descriptor_write_ns: 0, completion: polling, interrupt_latency_ns: 10000, "
-                      "polling_latency_ns: 500}}"),
-            100.0);
-  double end = 0;
-  rig.body = [&](PsRig& r) { end = ns_of(r.ps.pl_handshake_end(0)); };
+TEST_F(PsSim, PollingProfileDetectsCompletionAtThePollingLatency) {
+  PsRig rig(ps_config("", "python"), 100.0);
+  double done = 0;
+  rig.body = [&](PsRig& r) { done = ns_of(r.ps.await_completion()); };
   sc_core::sc_start();
-  EXPECT_NEAR(end, 500, 1e-6);
+  EXPECT_NEAR(done, 500, 1e-6);
+}
+
+TEST_F(PsSim, SoftwareProfileChargesDispatchDriverDescriptorAndCopies) {
+  const PsConfig cfg = ps_config("", "python");
+  PsRig rig(cfg, 100.0);
+  double dispatch = 0, driver = 0, desc = 0, copy = 0, loop = 0;
+  std::vector<float> x(1000, 1.0f);
+  rig.body = [&](PsRig& r) {
+    dispatch = ns_of(r.ps.dispatch_op());
+    driver = ns_of(r.ps.driver_call());
+    desc = ns_of(r.ps.write_descriptor());
+    copy = ns_of(r.ps.copy_to_dma(0x2000, x.data(), 4000));
+    loop = ns_of(r.ps.forward_overhead());
+  };
+  sc_core::sc_start();
+  EXPECT_NEAR(dispatch, 20000, 1e-6);
+  EXPECT_NEAR(driver, 100000, 1e-6);
+  EXPECT_NEAR(desc, 1000 + 8 * 5000, 1e-6);
+  EXPECT_NEAR(copy, 4000 / 0.5, 1e-3);  // the memcpy rate, slower than the 100 GB/s memory
+  EXPECT_NEAR(loop, 2e6, 1e-6);
+  // The same numbers as the pure cost model the DSE uses.
+  EXPECT_NEAR(copy, ps_copy_ns(cfg, 4000), 1e-3);
+  EXPECT_NEAR(desc, ps_descriptor_ns(cfg), 1e-6);
+}
+
+TEST_F(PsSim, GemvEfficiencyOfTheSoftwareScalesPsGemvCompute) {
+  PsRig rig(ps_config("", "python"), 100.0);
+  double took = 0;
+  rig.body = [&](PsRig& r) {
+    OpContext ctx;
+    ctx.op = OpKind::LmHead;
+    took = ns_of(r.ps.run_op(ctx, 896 * 896, 0, 0));
+  };
+  sc_core::sc_start();
+  EXPECT_NEAR(took, 896.0 * 896 / (2 * 0.25 * 4) * kPsPeriodNs, 1.0);
 }
 
 TEST_F(PsSim, WriteAndReadDataMoveRealBytesThroughTheSocket) {
@@ -167,9 +214,17 @@ TEST(PsConfigTest, BadFieldsNameTheYamlPath) {
   EXPECT_NE(err("{clock_mhz: 0}").find("ps.clock_mhz must be > 0"), std::string::npos);
   EXPECT_NE(err("{cycles_per_element: {rmsnorm: 4}}").find("ps.cycles_per_element.embedding is required"),
             std::string::npos);
-  EXPECT_NE(err("{handshake: {descriptor_write_ns: 1, completion: doorbell, interrupt_latency_ns: 1, "
-                "polling_latency_ns: 1}}")
-                .find("ps.handshake.completion must be 'interrupt' or 'polling'"),
+  EXPECT_NE(err("{software: {profile: x, profiles: {x: {gemv_efficiency: 1, op_dispatch_ns: 0, "
+                "forward_overhead_ns: 0, driver_call_ns: 0, register_write_ns: 0, copy_gbps: 0, "
+                "cache_maintenance: true, completion: doorbell}}}}")
+                .find("ps.software.profiles.x.completion must be 'interrupt' or 'polling'"),
+            std::string::npos);
+  EXPECT_NE(err("{software: {profile: rust, profiles: {}}}").find("ps.software.profile names no profile"),
+            std::string::npos);
+  EXPECT_NE(err(R"({software: {profile: x, profiles: {x: {gemv_efficiency: 1.5, op_dispatch_ns: 0,
+                forward_overhead_ns: 0, driver_call_ns: 0, register_write_ns: 0, copy_gbps: 0,
+                cache_maintenance: true, completion: polling}}}})")
+                .find("ps.software.profiles.x.gemv_efficiency must be in"),
             std::string::npos);
   EXPECT_NE(err("{l2_bytes: 1}").find("ps.l2_bytes is not a known field"), std::string::npos);
 }
@@ -199,4 +254,34 @@ TEST(PsConfigTest, PlatformPsAndPlSectionsParse) {
   // The shipped accelerator configs fit the board.
   for (const char* f : {"paper_gs64_pe8x8.yaml", "baseline_ps_only.yaml"})
     EXPECT_NO_THROW(load_accel_config(std::string(FPGALLM_SOURCE_DIR) + "/configs/accel/" + f).check_against_resources(r));
+}
+
+TEST(PsCostModelTest, PlCallCostIsTheSumOfItsMechanisms) {
+  const PsConfig c = ps_config("", "python");
+  const PlCallCost k = ps_pl_call_cost(c, 896 * 4, 4864 * 4);
+  EXPECT_DOUBLE_EQ(k[SwCost::DriverCall], 100000);
+  EXPECT_DOUBLE_EQ(k[SwCost::BufferCopy], (896 + 4864) * 4 / 0.5);
+  EXPECT_DOUBLE_EQ(k[SwCost::CacheMaintenance], (56 * 20 + 304 * 10) * kPsPeriodNs);
+  EXPECT_DOUBLE_EQ(k[SwCost::Descriptor], 1000 + 8 * 5000);
+  EXPECT_DOUBLE_EQ(k[SwCost::Completion], 500);
+  EXPECT_DOUBLE_EQ(k.total(), k[SwCost::DriverCall] + k[SwCost::BufferCopy] + k[SwCost::CacheMaintenance] +
+                                  k[SwCost::Descriptor] + k[SwCost::Completion]);
+  EXPECT_DOUBLE_EQ(k[SwCost::OpDispatch], 0);
+}
+
+TEST(PsCostModelTest, OpTimeIsDispatchPlusTheSlowerOfComputeAndStream) {
+  const PsConfig c = ps_config("", "python");
+  // Memory-bound: 10 MB over 4 cores at 2.5 GB/s each vs few MACs.
+  EXPECT_NEAR(ps_op_ns(c, OpKind::LmHead, 1000, 10000000), 20000 + 10000000 / 10.0, 1e-6);
+  // Compute-bound softmax on one core.
+  EXPECT_NEAR(ps_op_ns(c, OpKind::Softmax, 1000, 8), 20000 + 1000 * 25 * kPsPeriodNs, 1e-6);
+  EXPECT_NEAR(ps_forward_overhead_ns(c), 2e6, 1e-9);
+}
+
+TEST(PsCostModelTest, ZeroCopyAndNoCacheMaintenanceCostNothing) {
+  PsConfig c = ps_config();
+  c.software.cache_maintenance = false;
+  EXPECT_EQ(ps_copy_ns(c, 1 << 20), 0.0);
+  EXPECT_EQ(ps_flush_ns(c, 1 << 20), 0.0);
+  EXPECT_EQ(ps_invalidate_ns(c, 1 << 20), 0.0);
 }

@@ -8,6 +8,7 @@
 #include "models/llm/Sampler.h"
 #include "models/checkpoint/Synthetic.h"
 #include "models/tokenizer/Tokenizer.h"
+#include "models/llm/ModelConfig.h"
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 
@@ -49,12 +50,18 @@ std::vector<std::vector<float>> host_logits(std::shared_ptr<const ModelWeights> 
 
 class SocSim : public ::testing::TestWithParam<Fidelity> {};
 
-TEST_P(SocSim, SimulatedLogitsAreBitIdenticalToHostAwq) {
-  auto w = stories_rtn(64);
+/** The story prompt "Once upon a time" (tok512 ids), keeping every step's logits. */
+SimRunOptions story_run(int64_t decode_steps) {
   SimRunOptions opt;
   opt.prompt = {1, 403, 407, 261, 378};
-  opt.decode_steps = 6;
+  opt.decode_steps = decode_steps;
   opt.keep_logits = true;
+  return opt;
+}
+
+TEST_P(SocSim, SimulatedLogitsAreBitIdenticalToHostAwq) {
+  auto w = stories_rtn(64);
+  const SimRunOptions opt = story_run(6);
   const SimRunResult r = simulate(paper_config(GetParam()), w, opt);
   const auto ref = host_logits(w, opt.prompt, r.generated);
   ASSERT_EQ(r.logits.size(), ref.size());
@@ -70,6 +77,64 @@ TEST_P(SocSim, SimulatedLogitsAreBitIdenticalToHostAwq) {
 
 INSTANTIATE_TEST_SUITE_P(Fidelity, SocSim, ::testing::Values(Fidelity::fast, Fidelity::cycle),
                          [](const auto& info) { return std::string(to_string(info.param)); });
+
+/** A timing-only run of the same shapes must charge exactly what the full-numerics run charges. */
+void expect_same_timing(const SimRunResult& full, const SimRunResult& timing) {
+  EXPECT_EQ(full.prefill_ns(), timing.prefill_ns());
+  EXPECT_EQ(full.decode_ns(), timing.decode_ns());
+  EXPECT_EQ(full.placed_weight_bytes, timing.placed_weight_bytes);
+  EXPECT_EQ(full.stats.to_json().dump(), timing.stats.to_json().dump());
+  EXPECT_TRUE(timing.logits.empty());
+}
+
+TEST_P(SocSim, TimingOnlyRunHasExactlyTheFullRunsTimingAndStatistics) {
+  auto w = stories_rtn(64);
+  const SimRunOptions opt = story_run(3);
+  const SimRunResult full = simulate(paper_config(GetParam()), w, opt);
+  const SimRunResult timing = simulate(paper_config(GetParam()), make_shape_only_weights(w->config), opt);
+  expect_same_timing(full, timing);
+  EXPECT_GT(timing.stats.value("accel.jobs"), 0.0);
+}
+
+TEST(SocSimRun, TimingOnlyBaselineMatchesTheFullFp32Run) {
+  auto w = load_llama2c(kData + "/stories260K/stories260K.bin");
+  const SocConfig c =
+      load_soc_config(kSrc + "/configs/platform/kv260.yaml", kSrc + "/configs/accel/baseline_ps_only.yaml");
+  SimRunOptions opt;
+  opt.prompt = {1, 403, 407};
+  opt.decode_steps = 2;
+  expect_same_timing(simulate(c, w, opt), simulate(c, make_shape_only_weights(w->config), opt));
+}
+
+TEST(SocSimRun, ShapeOnlyWeightsRefuseAComputingBackend) {
+  AwqBackend be;
+  auto w = make_shape_only_weights(model_config_preset("tiny"));
+  try {
+    Qwen2Model m(w, be);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("timing-only"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SocSimRun, SoftwareStackRowsAddUpWithTheOpsToThePhaseTime) {
+  SimRunOptions opt;
+  opt.prompt = {1, 2, 3};
+  opt.decode_steps = 2;
+  const SimRunResult r = simulate(paper_config(Fidelity::fast), make_shape_only_weights(load_llama2c(
+                                      kData + "/stories260K/stories260K.bin")->config), opt);
+  for (Phase p : {Phase::Prefill, Phase::Decode}) {
+    const double parts = r.ledger.total(p, Unit::PS).time_ns + r.ledger.total(p, Unit::PL).time_ns +
+                         r.ledger.software_total(p).time_ns;
+    EXPECT_NEAR(parts, r.ledger.phase_time_ns(p), 1e-6 * r.ledger.phase_time_ns(p)) << phase_name(p);
+    // One host-loop charge per forward pass; driver calls = PL jobs; a dispatch per PS op.
+    EXPECT_EQ(r.ledger.software(p, SwCost::ForwardOverhead).calls, p == Phase::Prefill ? 1 : 2);
+    EXPECT_EQ(r.ledger.software(p, SwCost::DriverCall).calls, r.ledger.total(p, Unit::PL).calls);
+    EXPECT_EQ(r.ledger.software(p, SwCost::OpDispatch).calls, r.ledger.total(p, Unit::PS).calls);
+  }
+  EXPECT_NE(r.ledger.breakdown_table(Phase::Decode).find("driver_call  SW"), std::string::npos)
+      << r.ledger.breakdown_table(Phase::Decode);
+}
 
 TEST(SocSimRun, SameInputsGiveIdenticalStatistics) {
   auto w = stories_rtn(64);
@@ -136,4 +201,35 @@ TEST(LongSocFullSize, DecodeObeysTheDdrRooflineAndMatchesHostAwq) {
   const double peak_gbps = cfg.ddr.peak_gbps();
   EXPECT_GT(r.decode_ns(), bytes / peak_gbps);
   EXPECT_GT(r.stats.value("ddr.row_hit_rate"), 50.0);
+}
+
+/** Full-size Qwen2.5-0.5B timing-only runs in the validation setting (fast fidelity, 16-token prompt,
+ *  4 decode steps): the calibrated platform meets both published decode figures within 10%. */
+TEST(SocCalibration, ShippedCalibrationMeetsBothPublishedDecodeFiguresWithinTenPercent) {
+  const auto w = make_shape_only_weights(model_config_preset("qwen2.5-0.5b"));
+  SimRunOptions opt;
+  for (int32_t i = 0; i < 16; ++i) opt.prompt.push_back(i);
+  opt.decode_steps = 4;
+  const std::string platform = kSrc + "/configs/platform/kv260.yaml";
+  for (const auto& [accel, published] : {std::pair<std::string, double>{"baseline_ps_only", 2.8},
+                                         std::pair<std::string, double>{"paper_gs64_pe8x8", 5.1}}) {
+    SocConfig c = load_soc_config(platform, kSrc + "/configs/accel/" + accel + ".yaml");
+    c.set_fidelity(Fidelity::fast);
+    const double tps = simulate(c, w, opt).decode_tokens_per_s();
+    EXPECT_NEAR(tps, published, 0.1 * published) << accel;
+  }
+}
+
+TEST(LongSocTimingOnly, SevenBillionShapesRunWithoutWeights) {
+  const ModelConfig c = load_model_config_yaml(kSrc + "/configs/model/qwen2.5-7b.yaml");
+  SimRunOptions opt;
+  opt.prompt = {1, 2, 3, 4};
+  opt.decode_steps = 1;
+  SocConfig soc = paper_config(Fidelity::fast);
+  soc.accel.act_buffer_bytes = 128 << 10;  // one 18944-wide fp32 down_proj row is 74 KiB
+  const SimRunResult r = simulate(soc, make_shape_only_weights(c), opt);
+  // int4 MACRO streams of ~6.5 G decoder parameters: more than the default 1.5 GiB weight region.
+  EXPECT_GT(r.placed_weight_bytes, int64_t{3} << 30);
+  EXPECT_GT(r.decode_tokens_per_s(), 0.0);
+  EXPECT_EQ(r.stats.value("accel.jobs"), 7.0 * 28 * 2);
 }

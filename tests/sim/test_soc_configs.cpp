@@ -130,6 +130,22 @@ TEST_F(SocConfigFiles, ImpossibleConfigsAreRejectedNamingTheFieldAndTheFile) {
        {"ddr.tXYZ_ns", "not a known field"}, true, false},
       {"missing_platform_section", [](YAML::Node& p, YAML::Node&) { p.remove("pl"); },
        {"pl", "is required"}, true, false},
+      {"calibration_record_disagrees_with_the_value_in_use", [](YAML::Node& p, YAML::Node&) {
+         p["ps"]["software"]["profiles"]["python_pynq"]["driver_call_ns"] = 1.0;
+       }, {"calibration.fitted.driver_call_ns.after", "value in use"}, true, false},
+      {"more_than_two_fitted_parameters", [](YAML::Node& p, YAML::Node&) {
+         YAML::Node r;
+         r["parameter"] = "ps.stream_gbps_per_core";
+         r["figure"] = "baseline.model_mb";
+         r["before"] = 2.5;
+         r["after"] = p["ps"]["stream_gbps_per_core"].as<double>();
+         p["calibration"]["fitted"]["stream"] = r;
+       }, {"calibration.fitted", "at most 2"}, true, false},
+      {"calibration_names_an_unknown_parameter", [](YAML::Node& p, YAML::Node&) {
+         p["calibration"]["fitted"]["gemv_efficiency"]["parameter"] = "ps.warp_factor";
+       }, {"calibration.fitted.gemv_efficiency.parameter", "ps.warp_factor"}, true, false},
+      {"unknown_software_profile", [](YAML::Node& p, YAML::Node&) { p["ps"]["software"]["profile"] = "java"; },
+       {"ps.software.profile", "java", "python_pynq"}, true, false},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -173,4 +189,14 @@ TEST_F(SocConfigFiles, MissingFilesAreNamed) {
   const std::string missing = (dir_ / "no_such.yaml").string();
   EXPECT_NE(message_of(missing, kPaper).find(missing), std::string::npos);
   EXPECT_NE(message_of(kPlatform, missing).find(missing), std::string::npos);
+}
+
+TEST(SocConfigShipped, PlatformSelectsThePythonHostStackWithTwoFittedParameters) {
+  const SocConfig c = load_soc_config(kPlatform, kPaper);
+  EXPECT_EQ(c.ps.software.name, "python_pynq");
+  ASSERT_EQ(c.fitted.size(), 2u);
+  EXPECT_EQ(c.fitted[0].figure, "baseline.decode_tokens_per_s");
+  EXPECT_EQ(c.fitted[1].figure, "accelerated.decode_tokens_per_s");
+  EXPECT_EQ(c.fitted[0].after, c.ps.software.gemv_efficiency);
+  EXPECT_EQ(c.fitted[1].after, c.ps.software.driver_call_ns);
 }

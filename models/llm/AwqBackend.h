@@ -2,6 +2,7 @@
 #include <string>
 
 #include "models/llm/Backend.h"
+#include "models/quant/AwqKernels.h"
 
 namespace fpgallm {
 
@@ -11,8 +12,13 @@ namespace fpgallm {
  */
 class AwqBackend : public ReferenceBackend {
  public:
+  /** `accum`: the accelerator's accumulator (AccelConfig::awq_accum), so host and PE array agree bit for bit. */
+  explicit AwqBackend(AwqAccum accum = {}) : accum_(accum) {}
   std::string name() const override { return "host-awq"; }
   void linear(const OpContext& ctx, const Linear& lin, const float* x, int64_t n, float* y) override;
+
+ private:
+  AwqAccum accum_;
 };
 
 }  // namespace fpgallm

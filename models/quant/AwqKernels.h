@@ -30,4 +30,39 @@ float awq_group_partial_scalar(const uint8_t* codes, int zero, const float* x, i
  */
 void awq_linear(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y);
 
+/**
+ * The PE array's accumulator format. Fp32 is the arithmetic above. Fixed64: every product
+ * (float)(code - zero) * x (fp32) is rounded to a signed 64-bit fixed-point value with
+ * `frac_bits` fractional bits (awq_fixed_from_float), a group's products are summed exactly in
+ * integers (so the order no longer matters), the sum is scaled by the fp16 scale exactly and
+ * rounded back to frac_bits (awq_fixed_scale), groups are summed in integers, and the row's
+ * result is converted to fp32 once (awq_fixed_to_float), then + bias in fp32. All integer steps
+ * saturate at +-kAwqFixedLimit instead of overflowing.
+ */
+enum class AwqAccumKind { Fp32, Fixed64 };
+struct AwqAccum {
+  AwqAccumKind kind = AwqAccumKind::Fp32;
+  int frac_bits = 0;  ///< Fixed64 only, in [kAwqFixedMinFracBits, kAwqFixedMaxFracBits]
+  bool operator==(const AwqAccum&) const = default;
+};
+constexpr int kAwqFixedMinFracBits = 1;
+/** Keeps |partial| * an 11-bit fp16 significand inside int64 for |product| < 2^(51 - frac_bits). */
+constexpr int kAwqFixedMaxFracBits = 40;
+constexpr int64_t kAwqFixedLimit = int64_t{1} << 62;
+
+/** round(v * 2^frac_bits), ties to even, saturated to +-kAwqFixedLimit; NaN -> 0. Integer code only. */
+int64_t awq_fixed_from_float(float v, int frac_bits);
+/** round(partial * scale) in the same fixed format; scale is fp16 bits (finite), ties round up. */
+int64_t awq_fixed_scale(int64_t partial, uint16_t scale_f16);
+/** a + b saturated to +-kAwqFixedLimit. */
+int64_t awq_fixed_add(int64_t a, int64_t b);
+/** (float)acc * 2^-frac_bits (one rounding, to nearest even). */
+float awq_fixed_to_float(int64_t acc, int frac_bits);
+/** Sum of awq_fixed_from_float((float)(codes[i] - zero) * x[i]) over `len` inputs. */
+int64_t awq_group_partial_fixed(const uint8_t* codes, int zero, const float* x, int64_t len, int frac_bits);
+
+/** awq_linear with the given accumulator (Fp32: exactly awq_linear). */
+void awq_linear_accum(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y,
+                      const AwqAccum& accum);
+
 }  // namespace fpgallm

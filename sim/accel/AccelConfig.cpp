@@ -6,7 +6,7 @@
 
 namespace fpgallm::sim {
 
-const char* pe_num_type_name(PeNumType) { return "fp32"; }
+const char* pe_num_type_name(PeNumType t) { return t == PeNumType::Fixed64 ? "fixed64" : "fp32"; }
 
 const char* ps_weight_format_name(PsWeightFormat f) {
   switch (f) {
@@ -38,12 +38,14 @@ bool AccelConfig::offloads(OpKind op) const {
 
 namespace {
 
-PeNumType parse_num_type(YamlMap& m, const std::string& key) {
+PeNumType parse_num_type(YamlMap& m, const std::string& key, bool fixed_allowed) {
   const auto s = m.get<std::string>(key, "fp32");
   if (s == "fp32") return PeNumType::Fp32;
-  // Narrower types would change the arithmetic, and simulated logits must match the host's bit for bit.
-  m.error(key, fmt::format("'{}' is not supported: only fp32 keeps the PE array bit-identical to the "
-                           "host AWQ kernels (awq_group_partial)", s));
+  if (s == "fixed64" && fixed_allowed) return PeNumType::Fixed64;
+  // Other types would need their own arithmetic in models/quant/AwqKernels.h, shared with the host.
+  m.error(key, fmt::format("'{}' is not supported: {} (the arithmetic of models/quant/AwqKernels.h, which the "
+                           "host AWQ backend shares)",
+                           s, fixed_allowed ? "fp32 or fixed64" : "fp32"));
 }
 
 int64_t positive(YamlMap& m, const std::string& key, int64_t def) {
@@ -66,10 +68,15 @@ AccelConfig parse_accel_config(YamlMap& root) {
   YamlMap pe = a.child("pe_array");
   c.pe_rows = positive(pe, "rows", DEFAULT_PE_ROWS);
   c.pe_cols = positive(pe, "cols", DEFAULT_PE_COLS);
-  c.pe_operand_type = parse_num_type(pe, "operand_type");
-  c.pe_accum_type = parse_num_type(pe, "accum_type");
-  // fp32 operands x fp32 accumulators: one fp32 multiplier and one adder per PE.
-  c.dsp_per_pe = pe.get<int64_t>("dsp_per_pe", kDspPerFp32Mac);
+  c.pe_operand_type = parse_num_type(pe, "operand_type", false);
+  c.pe_accum_type = parse_num_type(pe, "accum_type", true);
+  c.accum_frac_bits = pe.get<int>("accum_frac_bits", DEFAULT_ACCUM_FRAC_BITS);
+  if (c.accum_frac_bits < kAwqFixedMinFracBits || c.accum_frac_bits > kAwqFixedMaxFracBits)
+    pe.error("accum_frac_bits", fmt::format("must be in [{}, {}] (got {})", kAwqFixedMinFracBits,
+                                            kAwqFixedMaxFracBits, c.accum_frac_bits));
+  // fp32 operands x fp32 accumulators: one fp32 multiplier and one adder per PE; fixed64: the multiplier.
+  c.dsp_per_pe = pe.get<int64_t>(
+      "dsp_per_pe", c.pe_accum_type == PeNumType::Fixed64 ? kDspPerFp32MulFixed64Acc : kDspPerFp32Mac);
   if (c.dsp_per_pe < 0) pe.error("dsp_per_pe", fmt::format("must be >= 0 (got {})", c.dsp_per_pe));
   c.pe_pipeline_fill_cycles = pe.get<int64_t>("pipeline_fill_cycles", DEFAULT_PE_PIPELINE_FILL_CYCLES);
   if (c.pe_pipeline_fill_cycles < 0)

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "models/llm/Backend.h"
+#include "models/quant/AwqKernels.h"
 #include "models/quant/Macro.h"
 #include "models/core/YamlConfig.h"
 #include "sim/accel/PlResources.h"
@@ -10,8 +11,9 @@
 
 namespace fpgallm::sim {
 
-/** Number formats of the PE operands/accumulators. Only fp32 keeps bit-identity with the host. */
-enum class PeNumType { Fp32 };
+/** Number formats of the PE operands/accumulators (fixed64: the AwqAccumKind::Fixed64 arithmetic
+ *  of models/quant/AwqKernels.h, accumulators only). */
+enum class PeNumType { Fp32, Fixed64 };
 const char* pe_num_type_name(PeNumType t);
 
 /** What the PS reads for the linear layers it runs itself (not offloaded): sets their traffic. */
@@ -28,6 +30,12 @@ double ps_weight_bytes_per_param(PsWeightFormat f, const MacroLayout& layout);
 constexpr int64_t kDspPerFp32Mul = 3;
 constexpr int64_t kDspPerFp32Add = 2;
 constexpr int64_t kDspPerFp32Mac = kDspPerFp32Mul + kDspPerFp32Add;
+/** Assumed: a 64-bit integer accumulator is built from CLB carry chains (CARRY8, UG574), not DSPs;
+ *  the fp32 -> fixed conversion is shifts and a rounding add in LUTs. */
+constexpr int64_t kDspPerFixed64Add = 0;
+constexpr int64_t kDspPerFp32MulFixed64Acc = kDspPerFp32Mul + kDspPerFixed64Add;
+/** Assumed default for fixed64 accumulators: 2^-24 resolution for products, range +-2^38. */
+constexpr int DEFAULT_ACCUM_FRAC_BITS = 24;
 constexpr int64_t kFp32Bytes = 4;
 
 /** Named defaults of the `accel:` section (the published design where it states them). */
@@ -63,6 +71,7 @@ struct AccelConfig {
   int64_t pe_cols = DEFAULT_PE_COLS;
   PeNumType pe_operand_type = PeNumType::Fp32;
   PeNumType pe_accum_type = PeNumType::Fp32;
+  int accum_frac_bits = DEFAULT_ACCUM_FRAC_BITS;  ///< fixed64 accumulators only
   int64_t dsp_per_pe = kDspPerFp32Mac;  ///< from the types unless overridden
   int64_t pe_pipeline_fill_cycles = DEFAULT_PE_PIPELINE_FILL_CYCLES;  ///< per tile, before write-back
 
@@ -96,6 +105,10 @@ struct AccelConfig {
   int64_t buffer_bytes() const { return weight_buffer_bytes + act_buffer_bytes + out_buffer_bytes; }
   /** MACRO blocks the weight buffer holds. */
   int64_t weight_buffer_blocks() const { return weight_buffer_bytes / macro.block_bytes(); }
+  /** The PE array's accumulator arithmetic (shared with the host: awq_linear_accum). */
+  AwqAccum awq_accum() const {
+    return pe_accum_type == PeNumType::Fixed64 ? AwqAccum{AwqAccumKind::Fixed64, accum_frac_bits} : AwqAccum{};
+  }
   /** Whether the accelerator executes this op (else the PS does). */
   bool offloads(OpKind op) const;
 

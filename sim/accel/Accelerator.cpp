@@ -212,6 +212,9 @@ void Accelerator::compute_thread() {
   std::vector<uint16_t> scales(static_cast<size_t>(L.tile_rows));
   std::vector<uint8_t> zeros(static_cast<size_t>(L.tile_rows));
   std::vector<float> acc;
+  std::vector<int64_t> acc_fx;  // fixed64 accumulators (accel.pe_array.accum_type)
+  const AwqAccum accum = cfg_.awq_accum();
+  const bool fixed = accum.kind == AwqAccumKind::Fixed64;
   uint64_t seen = 0;
   for (;;) {
     while (seen == generation_) wait(start_ev_);
@@ -226,6 +229,7 @@ void Accelerator::compute_thread() {
     ctr_->stall_act_ns += ns(sc_time_stamp() - t0);
 
     acc.assign(static_cast<size_t>(L.tile_rows * ntok), 0.0f);
+    acc_fx.assign(static_cast<size_t>(L.tile_rows * ntok), 0);
     for (int64_t s0 = 0; s0 < ch.n_blocks; s0 += ch.blocks_per_step) {
       const int64_t s1 = std::min(ch.n_blocks, s0 + ch.blocks_per_step);
       const int64_t u = s0 / ch.blocks_per_unit;
@@ -243,11 +247,22 @@ void Accelerator::compute_thread() {
         const int64_t begin = g * G, len = std::min(G, in - begin);
         if (job.numerics) unpack_macro_block(unit_data + (k - u * ch.blocks_per_unit) * ch.block_bytes, L,
                                              codes.data(), scales.data(), zeros.data());
-        for (int64_t r = 0; r < rows && job.numerics; ++r) {
-          const float scale = f16_to_f32(scales[r]);
-          const uint8_t* crow = codes.data() + r * G;
-          for (int64_t t = 0; t < ntok; ++t)
-            acc[r * ntok + t] += awq_group_partial(crow, zeros[r], ch.act.data() + t * in + begin, len) * scale;
+        if (job.numerics && fixed) {
+          for (int64_t r = 0; r < rows; ++r) {
+            const uint8_t* crow = codes.data() + r * G;
+            for (int64_t t = 0; t < ntok; ++t) {
+              const int64_t partial =
+                  awq_group_partial_fixed(crow, zeros[r], ch.act.data() + t * in + begin, len, accum.frac_bits);
+              acc_fx[r * ntok + t] = awq_fixed_add(acc_fx[r * ntok + t], awq_fixed_scale(partial, scales[r]));
+            }
+          }
+        } else if (job.numerics) {
+          for (int64_t r = 0; r < rows; ++r) {
+            const float scale = f16_to_f32(scales[r]);
+            const uint8_t* crow = codes.data() + r * G;
+            for (int64_t t = 0; t < ntok; ++t)
+              acc[r * ntok + t] += awq_group_partial(crow, zeros[r], ch.act.data() + t * in + begin, len) * scale;
+          }
         }
         ctr_->useful_macs += rows * len * ntok;
         ch.res->useful_macs += rows * len * ntok;
@@ -258,8 +273,11 @@ void Accelerator::compute_thread() {
           if (batch.n_tiles == 0) batch.row0 = tile * L.tile_rows;
           batch.rows += rows;
           ++batch.n_tiles;
+          if (fixed && job.numerics)  // the fixed-point accumulators leave the array as fp32, converted once
+            for (int64_t i = 0; i < rows * ntok; ++i) acc[i] = awq_fixed_to_float(acc_fx[i], accum.frac_bits);
           batch.v.insert(batch.v.end(), acc.begin(), acc.begin() + rows * ntok);
           std::fill(acc.begin(), acc.end(), 0.0f);
+          std::fill(acc_fx.begin(), acc_fx.end(), 0);
         }
       }
       // The unpacker streams decoded operands straight into the PE array: the slower one sets the pace.

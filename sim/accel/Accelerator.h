@@ -54,7 +54,9 @@ struct LinearJobResult {
  *
  * Numerics: per output row and token, acc = 0.0f, then for groups in increasing order
  * acc += awq_group_partial(codes, zero, x, len) * f16_to_f32(scale), then acc + bias: exactly
- * awq_linear's order, so outputs are bit-identical to the host AWQ backend.
+ * awq_linear's order, so outputs are bit-identical to the host AWQ backend. With fixed64
+ * accumulators (accel.pe_array.accum_type) the same steps use awq_linear_accum's fixed-point
+ * arithmetic (awq_group_partial_fixed, awq_fixed_scale, awq_fixed_to_float).
  *
  * Channel policy: the weight stream is cut into units (one MACRO block in cycle fidelity, a
  * chunk of >= fast.chunk_bytes in fast fidelity); unit u goes on channel u mod n_channels, each

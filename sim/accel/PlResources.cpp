@@ -16,6 +16,9 @@ PlResources parse_pl_resources(YamlMap& pl) {
   r.dsp48e2 = count("dsp48e2");
   r.bram36 = count("bram36");
   r.uram288 = count("uram288");
+  r.part = pl.get<std::string>("part", "");
+  r.board_part = pl.get<std::string>("board_part", "");
+  r.ctrl_base_addr = pl.get<uint64_t>("ctrl_base_addr", 0);
   pl.finish();
   return r;
 }

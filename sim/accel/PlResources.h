@@ -22,12 +22,17 @@ struct PlResources {
   int64_t dsp48e2 = 1248;
   int64_t bram36 = 144;
   int64_t uram288 = 64;
+  // Build targets of `fpgallm emit-hls` (optional: only the emitter needs them).
+  std::string part;           ///< Vivado part, e.g. xck26-sfvc784-2LV-c
+  std::string board_part;     ///< Vivado board part whose PS preset the block design applies
+  uint64_t ctrl_base_addr = 0;  ///< where the PS sees the kernel's s_axilite registers (M_AXI_HPM0_FPD)
   std::string file;  ///< the YAML it came from, for error messages
 
   int64_t on_chip_bytes() const { return bram36 * kBram36DataBytes + uram288 * kUram288DataBytes; }
 };
 
-/** Reads `pl:` (a child map of the platform YAML); all fields required, each must be > 0. */
+/** Reads `pl:` (a child map of the platform YAML); resource counts required, each must be > 0;
+ *  part, board_part and ctrl_base_addr optional. */
 PlResources parse_pl_resources(YamlMap& pl);
 
 }  // namespace fpgallm::sim

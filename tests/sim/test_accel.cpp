@@ -105,7 +105,7 @@ LinearJob make_job(const AccelConfig& cfg, int64_t in, int64_t out, int64_t ntok
 }
 
 /** Puts weights/activations/bias of a random layer in the rig's memory; returns the host reference. */
-std::vector<float> stage_layer(Rig& rig, const LinearJob& j, uint32_t seed) {
+std::vector<float> stage_layer(Rig& rig, const LinearJob& j, uint32_t seed, const AwqAccum& accum = {}) {
   const QuantLinear q = random_quant(j.in_features, j.out_features, j.layout.group_size, seed);
   const MacroStream s = pack_macro(q, j.layout);
   rig.mem.backdoor_write(j.weight_addr, s.bytes.data(), s.bytes.size());
@@ -117,7 +117,7 @@ std::vector<float> stage_layer(Rig& rig, const LinearJob& j, uint32_t seed) {
     rig.mem.backdoor_write(j.bias_addr, bias.data(), bias.size() * sizeof(float));
   }
   std::vector<float> y(static_cast<size_t>(j.n_tokens * j.out_features));
-  awq_linear(q, x.data(), j.n_tokens, j.bias_addr ? bias.data() : nullptr, y.data());
+  awq_linear_accum(q, x.data(), j.n_tokens, j.bias_addr ? bias.data() : nullptr, y.data(), accum);
   return y;
 }
 
@@ -137,6 +137,7 @@ struct BitCase {
   int64_t in, out, ntok;
   bool bias;
   int64_t act_bytes;  ///< small values force several token chunks
+  bool fixed_accum = false;  ///< accum_type fixed64 (accum_frac_bits 20)
 };
 
 class AccelBitIdentity : public SimTest, public ::testing::WithParamInterface<BitCase> {};
@@ -149,9 +150,13 @@ TEST_P(AccelBitIdentity, RunLinearMatchesHostAwqLinearBitForBit) {
   cfg.fidelity = p.fidelity;
   cfg.act_buffer_bytes = p.act_bytes;
   cfg.fast_chunk_bytes = 4 * cfg.macro.block_bytes();  // several fast chunks even for small layers
+  if (p.fixed_accum) {
+    cfg.pe_accum_type = PeNumType::Fixed64;
+    cfg.accum_frac_bits = 20;
+  }
   Rig rig(cfg, sc_time(50, SC_NS), 16.0);
   const LinearJob job = make_job(cfg, p.in, p.out, p.ntok, p.bias);
-  const auto ref = stage_layer(rig, job, 1234);
+  const auto ref = stage_layer(rig, job, 1234, cfg.awq_accum());
   rig.jobs = {job};
   sc_core::sc_start();
   ASSERT_EQ(rig.error, "");
@@ -173,7 +178,37 @@ INSTANTIATE_TEST_SUITE_P(
                       BitCase{Fidelity::cycle, 192, 40, 7, true, 192 * 4 * 3},
                       BitCase{Fidelity::fast, 200, 37, 1, true, 65536},
                       BitCase{Fidelity::fast, 256, 64, 5, false, 65536},
-                      BitCase{Fidelity::fast, 192, 40, 7, true, 192 * 4 * 3}));
+                      BitCase{Fidelity::fast, 192, 40, 7, true, 192 * 4 * 3},
+                      BitCase{Fidelity::cycle, 200, 37, 1, true, 65536, true},
+                      BitCase{Fidelity::fast, 192, 40, 7, true, 192 * 4 * 3, true}));
+
+TEST_F(AccelSim, FixedPointAccumulatorDiffersFromFp32ButStaysClose) {
+  // fixed64 is its own arithmetic (not fp32 relabelled): same job, results within rounding, not equal bits.
+  AccelConfig cfg = base_config();
+  const LinearJob job = make_job(cfg, 256, 64, 2, false);
+  std::vector<float> fp32, fixed;
+  {
+    Rig rig(cfg, sc_time(50, SC_NS), 16.0, "fp32");
+    stage_layer(rig, job, 99);
+    rig.jobs = {job};
+    sc_core::sc_start();
+    fp32 = read_out(rig, job);
+  }
+  fpgallm::sim::new_simulation_context();
+  cfg.pe_accum_type = PeNumType::Fixed64;
+  cfg.accum_frac_bits = 16;
+  Rig rig(cfg, sc_time(50, SC_NS), 16.0, "fixed");
+  stage_layer(rig, job, 99);
+  rig.jobs = {job};
+  sc_core::sc_start();
+  fixed = read_out(rig, job);
+  int differ = 0;
+  for (size_t i = 0; i < fp32.size(); ++i) {
+    differ += f32_bits(fp32[i]) != f32_bits(fixed[i]);
+    EXPECT_NEAR(fixed[i], fp32[i], 1e-3 * (1.0 + std::fabs(fp32[i]))) << i;
+  }
+  EXPECT_GT(differ, 0);
+}
 
 TEST(AccelPeArray, CyclesPerBlockFollowTheTiling) {
   AccelConfig cfg = base_config();
@@ -426,6 +461,20 @@ TEST(AccelConfigTest, BuffersBeyondOnChipRamRejected) {
 TEST(AccelConfigTest, NarrowPeTypesRejectedWithReason) {
   const auto e = load_error("fp16.yaml", "accel:\n  name: x\n  pe_array:\n    operand_type: fp16\n");
   EXPECT_NE(e.find("accel.pe_array.operand_type 'fp16' is not supported"), std::string::npos) << e;
+}
+
+TEST(AccelConfigTest, Fixed64AccumulatorParsesWithItsFractionBitsAndDspCount) {
+  const auto file = write_yaml("fixed.yaml",
+                               "accel:\n  name: x\n  pe_array:\n    accum_type: fixed64\n    accum_frac_bits: 18\n");
+  const AccelConfig c = load_accel_config(file);
+  EXPECT_EQ(c.pe_accum_type, PeNumType::Fixed64);
+  EXPECT_EQ(c.awq_accum(), (AwqAccum{AwqAccumKind::Fixed64, 18}));
+  EXPECT_EQ(c.dsp_per_pe, kDspPerFp32MulFixed64Acc);
+  EXPECT_EQ(base_config().awq_accum(), AwqAccum{});
+  auto e = load_error("frac.yaml", "accel:\n  name: x\n  pe_array:\n    accum_type: fixed64\n    accum_frac_bits: 41\n");
+  EXPECT_NE(e.find("accel.pe_array.accum_frac_bits must be in [1, 40] (got 41)"), std::string::npos) << e;
+  e = load_error("fxop.yaml", "accel:\n  name: x\n  pe_array:\n    operand_type: fixed64\n");
+  EXPECT_NE(e.find("operand_type 'fixed64' is not supported"), std::string::npos) << e;
 }
 
 TEST(AccelConfigTest, UnknownKeysAndBadBeatRejected) {

@@ -1,0 +1,70 @@
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/soc/SocConfig.h"
+
+namespace fpgallm::hls {
+
+/** One file of an emitted project: path relative to the project folder, and its bytes. */
+struct ProjectFile {
+  std::string path;
+  std::string text;
+};
+
+/** A rendered Vitis HLS project, not yet on disk (so a rejected config writes nothing). */
+struct Project {
+  std::vector<ProjectFile> files;
+  const ProjectFile* find(const std::string& path) const;
+};
+
+/** Bytes of an fp32 activation/output word. */
+constexpr int64_t kHlsFloatBytes = 4;
+/** The narrowest m_axi data width the kernel supports: one fp32 per beat. */
+constexpr int64_t kMinKernelBeatBytes = kHlsFloatBytes;
+/** s_axilite register map of Vitis HLS (ap_ctrl_hs): control at 0x00, ap_return at 0x10, then
+ *  the arguments in order, a 64-bit one taking 3 words (low, high, reserved), a 32-bit one 2. */
+constexpr uint32_t kRegCtrl = 0x00;
+constexpr uint32_t kRegApReturn = 0x10;
+constexpr uint32_t kRegFirstArg = 0x18;
+constexpr uint32_t kReg64Span = 12;
+constexpr uint32_t kReg32Span = 8;
+
+/** The kernel's s_axilite registers (byte offsets from the control base). */
+struct RegisterLayout {
+  std::vector<uint32_t> channel_base;  ///< 64-bit base address of m_axi bundle gmem<c>
+  uint32_t weight_off = 0, act_off = 0, out_off = 0, bias_off = 0;  ///< 64-bit
+  uint32_t in_features = 0, out_features = 0, n_tokens = 0;        ///< 32-bit
+  uint32_t span_bytes = 0;  ///< registers end here
+};
+RegisterLayout register_layout(int64_t channels);
+
+/**
+ * Throws fpgallm::Error naming the config field (and file) when the kernel cannot express
+ * `soc`: AXI width not a power of two of at least 32 bits or wider than the HP port, tile rows
+ * and beat that do not tile each other, buffers too small for the kernel or beyond the part's
+ * BRAM/URAM, number types other than the kernel's, a platform without a part to build for.
+ */
+void check_expressible(const sim::SocConfig& soc);
+
+/**
+ * Renders the whole project (deterministic: same config, same bytes). Steps, in order:
+ * config header, top function, testbench, run_hls.tcl, block design, driver, README, resource
+ * estimate. Calls check_expressible first.
+ */
+Project render_project(const sim::SocConfig& soc);
+
+/** Writes every file under `dir` (created if needed); throws naming the file on an I/O error. */
+void write_project(const Project& p, const std::string& dir);
+
+/**
+ * Fills the named insertion points `{{NAME}}` of template `name` (accel_hls/templates/). Every
+ * point must be given and every given value used: a mismatch is an Error, never a silent gap.
+ */
+std::string fill_template(const std::string& name, const std::map<std::string, std::string>& values);
+
+/** The raw text of template `name`, compiled into the library. */
+const std::string& template_text(const std::string& name);
+
+}  // namespace fpgallm::hls

@@ -1,0 +1,148 @@
+#include "accel_hls/Vectors.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "models/core/Dtype.h"
+#include "models/core/Error.h"
+#include "models/quant/AwqKernels.h"
+#include "models/quant/Macro.h"
+#include "sim/soc/SimKernel.h"
+#include "sim/soc/SocTop.h"
+
+namespace fpgallm::hls {
+
+namespace {
+
+constexpr int64_t kF32 = 4;
+constexpr uint64_t kAlign = 4096;
+uint64_t align_up(uint64_t a) { return (a + kAlign - 1) / kAlign * kAlign; }
+
+/** Places the job in the simulated DDR and hands the descriptor to the accelerator from a thread. */
+struct VectorRig : sc_core::sc_module {
+  sim::SocTop& soc;
+  sim::LinearJob job;
+  std::exception_ptr error;
+  SC_HAS_PROCESS(VectorRig);
+  VectorRig(sc_core::sc_module_name name, sim::SocTop& s, const sim::LinearJob& j) : sc_module(name), soc(s), job(j) {
+    SC_THREAD(run);
+  }
+  void run() {
+    try {
+      soc.accel().run_linear(job);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+};
+
+void write_bytes(const std::filesystem::path& p, const void* data, size_t n) {
+  std::ofstream f(p, std::ios::binary);
+  f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+  if (!f) fail("emit-hls --vectors: cannot write {}", p.string());
+}
+
+}  // namespace
+
+void simulate_vectors(const sim::SocConfig& soc, VectorSet& v) {
+  const QuantLinear& q = v.weights;
+  const int64_t in = q.in_features, out = q.out_features;
+  if (static_cast<int64_t>(v.act.size()) != v.n_tokens * in)
+    fail("vectors: {} activations for {} tokens x {} inputs", v.act.size(), v.n_tokens, in);
+  const MacroStream s = pack_macro(q, soc.accel.macro);
+  v.macro = s.bytes;
+  sim::LinearJob job;
+  job.ctx.op = OpKind::GateProj;
+  job.ctx.n_tokens = v.n_tokens;
+  job.layout = soc.accel.macro;
+  job.in_features = in;
+  job.out_features = out;
+  job.n_tokens = v.n_tokens;
+  job.weight_addr = soc.weights_base;
+  uint64_t top = align_up(soc.weights_base + s.bytes.size());
+  if (!v.bias.empty()) {
+    job.bias_addr = top;
+    top = align_up(top + v.bias.size() * kF32);
+  }
+  job.act_addr = soc.act_base;
+  job.out_addr = soc.out_base;
+  if (top > soc.act_base || soc.act_base + v.act.size() * kF32 > soc.out_base)
+    fail("vectors: layer [{} x {}] with {} tokens does not fit the SoC address map", out, in, v.n_tokens);
+
+  v.expected.assign(static_cast<size_t>(v.n_tokens * out), 0.0f);
+  sim::new_simulation_context();
+  {
+    sim::SocTop top_module("soc", soc);
+    top_module.ddr().write_backdoor(job.weight_addr, s.bytes.data(), s.bytes.size());
+    if (job.bias_addr) top_module.ddr().write_backdoor(job.bias_addr, v.bias.data(), v.bias.size() * kF32);
+    top_module.ddr().write_backdoor(job.act_addr, v.act.data(), v.act.size() * kF32);
+    VectorRig rig("vectors", top_module, job);
+    sc_core::sc_start();
+    if (rig.error) std::rethrow_exception(rig.error);
+    top_module.ddr().read_backdoor(job.out_addr, v.expected.data(), v.expected.size() * kF32);
+  }
+  // The simulator and the host kernel share awq_group_partial; a difference is a bug, never noise.
+  std::vector<float> host(v.expected.size());
+  awq_linear_accum(q, v.act.data(), v.n_tokens, v.bias.empty() ? nullptr : v.bias.data(), host.data(),
+                   soc.accel.awq_accum());
+  if (std::memcmp(host.data(), v.expected.data(), host.size() * kF32) != 0)
+    fail("vectors: the simulated PE array and the host AWQ kernel disagree on layer [{} x {}]", out, in);
+}
+
+VectorSet random_vectors(const sim::SocConfig& soc, int64_t in, int64_t out, int64_t n_tokens, bool bias,
+                         uint64_t seed) {
+  const MacroLayout& L = soc.accel.macro;
+  std::mt19937_64 rng(seed);
+  VectorSet v;
+  QuantLinear& q = v.weights;
+  q.in_features = in;
+  q.out_features = out;
+  q.group_size = L.group_size;
+  q.bits = L.bits;
+  q.has_zero = L.zero_point;
+  const auto n_group = static_cast<size_t>(out * q.n_groups());
+  std::uniform_int_distribution<int> code(0, (1 << L.bits) - 1);
+  std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  q.q.resize(static_cast<size_t>(in * out));
+  for (auto& c : q.q) c = static_cast<uint8_t>(code(rng));
+  q.scales.resize(n_group);
+  for (auto& s : q.scales) s = f32_to_f16(scale(rng));
+  q.zeros.assign(n_group, L.implicit_zero());
+  if (L.zero_point)
+    for (auto& z : q.zeros) z = static_cast<uint8_t>(code(rng));
+  v.n_tokens = n_tokens;
+  v.act.resize(static_cast<size_t>(n_tokens * in));
+  for (auto& x : v.act) x = normal(rng);
+  if (bias) {
+    v.bias.resize(static_cast<size_t>(out));
+    for (auto& b : v.bias) b = 0.1f * normal(rng);
+  }
+  return v;
+}
+
+void write_vectors(const VectorSet& v, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) fail("emit-hls --vectors: cannot create {}: {}", dir, ec.message());
+  const fs::path d(dir);
+  {
+    std::ofstream f(d / "job.txt");
+    f << "# One linear job for fpgallm_tb: MACRO weights, fp32 activations/bias, the simulator's outputs.\n"
+      << "in_features " << v.weights.in_features << "\nout_features " << v.weights.out_features << "\nn_tokens "
+      << v.n_tokens << "\nbias " << (v.bias.empty() ? 0 : 1) << "\n";
+    if (!f) fail("emit-hls --vectors: cannot write {}", (d / "job.txt").string());
+  }
+  write_bytes(d / "weights.bin", v.macro.data(), v.macro.size());
+  write_bytes(d / "act.bin", v.act.data(), v.act.size() * kF32);
+  if (!v.bias.empty()) write_bytes(d / "bias.bin", v.bias.data(), v.bias.size() * kF32);
+  write_bytes(d / "expected.bin", v.expected.data(), v.expected.size() * kF32);
+}
+
+}  // namespace fpgallm::hls

@@ -1,0 +1,118 @@
+#include <filesystem>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "accel_hls/Emitter.h"
+#include "accel_hls/Vectors.h"
+#include "apps/fpgallm/Command.h"
+#include "apps/fpgallm/Resources.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/core/Error.h"
+#include "models/quant/Quantizer.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kDefaultPlatform = "configs/platform/kv260.yaml";
+constexpr const char* kRandomSource = "random";
+/** Shape of the default random vector set: two tiles' worth of odd sizes would be rejected by the
+ *  kernel, so it is a small layer of whole beats with a bias and a partial last group. */
+constexpr int64_t kRandomIn = 96, kRandomOut = 40;
+constexpr uint64_t kDefaultVectorSeed = 7;
+
+struct EmitArgs {
+  std::string accel, platform, out, vectors, proj = "gate_proj";
+  int64_t layer = 0, tokens = 1;
+  uint64_t seed = kDefaultVectorSeed;
+};
+
+const fpgallm::Linear& pick_linear(const fpgallm::ModelWeights& w, int64_t layer, const std::string& proj,
+                                   const std::string& spec) {
+  if (layer < 0 || layer >= static_cast<int64_t>(w.layers.size()))
+    fpgallm::fail("--layer {} is out of range: {} has {} layers", layer, spec, w.layers.size());
+  const auto& L = w.layers[static_cast<size_t>(layer)];
+  if (proj == "q_proj") return L.q;
+  if (proj == "k_proj") return L.k;
+  if (proj == "v_proj") return L.v;
+  if (proj == "o_proj") return L.o;
+  if (proj == "gate_proj") return L.gate;
+  if (proj == "up_proj") return L.up;
+  if (proj == "down_proj") return L.down;
+  fpgallm::fail("--proj must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (got '{}')", proj);
+}
+
+/** The vector set of --vectors: a model layer (RTN-quantized with the accel's layout unless already quantized) or random. */
+fpgallm::hls::VectorSet make_vectors(const fpgallm::sim::SocConfig& soc, const EmitArgs& a, std::string& name) {
+  using namespace fpgallm;
+  if (a.vectors == kRandomSource) {
+    name = fmt::format("random_{}x{}_t{}", kRandomOut, kRandomIn, a.tokens);
+    return hls::random_vectors(soc, kRandomIn, kRandomOut, a.tokens, true, a.seed);
+  }
+  fmt::print("emit-hls: loading {} for {} of layer {}\n", a.vectors, a.proj, a.layer);
+  const auto w = load_model(a.vectors);
+  const Linear& lin = pick_linear(*w, a.layer, a.proj, a.vectors);
+  hls::VectorSet v;
+  const auto& L = soc.accel.macro;
+  if (lin.quant) {
+    v.weights = *lin.quant;
+  } else {
+    if (!lin.weight) fail("{} {} of layer {} has no weights", a.vectors, a.proj, a.layer);
+    QuantOptions o;
+    o.group_size = L.group_size;
+    o.bits = L.bits;
+    o.zero_point = L.zero_point;
+    v.weights = quantize_rtn(lin.weight->ptr(), lin.out_features, lin.in_features, o);
+  }
+  if (lin.bias) v.bias.assign(lin.bias->ptr(), lin.bias->ptr() + lin.out_features);
+  // Activations are synthetic (seeded): the kernel's arithmetic does not depend on where they come from.
+  const hls::VectorSet r = hls::random_vectors(soc, lin.in_features, 1, a.tokens, false, a.seed);
+  v.act = r.act;
+  v.n_tokens = a.tokens;
+  name = fmt::format("{}_L{}_t{}", a.proj, a.layer, a.tokens);
+  return v;
+}
+
+void run_emit(const EmitArgs& in) {
+  using namespace fpgallm;
+  EmitArgs a = in;
+  if (a.platform.empty()) a.platform = cli::resource_path(kDefaultPlatform);
+  const sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
+  const hls::Project p = hls::render_project(soc);  // rejects before anything is written
+  hls::write_project(p, a.out);
+  fmt::print("emit-hls: accel '{}' -> {} ({} files, part {}, {} MHz)\n", soc.accel.name, a.out, p.files.size(),
+             soc.pl.part, soc.accel.clock_mhz);
+  fmt::print("emit-hls: resource estimate: {} of {} DSP48E2, {} bytes of buffers ({} BRAM36-equivalents of {}) "
+             "-> {}/resource_estimate.json\n",
+             soc.accel.dsp_used(), soc.pl.dsp48e2, soc.accel.buffer_bytes(),
+             MacroLayout::ceil_div(soc.accel.buffer_bytes(), sim::kBram36DataBytes), soc.pl.bram36, a.out);
+  if (a.vectors.empty()) return;
+  std::string name;
+  hls::VectorSet v = make_vectors(soc, a, name);
+  hls::simulate_vectors(soc, v);
+  const std::string dir = (fs::path(a.out) / "vectors" / name).string();
+  hls::write_vectors(v, dir);
+  fmt::print("emit-hls: vectors [{} x {}] x {} tokens from the simulated PE array -> {}\n", v.weights.out_features,
+             v.weights.in_features, v.n_tokens, dir);
+}
+
+void setup(CLI::App& app) {
+  auto a = std::make_shared<EmitArgs>();
+  auto* c = app.add_subcommand("emit-hls", "write a Vitis HLS project (kernel, testbench, tcl, PS driver) for an accel config");
+  c->add_option("--accel", a->accel, "accel config YAML (configs/accel/..., or a sweep's best.yaml)")->required();
+  c->add_option("--platform", a->platform, std::string("platform YAML (default: ") + kDefaultPlatform + ")");
+  c->add_option("--out", a->out, "project folder to write")->required();
+  c->add_option("--vectors", a->vectors,
+                "also write testbench vectors from the simulator: 'random', or a model "
+                "(synthetic:qwen2.5-0.5b, HF folder, packed .fpk) whose layer is RTN-quantized with accel.macro");
+  c->add_option("--layer", a->layer, "decoder layer of --vectors (default 0)");
+  c->add_option("--proj", a->proj, "linear of --vectors: q_proj ... down_proj (default gate_proj)");
+  c->add_option("--tokens", a->tokens, "tokens per vector set (default 1)")->check(CLI::PositiveNumber);
+  c->add_option("--seed", a->seed, "seed of the synthetic activations");
+  c->callback([a] { run_emit(*a); });
+}
+
+}  // namespace
+
+FPGALLM_REGISTER_COMMAND("emit-hls", setup);

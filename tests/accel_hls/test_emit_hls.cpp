@@ -1,0 +1,358 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "accel_hls/Emitter.h"
+#include "accel_hls/Vectors.h"
+#include "models/checkpoint/ModelLoader.h"
+#include "models/core/Error.h"
+#include "models/quant/Quantizer.h"
+
+using namespace fpgallm;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSrc = FPGALLM_SOURCE_DIR;
+const std::string kPlatform = kSrc + "/configs/platform/kv260.yaml";
+const std::string kPaper = kSrc + "/configs/accel/paper_gs64_pe8x8.yaml";
+// The kernel is compiled the way the emitted README says: warnings are errors, no fused MACs.
+const std::string kCxx = "g++ -std=c++17 -O1 -ffp-contract=off -Wall -Wextra -Werror";
+
+sim::SocConfig paper() { return sim::load_soc_config(kPlatform, kPaper); }
+
+/** A variant of the paper design, patched on the parsed config (never on YAML text). */
+sim::SocConfig variant(int64_t group, int64_t rows, int64_t cols, int64_t channels) {
+  sim::SocConfig s = paper();
+  s.accel.name = fmt::format("g{}_pe{}x{}_ch{}", group, rows, cols, channels);
+  s.accel.pe_rows = rows;
+  s.accel.pe_cols = cols;
+  s.accel.macro.tile_rows = rows;
+  s.accel.macro.group_size = group;
+  s.accel.n_channels = channels;
+  s.validate();
+  return s;
+}
+
+fs::path scratch_dir(const std::string& name) {
+  const fs::path dir = fs::path(FPGALLM_BINARY_DIR) / ("test_accel_hls_tmp_" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+struct RunResult {
+  int status = -1;
+  std::string output;
+};
+
+RunResult run(const std::string& cmd) {
+  RunResult r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) r.output.append(buf, n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+bool have(const std::string& tool) { return run("command -v " + tool).status == 0; }
+
+/** Emits the project, writes simulator vectors, builds the testbench with g++ and runs it. */
+RunResult emit_and_csim(const sim::SocConfig& soc, const std::vector<hls::VectorSet>& sets, const fs::path& dir) {
+  hls::write_project(hls::render_project(soc), dir.string());
+  std::string dirs;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    const std::string d = (dir / "vectors" / fmt::format("set{}", i)).string();
+    hls::write_vectors(sets[i], d);
+    dirs += " " + d;
+  }
+  const std::string tb = (dir / "fpgallm_tb").string();
+  RunResult build = run(fmt::format("cd {} && {} fpgallm_top.cpp fpgallm_tb.cpp -o {}", dir.string(), kCxx, tb));
+  if (build.status != 0) return build;
+  return run(tb + dirs);
+}
+
+hls::VectorSet simulated(const sim::SocConfig& soc, int64_t in, int64_t out, int64_t tokens, bool bias, uint64_t seed) {
+  hls::VectorSet v = hls::random_vectors(soc, in, out, tokens, bias, seed);
+  hls::simulate_vectors(soc, v);
+  return v;
+}
+
+template <class Fn>
+void expect_error(Fn&& fn, const std::vector<std::string>& parts) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected fpgallm::Error";
+  } catch (const Error& e) {
+    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what() << " lacks " << p;
+  }
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST(EmitHls, SameConfigGivesTheSameBytes) {
+  const hls::Project a = hls::render_project(paper()), b = hls::render_project(paper());
+  ASSERT_EQ(a.files.size(), b.files.size());
+  for (size_t i = 0; i < a.files.size(); ++i) {
+    EXPECT_EQ(a.files[i].path, b.files[i].path);
+    EXPECT_EQ(a.files[i].text, b.files[i].text) << a.files[i].path;
+  }
+  for (const char* f : {"fpgallm_config.h", "fpgallm_top.cpp", "fpgallm_hls.h", "fpgallm_tb.cpp", "run_hls.tcl",
+                        "bd_kv260.tcl", "README.md", "resource_estimate.json", "driver/fpgallm_regs.h",
+                        "driver/fpgallm_driver.cpp", "driver/fpgallm_driver_test.cpp"})
+    EXPECT_NE(a.find(f), nullptr) << f;
+}
+
+TEST(EmitHls, ConfigHeaderHoldsEveryParameterOnceWithItsValue) {
+  const sim::SocConfig s = variant(128, 16, 8, 2);
+  const std::string h = hls::render_project(s).find("fpgallm_config.h")->text;
+  for (const auto& [name, value] : std::vector<std::pair<std::string, int64_t>>{
+           {"kPeRows", 16}, {"kPeCols", 8}, {"kTileRows", 16}, {"kGroupSize", 128}, {"kBits", 4},
+           {"kBeatBytes", 16}, {"kChannels", 2}, {"kBlockBytes", s.accel.macro.block_bytes()},
+           {"kUnpackCodesPerCycle", s.accel.unpack_codes_per_cycle}, {"kActFloats", s.accel.act_buffer_bytes / 4}}) {
+    EXPECT_EQ(count(h, " " + name + " = "), 1u) << name;
+    EXPECT_NE(h.find(fmt::format(" {} = {};", name, value)), std::string::npos) << name << " = " << value;
+  }
+}
+
+TEST(EmitHls, Fixed64AccumulatorIsEmittedAsAnInt64AccumulatorWithItsFractionBits) {
+  sim::SocConfig s = paper();
+  s.accel.pe_accum_type = sim::PeNumType::Fixed64;
+  s.accel.accum_frac_bits = 22;
+  const std::string h = hls::render_project(s).find("fpgallm_config.h")->text;
+  EXPECT_NE(h.find("using accum_t = int64_t;"), std::string::npos) << h;
+  EXPECT_NE(h.find("kFixedAccum = true;"), std::string::npos) << h;
+  EXPECT_NE(h.find("kAccumFracBits = 22;"), std::string::npos) << h;
+}
+
+TEST(EmitHls, TopFunctionHasOneM_axiBundlePerChannelAndTheTclTheConfiguredPartAndClock) {
+  const hls::Project p = hls::render_project(variant(64, 8, 8, 2));
+  const std::string top = p.find("fpgallm_top.cpp")->text;
+  EXPECT_EQ(count(top, "INTERFACE m_axi"), 2u);
+  EXPECT_NE(top.find("bundle = gmem1"), std::string::npos);
+  EXPECT_EQ(top.find("bundle = gmem2"), std::string::npos);
+  EXPECT_NE(top.find("HLS_PRAGMA(DATAFLOW)"), std::string::npos);
+  const std::string tcl = p.find("run_hls.tcl")->text;
+  EXPECT_NE(tcl.find("set_part xck26-sfvc784-2LV-c"), std::string::npos);
+  EXPECT_NE(tcl.find("create_clock -period 3.333"), std::string::npos);  // 300 MHz
+  const std::string bd = p.find("bd_kv260.tcl")->text;
+  EXPECT_NE(bd.find("S_AXI_HP1_FPD"), std::string::npos);
+  EXPECT_EQ(bd.find("S_AXI_HP2_FPD"), std::string::npos);
+}
+
+TEST(EmitHls, RegisterMapFollowsVitisArgumentOrder) {
+  const hls::RegisterLayout r = hls::register_layout(4);
+  ASSERT_EQ(r.channel_base.size(), 4u);
+  EXPECT_EQ(r.channel_base[0], 0x18u);
+  EXPECT_EQ(r.channel_base[3], 0x18u + 3 * 12);
+  EXPECT_EQ(r.weight_off, 0x18u + 4 * 12);
+  EXPECT_EQ(r.in_features, 0x18u + 8 * 12);
+  EXPECT_EQ(r.n_tokens, 0x18u + 8 * 12 + 2 * 8);
+}
+
+TEST(EmitHls, InexpressibleConfigsAreRejectedNamingTheField) {
+  auto with = [](auto patch) {
+    sim::SocConfig s = paper();
+    patch(s);
+    return s;
+  };
+  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.macro.beat_bytes = 2; })); },
+               {"accel.macro.beat_bytes = 2", "power of two", "paper_gs64_pe8x8.yaml"});
+  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.macro.beat_bytes = 32; })); },
+               {"accel.macro.beat_bytes = 32", "wider than", "axi.data_width_bits"});
+  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.macro.tile_rows = 3; })); },
+               {"accel.macro.tile_rows = 3", "divide"});
+  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.act_buffer_bytes = 64 << 20; })); },
+               {"accel.buffers", "BRAM/URAM"});
+  expect_error([&] { hls::render_project(with([](auto& s) { s.pl.part.clear(); })); }, {"pl.part", "kv260.yaml"});
+  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.n_channels = 6; })); },
+               {"accel.dma.channels = 6", "HP ports"});
+  // A non-power-of-two width never gets past the YAML (MacroLayout::validate names the field).
+  const fs::path dir = scratch_dir("bad_yaml");
+  std::ifstream in(kPaper);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  text.replace(text.find("beat_bytes: 16"), 14, "beat_bytes: 24");
+  std::ofstream(dir / "bad.yaml") << text;
+  expect_error([&] { sim::load_soc_config(kPlatform, (dir / "bad.yaml").string()); },
+               {"beat_bytes must be a power of two", "bad.yaml"});
+}
+
+TEST(EmitHls, TemplatesWithAMissingOrUnusedInsertionPointAreErrors) {
+  expect_error([] { hls::fill_template("run_hls.tcl.in", {{"PART", "x"}}); }, {"run_hls.tcl.in", "has no value"});
+  expect_error([] { hls::fill_template("fpgallm_tb.cpp.in", {{"TB_CHANNEL_ARGS", "m"}, {"NOPE", "1"}}); },
+               {"'NOPE' has no insertion point"});
+  expect_error([] { hls::template_text("missing.h"); }, {"no template named 'missing.h'"});
+}
+
+TEST(EmitHls, SimulatedVectorsEqualTheHostKernelAndAreDeterministic) {
+  const sim::SocConfig s = paper();
+  const hls::VectorSet a = simulated(s, 96, 40, 3, true, 11), b = simulated(s, 96, 40, 3, true, 11);
+  EXPECT_EQ(a.macro, b.macro);
+  ASSERT_EQ(a.expected.size(), 120u);
+  EXPECT_EQ(0, std::memcmp(a.expected.data(), b.expected.data(), a.expected.size() * 4));
+}
+
+/** G, PE rows x cols, channels, accumulator: the validation grid. */
+struct CsimCase {
+  int64_t group, rows, cols, channels;
+  bool fixed = false;  ///< accum_type fixed64 (accum_frac_bits 20)
+};
+
+class EmitHlsCsim : public ::testing::TestWithParam<CsimCase> {};
+
+TEST_P(EmitHlsCsim, KernelBuiltWithGccMatchesTheSimulatedPeArrayBitForBit) {
+  if (!have("g++")) GTEST_SKIP() << "g++ not found";
+  const CsimCase c = GetParam();
+  sim::SocConfig s = variant(c.group, c.rows, c.cols, c.channels);
+  if (c.fixed) {
+    s.accel.pe_accum_type = sim::PeNumType::Fixed64;
+    s.accel.accum_frac_bits = 20;
+    s.accel.name += "_fixed64";
+  }
+  // A small activation buffer forces several token chunks per job (2 tokens of 96 inputs, 1 of 256).
+  s.accel.act_buffer_bytes = 256 * 4;
+  const std::vector<hls::VectorSet> sets = {
+      simulated(s, 96, 40, 5, true, 1),    // partial last group, bias, 3 chunks
+      simulated(s, 256, 64, 1, false, 2),  // whole groups, decode-like single token
+  };
+  const RunResult r = emit_and_csim(s, sets, scratch_dir(s.accel.name));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("tb: PASS (2 of 2 vector sets bit-identical)"), std::string::npos) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Grid, EmitHlsCsim,
+                         ::testing::Values(CsimCase{32, 4, 4, 1}, CsimCase{64, 8, 8, 4}, CsimCase{128, 16, 8, 2},
+                                           CsimCase{64, 4, 4, 2}, CsimCase{128, 8, 8, 1},
+                                           CsimCase{64, 8, 8, 4, true}, CsimCase{32, 16, 8, 2, true}),
+                         [](const auto& info) {
+                           const CsimCase& c = info.param;
+                           return fmt::format("G{}_PE{}x{}_ch{}_{}", c.group, c.rows, c.cols, c.channels,
+                                              c.fixed ? "fixed64" : "fp32");
+                         });
+
+TEST(EmitHls, TestbenchReportsADifferenceFromTheSimulator) {
+  if (!have("g++")) GTEST_SKIP() << "g++ not found";
+  const sim::SocConfig s = paper();
+  hls::VectorSet v = simulated(s, 64, 16, 1, false, 3);
+  v.expected[5] = std::nextafter(v.expected[5], 1e9f);  // one ulp off
+  const RunResult r = emit_and_csim(s, {v}, scratch_dir("one_ulp"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("token 0 row 5"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 differ from the simulator"), std::string::npos) << r.output;
+}
+
+TEST(EmitHls, GoldenProjectMatchesTheCommittedSnapshot) {
+  // tests/accel_hls/golden/README.md says how to review and regenerate it.
+  const fs::path golden = fs::path(kSrc) / "tests/accel_hls/golden/paper_gs64_pe8x8";
+  const hls::Project p = hls::render_project(paper());
+  for (const auto& f : p.files) {
+    std::ifstream in(golden / f.path, std::ios::binary);
+    ASSERT_TRUE(in) << "golden file missing: " << (golden / f.path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str() == f.text) continue;
+    // Report the first differing line, not two whole files.
+    std::istringstream want(ss.str()), got(f.text);
+    std::string lw, lg;
+    int line = 1;
+    while (std::getline(want, lw) && std::getline(got, lg) && lw == lg) ++line;
+    ADD_FAILURE() << f.path << " differs from the golden snapshot at line " << line << ":\n  golden:  " << lw
+                  << "\n  emitted: " << lg << "\nreview with `fpgallm emit-hls --accel "
+                  << "configs/accel/paper_gs64_pe8x8.yaml --out tests/accel_hls/golden/paper_gs64_pe8x8 && git diff`";
+  }
+  size_t on_disk = 0;
+  for (const auto& e : fs::recursive_directory_iterator(golden))
+    on_disk += e.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(on_disk, p.files.size()) << "stale files in " << golden;
+}
+
+namespace {
+
+/** Builds the emitted driver test (driver + C-simulated kernel + fpgallm's MACRO packer) with `cxx`. */
+RunResult build_driver_test(const fs::path& dir, const std::string& cxx, const std::string& extra_includes,
+                            const std::string& exe) {
+  // The driver includes fpgallm's C++20 headers; the kernel is C++17 and compiles as C++20 too.
+  return run(fmt::format("cd {} && {} -std=c++20 -O1 -ffp-contract=off -Wall -Wextra -Werror -DFMT_HEADER_ONLY -I. "
+                         "-Idriver -I{} {} driver/fpgallm_driver_test.cpp driver/fpgallm_driver.cpp fpgallm_top.cpp "
+                         "{}/models/quant/Macro.cpp -o {}",
+                         dir.string(), cxx, kSrc, extra_includes, kSrc, exe));
+}
+
+fs::path driver_project(const std::string& name, hls::VectorSet& v) {
+  const sim::SocConfig s = paper();
+  const fs::path dir = scratch_dir(name);
+  hls::write_project(hls::render_project(s), dir.string());
+  v = simulated(s, 128, 48, 3, true, 5);
+  hls::write_vectors(v, (dir / "vectors/set0").string());
+  return dir;
+}
+
+}  // namespace
+
+TEST(EmitHlsDriver, DriverRunsTheCsimKernelAndMatchesTheSimulatorNatively) {
+  if (!have("g++")) GTEST_SKIP() << "g++ not found";
+  hls::VectorSet v;
+  const fs::path dir = driver_project("driver_native", v);
+  const RunResult b = build_driver_test(dir, "g++", "", "driver_test");
+  ASSERT_EQ(b.status, 0) << b.output;
+  const RunResult r = run((dir / "driver_test").string() + " " + (dir / "vectors/set0").string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("144 outputs, 0 differ from the simulator: PASS"), std::string::npos) << r.output;
+}
+
+TEST(EmitHlsDriver, Aarch64DriverPassesUnderQemuAgainstTheCsimKernel) {
+  if (!have("aarch64-linux-gnu-g++") || !have("qemu-aarch64"))
+    GTEST_SKIP() << "aarch64-linux-gnu-g++ / qemu-aarch64 missing (scripts/setup.sh installs them)";
+  hls::VectorSet v;
+  const fs::path dir = driver_project("driver_aarch64", v);
+  // The cross compiler gets only the header-only libraries it needs from the host, not /usr/include.
+  const fs::path xinc = dir / "xinc";
+  fs::create_directories(xinc);
+  fs::create_directory_symlink("/usr/include/fmt", xinc / "fmt");
+  fs::create_directory_symlink("/usr/include/nlohmann", xinc / "nlohmann");
+  const RunResult b = build_driver_test(dir, "aarch64-linux-gnu-g++", "-I" + xinc.string(), "driver_test_a64");
+  ASSERT_EQ(b.status, 0) << b.output;
+  EXPECT_NE(run("file " + (dir / "driver_test_a64").string()).output.find("aarch64"), std::string::npos);
+  const RunResult r = run("qemu-aarch64 -L /usr/aarch64-linux-gnu " + (dir / "driver_test_a64").string() + " " +
+                          (dir / "vectors/set0").string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("144 outputs, 0 differ from the simulator: PASS"), std::string::npos) << r.output;
+}
+
+TEST(LongEmitHls, FullSizeQwenGateProjMatchesTheSimulatorBitForBit) {
+  // Qwen2.5-0.5B layer 0 gate_proj [4864 x 896], synthetic weights, RTN G=64, on the paper design.
+  const sim::SocConfig s = paper();
+  const auto w = load_model("synthetic:qwen2.5-0.5b");
+  const Linear& gate = w->layers[0].gate;
+  QuantOptions o;
+  o.group_size = 64;
+  std::vector<hls::VectorSet> sets;
+  for (int64_t tokens : {1, 7}) {
+    hls::VectorSet v = hls::random_vectors(s, gate.in_features, 1, tokens, false, 100 + tokens);
+    v.weights = quantize_rtn(gate.weight->ptr(), gate.out_features, gate.in_features, o);
+    hls::simulate_vectors(s, v);
+    sets.push_back(std::move(v));
+  }
+  EXPECT_EQ(sets[0].expected.size(), 4864u);
+  const RunResult r = emit_and_csim(s, sets, scratch_dir("qwen_gate_proj"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("tb: PASS (2 of 2 vector sets bit-identical)"), std::string::npos) << r.output;
+}

@@ -83,6 +83,7 @@ std::string write_config_header(const sim::SocConfig& soc) {
   s += "  // Unpacker, DMA, buffers\n";
   i("kUnpackCodesPerCycle", a.unpack_codes_per_cycle, "accel.unpacker.codes_per_cycle");
   i("kChannels", a.n_channels, "accel.dma.channels: m_axi bundles gmem0..");
+  i("kMaxBurstBeats", soc.axi.max_burst_beats, "axi.max_burst_beats of the platform: m_axi burst limit");
   i("kWeightFifoBeats", k.weight_fifo_beats,
     "accel.buffers.weight_bytes as MACRO blocks, split over the channels' FIFOs");
   i("kActFloats", k.act_floats, "accel.buffers.act_bytes / 4");
@@ -117,9 +118,9 @@ std::string write_top(const sim::SocConfig& soc) {
   for (int64_t c = 0; c < n; ++c) {
     pragmas += fmt::format(
         "  HLS_PRAGMA(INTERFACE m_axi port = ch{0} bundle = gmem{0} offset = slave max_read_burst_length = "
-        "{1} max_write_burst_length = {1})\n"
+        "C::kMaxBurstBeats max_write_burst_length = C::kMaxBurstBeats)\n"
         "  HLS_PRAGMA(INTERFACE s_axilite port = ch{0} bundle = control)\n",
-        c, soc.axi.max_burst_beats);
+        c);
     loads += fmt::format("  fpgallm_hls::load_weights<C>(ch{0}, {0}, job.weight_off, n_blocks, weights[{0}]);\n", c);
     stores += fmt::format("  fpgallm_hls::store_batches<C>(ch{0}, {0}, job, tok0, ntok, results[{0}]);\n", c);
     acts += fmt::format("    fpgallm_hls::load_act_share<C>(ch{0}, {0}, act_chunk, n_floats, act);\n", c);

@@ -100,7 +100,7 @@ inline float fp16_to_fp32(uint16_t h) {
 }
 
 // ---- fixed64 accumulators (accum_type: fixed64): awq_fixed_* of models/quant/AwqKernels.h ----
-constexpr int64_t kFixedLimit = int64_t{1} << 62;
+constexpr int64_t kFixedLimit = (int64_t{1} << 62) - 1;  // two bounded values still add inside int64
 
 inline int64_t fixed_add(int64_t a, int64_t b) {
   const int64_t s = a + b;
@@ -196,6 +196,16 @@ int chunk_tokens(const Job& j) {
   return n;
 }
 
+/** The fp32 words of one beat (little-endian). */
+template <class C>
+inline void beat_to_floats(const Beat<C::kBeatBytes>& w, float* out) {
+  for (int f = 0; f < C::kBeatBytes / C::kFloatBytes; ++f) {
+    uint32_t u;
+    std::memcpy(&u, w.byte + f * C::kFloatBytes, sizeof u);
+    out[f] = f32_from_bits(u);
+  }
+}
+
 /** Channel `ch`'s share of a chunk's activations (the loads are split evenly over the channels). */
 template <class C>
 void load_act_share(const Beat<C::kBeatBytes>* mem, int ch, uint64_t act_off, int n_floats, float* act) {
@@ -208,12 +218,7 @@ void load_act_share(const Beat<C::kBeatBytes>* mem, int ch, uint64_t act_off, in
 load_act:
   for (int b = b0; b < b1; ++b) {
     HLS_PRAGMA(PIPELINE II = 1)
-    const Beat<C::kBeatBytes> w = mem[base + b];
-    for (int f = 0; f < kFloatsPerBeat; ++f) {
-      uint32_t u;
-      std::memcpy(&u, w.byte + f * C::kFloatBytes, sizeof u);
-      act[b * kFloatsPerBeat + f] = f32_from_bits(u);
-    }
+    beat_to_floats<C>(mem[base + b], act + b * kFloatsPerBeat);
   }
 }
 
@@ -384,12 +389,7 @@ batches:
     load_bias:
       for (int w = 0; w < rows / kFloatsPerBeat; ++w) {
         HLS_PRAGMA(PIPELINE II = 1)
-        const Beat<C::kBeatBytes> v = mem[base + w];
-        for (int f = 0; f < kFloatsPerBeat; ++f) {
-          uint32_t u;
-          std::memcpy(&u, v.byte + f * C::kFloatBytes, sizeof u);
-          bias[w * kFloatsPerBeat + f] = f32_from_bits(u);
-        }
+        beat_to_floats<C>(mem[base + w], bias + w * kFloatsPerBeat);
       }
     }
   write_tokens:

@@ -193,7 +193,7 @@ float awq_group_partial_scalar(const uint8_t* codes, int zero, const float* x, i
 }
 
 int64_t awq_fixed_add(int64_t a, int64_t b) {
-  const int64_t s = a + b;  // |a|, |b| <= 2^62: no int64 overflow
+  const int64_t s = a + b;  // |a|, |b| < 2^62: no int64 overflow
   return s > kAwqFixedLimit ? kAwqFixedLimit : s < -kAwqFixedLimit ? -kAwqFixedLimit : s;
 }
 

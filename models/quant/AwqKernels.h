@@ -48,7 +48,8 @@ struct AwqAccum {
 constexpr int kAwqFixedMinFracBits = 1;
 /** Keeps |partial| * an 11-bit fp16 significand inside int64 for |product| < 2^(51 - frac_bits). */
 constexpr int kAwqFixedMaxFracBits = 40;
-constexpr int64_t kAwqFixedLimit = int64_t{1} << 62;
+/** Saturation bound: 2^62 - 1, so the sum of two bounded values still fits int64. */
+constexpr int64_t kAwqFixedLimit = (int64_t{1} << 62) - 1;
 
 /** round(v * 2^frac_bits), ties to even, saturated to +-kAwqFixedLimit; NaN -> 0. Integer code only. */
 int64_t awq_fixed_from_float(float v, int frac_bits);

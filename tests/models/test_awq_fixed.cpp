@@ -1,43 +1,17 @@
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "models/core/Dtype.h"
 #include "models/quant/AwqKernels.h"
+#include "tests/models/RandomQuant.h"
 
 using namespace fpgallm;
 
-namespace {
-
-QuantLinear random_layer(int64_t in, int64_t out, int64_t G, uint32_t seed) {
-  std::mt19937 rng(seed);
-  QuantLinear q;
-  q.in_features = in;
-  q.out_features = out;
-  q.group_size = G;
-  q.q.resize(static_cast<size_t>(in * out));
-  q.scales.resize(static_cast<size_t>(out * q.n_groups()));
-  q.zeros.resize(q.scales.size());
-  std::uniform_int_distribution<int> code(0, 15);
-  std::uniform_real_distribution<float> sc(0.001f, 0.05f);
-  for (auto& v : q.q) v = static_cast<uint8_t>(code(rng));
-  for (auto& v : q.zeros) v = static_cast<uint8_t>(code(rng));
-  for (auto& v : q.scales) v = f32_to_f16(sc(rng));
-  return q;
-}
-
-std::vector<float> normals(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
-}  // namespace
+using test::random_floats;
+using test::random_quant;
 
 TEST(AwqFixed, FloatToFixedRoundsToNearestEvenAndSaturates) {
   EXPECT_EQ(awq_fixed_from_float(1.5f, 1), 3);
@@ -65,8 +39,8 @@ TEST(AwqFixed, ScalingByAnFp16ScaleIsExactThenRoundsHalfUp) {
 }
 
 TEST(AwqFixed, Fp32AccumIsExactlyAwqLinear) {
-  const QuantLinear q = random_layer(200, 24, 64, 1);
-  const auto x = normals(3 * 200, 2);
+  const QuantLinear q = random_quant(200, 24, 64, 1);
+  const auto x = random_floats(3 * 200, 2);
   std::vector<float> a(3 * 24), b(3 * 24);
   awq_linear(q, x.data(), 3, nullptr, a.data());
   awq_linear_accum(q, x.data(), 3, nullptr, b.data(), AwqAccum{});
@@ -75,9 +49,9 @@ TEST(AwqFixed, Fp32AccumIsExactlyAwqLinear) {
 
 TEST(AwqFixed, Fixed64LinearIsWithinItsResolutionOfTheExactResult) {
   const int64_t in = 200, out = 24, G = 64, n = 3;
-  const QuantLinear q = random_layer(in, out, G, 3);
-  const auto x = normals(static_cast<size_t>(n * in), 4);
-  const auto bias = normals(static_cast<size_t>(out), 5);
+  const QuantLinear q = random_quant(in, out, G, 3);
+  const auto x = random_floats(static_cast<size_t>(n * in), 4);
+  const auto bias = random_floats(static_cast<size_t>(out), 5);
   for (int F : {12, 24}) {
     std::vector<float> y(static_cast<size_t>(n * out));
     awq_linear_accum(q, x.data(), n, bias.data(), y.data(), AwqAccum{AwqAccumKind::Fixed64, F});
@@ -99,8 +73,8 @@ TEST(AwqFixed, Fixed64LinearIsWithinItsResolutionOfTheExactResult) {
 
 TEST(AwqFixed, Fixed64PartialDoesNotDependOnTheOrderOfItsInputs) {
   // Integer sums are associative: reversing the group's inputs changes no bit (unlike fp32 lanes).
-  const QuantLinear q = random_layer(64, 1, 64, 6);
-  auto x = normals(64, 7);
+  const QuantLinear q = random_quant(64, 1, 64, 6);
+  auto x = random_floats(64, 7);
   const int64_t fwd = awq_group_partial_fixed(q.q.data(), q.zeros[0], x.data(), 64, 24);
   std::vector<uint8_t> rc(q.q.rbegin(), q.q.rend());
   std::vector<float> rx(x.rbegin(), x.rend());

@@ -16,6 +16,7 @@
 #include "sim/accel/Accelerator.h"
 #include "sim/soc/SocConfig.h"
 #include "sim/soc/SocTop.h"
+#include "tests/models/RandomQuant.h"
 #include "tests/sim/SimFixture.h"
 #include "tests/sim/TestMemory.h"
 
@@ -57,30 +58,8 @@ struct Rig : sc_core::sc_module {
   }
 };
 
-QuantLinear random_quant(int64_t in, int64_t out, int64_t G, uint32_t seed) {
-  std::mt19937 rng(seed);
-  QuantLinear q;
-  q.in_features = in;
-  q.out_features = out;
-  q.group_size = G;
-  q.q.resize(static_cast<size_t>(in * out));
-  q.scales.resize(static_cast<size_t>(out * q.n_groups()));
-  q.zeros.resize(static_cast<size_t>(out * q.n_groups()));
-  std::uniform_int_distribution<int> code(0, 15);
-  std::uniform_real_distribution<float> sc(0.001f, 0.05f);
-  for (auto& v : q.q) v = static_cast<uint8_t>(code(rng));
-  for (auto& v : q.zeros) v = static_cast<uint8_t>(code(rng));
-  for (auto& v : q.scales) v = f32_to_f16(sc(rng));
-  return q;
-}
-
-std::vector<float> random_floats(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using fpgallm::test::random_floats;
+using fpgallm::test::random_quant;
 
 AccelConfig base_config() {
   AccelConfig c;

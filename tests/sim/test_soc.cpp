@@ -39,8 +39,8 @@ std::shared_ptr<const ModelWeights> stories_rtn(int64_t group) {
 
 /** Host AWQ logits for the same token sequence the simulation saw (prefill, then one per step). */
 std::vector<std::vector<float>> host_logits(std::shared_ptr<const ModelWeights> w, const std::vector<int32_t>& prompt,
-                                            const std::vector<int32_t>& generated) {
-  AwqBackend be;
+                                            const std::vector<int32_t>& generated, AwqAccum accum = {}) {
+  AwqBackend be(accum);
   Qwen2Model m(w, be);
   std::vector<std::vector<float>> out{m.prefill(prompt)};
   for (size_t i = 0; i + 1 < generated.size(); ++i) out.push_back(m.decode(generated[i]));
@@ -73,6 +73,28 @@ TEST_P(SocSim, SimulatedLogitsAreBitIdenticalToHostAwq) {
   // The PL really ran the linears: every decoder projection was a PL job.
   EXPECT_EQ(r.stats.value("accel.jobs"), 7.0 * 5 * (1 + opt.decode_steps));
   EXPECT_GT(r.decode_tokens_per_s(), 0.0);
+}
+
+TEST(SocSimRun, Fixed64AccumulatorLogitsAreBitIdenticalToHostAwqWithTheSameAccumulator) {
+  auto w = stories_rtn(64);
+  SocConfig cfg = paper_config(Fidelity::fast);
+  cfg.accel.pe_accum_type = PeNumType::Fixed64;
+  cfg.accel.accum_frac_bits = 20;
+  SimRunOptions opt;
+  opt.prompt = {1, 403, 407};
+  opt.decode_steps = 3;
+  opt.keep_logits = true;
+  const SimRunResult r = simulate(cfg, w, opt);
+  const auto ref = host_logits(w, opt.prompt, r.generated, cfg.accel.awq_accum());
+  const auto fp32 = host_logits(w, opt.prompt, r.generated);
+  ASSERT_EQ(r.logits.size(), ref.size());
+  size_t differ_from_fp32 = 0;
+  for (size_t s = 0; s < ref.size(); ++s)
+    for (size_t i = 0; i < ref[s].size(); ++i) {
+      ASSERT_EQ(r.logits[s][i], ref[s][i]) << "step " << s << " logit " << i;
+      differ_from_fp32 += r.logits[s][i] != fp32[s][i];
+    }
+  EXPECT_GT(differ_from_fp32, 0u);  // a different arithmetic, not fp32 under another name
 }
 
 INSTANTIATE_TEST_SUITE_P(Fidelity, SocSim, ::testing::Values(Fidelity::fast, Fidelity::cycle),

@@ -26,6 +26,7 @@ struct fpgallm_config {
   // Unpacker, DMA, buffers
   static constexpr int kUnpackCodesPerCycle = 64;  // accel.unpacker.codes_per_cycle
   static constexpr int kChannels = 4;  // accel.dma.channels: m_axi bundles gmem0..
+  static constexpr int kMaxBurstBeats = 16;  // axi.max_burst_beats of the platform: m_axi burst limit
   static constexpr int kWeightFifoBeats = 1021;  // accel.buffers.weight_bytes as MACRO blocks, split over the channels' FIFOs
   static constexpr int kActFloats = 16384;  // accel.buffers.act_bytes / 4
   static constexpr int kTilesPerBatch = 1;  // derived: tiles per output write (at least one beat per token)

@@ -38,13 +38,13 @@ void stream_chunk(fpgallm_hls::Beat<fpgallm_config::kBeatBytes>* ch0, fpgallm_hl
 
 int fpgallm_linear(fpgallm_hls::Beat<fpgallm_config::kBeatBytes>* ch0, fpgallm_hls::Beat<fpgallm_config::kBeatBytes>* ch1, fpgallm_hls::Beat<fpgallm_config::kBeatBytes>* ch2, fpgallm_hls::Beat<fpgallm_config::kBeatBytes>* ch3, uint64_t weight_off, uint64_t act_off, uint64_t out_off, uint64_t bias_off,
                    uint32_t in_features, uint32_t out_features, uint32_t n_tokens) {
-  HLS_PRAGMA(INTERFACE m_axi port = ch0 bundle = gmem0 offset = slave max_read_burst_length = 16 max_write_burst_length = 16)
+  HLS_PRAGMA(INTERFACE m_axi port = ch0 bundle = gmem0 offset = slave max_read_burst_length = C::kMaxBurstBeats max_write_burst_length = C::kMaxBurstBeats)
   HLS_PRAGMA(INTERFACE s_axilite port = ch0 bundle = control)
-  HLS_PRAGMA(INTERFACE m_axi port = ch1 bundle = gmem1 offset = slave max_read_burst_length = 16 max_write_burst_length = 16)
+  HLS_PRAGMA(INTERFACE m_axi port = ch1 bundle = gmem1 offset = slave max_read_burst_length = C::kMaxBurstBeats max_write_burst_length = C::kMaxBurstBeats)
   HLS_PRAGMA(INTERFACE s_axilite port = ch1 bundle = control)
-  HLS_PRAGMA(INTERFACE m_axi port = ch2 bundle = gmem2 offset = slave max_read_burst_length = 16 max_write_burst_length = 16)
+  HLS_PRAGMA(INTERFACE m_axi port = ch2 bundle = gmem2 offset = slave max_read_burst_length = C::kMaxBurstBeats max_write_burst_length = C::kMaxBurstBeats)
   HLS_PRAGMA(INTERFACE s_axilite port = ch2 bundle = control)
-  HLS_PRAGMA(INTERFACE m_axi port = ch3 bundle = gmem3 offset = slave max_read_burst_length = 16 max_write_burst_length = 16)
+  HLS_PRAGMA(INTERFACE m_axi port = ch3 bundle = gmem3 offset = slave max_read_burst_length = C::kMaxBurstBeats max_write_burst_length = C::kMaxBurstBeats)
   HLS_PRAGMA(INTERFACE s_axilite port = ch3 bundle = control)
   HLS_PRAGMA(INTERFACE s_axilite port = weight_off bundle = control)
   HLS_PRAGMA(INTERFACE s_axilite port = act_off bundle = control)

@@ -330,6 +330,7 @@ Project render_project(const sim::SocConfig& soc) {
   add("fpgallm_top.h", write_top_header(soc));
   add("fpgallm_top.cpp", write_top(soc));
   add("fpgallm_hls.h", template_text("fpgallm_hls.h"));
+  add("AwqFixedPoint.h", template_text("AwqFixedPoint.h"));
   add("fpgallm_tb.cpp", write_tb(soc));
   add("run_hls.tcl", write_run_hls(soc));
   add("bd_kv260.tcl", write_block_design(soc));

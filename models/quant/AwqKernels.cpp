@@ -1,7 +1,5 @@
 #include "models/quant/AwqKernels.h"
 
-#include <cstring>
-
 #include "models/core/Dtype.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -190,60 +188,6 @@ float awq_group_partial(const uint8_t* codes, int zero, const float* x, int64_t 
 
 float awq_group_partial_scalar(const uint8_t* codes, int zero, const float* x, int64_t len) {
   return partial_scalar(codes, zero, x, len);
-}
-
-int64_t awq_fixed_add(int64_t a, int64_t b) {
-  const int64_t s = a + b;  // |a|, |b| < 2^62: no int64 overflow
-  return s > kAwqFixedLimit ? kAwqFixedLimit : s < -kAwqFixedLimit ? -kAwqFixedLimit : s;
-}
-
-int64_t awq_fixed_from_float(float v, int frac_bits) {
-  uint32_t u;
-  std::memcpy(&u, &v, sizeof u);
-  const bool neg = (u >> 31) != 0;
-  const int e = static_cast<int>((u >> 23) & 0xffu);
-  const uint32_t m = u & 0x7fffffu;
-  if (e == 0xff) return m ? 0 : (neg ? -kAwqFixedLimit : kAwqFixedLimit);
-  // v = mant * 2^(exp2), mant < 2^24.
-  const uint64_t mant = e ? (m | 0x800000u) : m;
-  const int shift = (e ? e - 150 : -149) + frac_bits;
-  uint64_t mag;
-  if (shift >= 0) {
-    mag = shift > 38 || (mant << shift) > static_cast<uint64_t>(kAwqFixedLimit) ? static_cast<uint64_t>(kAwqFixedLimit)
-                                                                               : mant << shift;
-  } else if (-shift > 25) {
-    mag = 0;  // below half an LSB
-  } else {
-    const int r = -shift;
-    const uint64_t q = mant >> r, rem = mant & ((uint64_t{1} << r) - 1), half = uint64_t{1} << (r - 1);
-    mag = q + ((rem > half || (rem == half && (q & 1))) ? 1 : 0);
-  }
-  return neg ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
-}
-
-int64_t awq_fixed_scale(int64_t partial, uint16_t scale_f16) {
-  const bool neg = (scale_f16 & 0x8000u) != 0;
-  const int e = (scale_f16 >> 10) & 0x1f;
-  const int64_t sig = e ? ((scale_f16 & 0x3ff) | 0x400) : (scale_f16 & 0x3ff);  // scale = sig * 2^sh
-  const int sh = e ? e - 25 : -24;
-  constexpr int64_t kPartialLimit = (int64_t{1} << 51) - 1;  // keeps partial * sig (< 2^11) in int64
-  const int64_t p = partial > kPartialLimit ? kPartialLimit : partial < -kPartialLimit ? -kPartialLimit : partial;
-  int64_t prod = p * sig;
-  if (sh >= 0) {
-    const int64_t lim = kAwqFixedLimit >> sh;
-    prod = prod > lim ? kAwqFixedLimit : prod < -lim ? -kAwqFixedLimit : prod * (int64_t{1} << sh);
-  } else {
-    // Round half up: arithmetic shift of (prod + half); C++20 defines >> on negatives as floor.
-    prod = (prod + (int64_t{1} << (-sh - 1))) >> -sh;
-  }
-  return neg ? -prod : prod;
-}
-
-float awq_fixed_to_float(int64_t acc, int frac_bits) {
-  uint32_t u = static_cast<uint32_t>(127 - frac_bits) << 23;  // 2^-frac_bits, exact
-  float step;
-  std::memcpy(&step, &u, sizeof step);
-  return static_cast<float>(acc) * step;
 }
 
 int64_t awq_group_partial_fixed(const uint8_t* codes, int zero, const float* x, int64_t len, int frac_bits) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 
+#include "models/quant/AwqFixedPoint.h"
 #include "models/quant/QuantLinear.h"
 
 namespace fpgallm {
@@ -48,17 +49,13 @@ struct AwqAccum {
 constexpr int kAwqFixedMinFracBits = 1;
 /** Keeps |partial| * an 11-bit fp16 significand inside int64 for |product| < 2^(51 - frac_bits). */
 constexpr int kAwqFixedMaxFracBits = 40;
-/** Saturation bound: 2^62 - 1, so the sum of two bounded values still fits int64. */
-constexpr int64_t kAwqFixedLimit = (int64_t{1} << 62) - 1;
+constexpr int64_t kAwqFixedLimit = fpgallm_fixed::kLimit;
 
-/** round(v * 2^frac_bits), ties to even, saturated to +-kAwqFixedLimit; NaN -> 0. Integer code only. */
-int64_t awq_fixed_from_float(float v, int frac_bits);
-/** round(partial * scale) in the same fixed format; scale is fp16 bits (finite), ties round up. */
-int64_t awq_fixed_scale(int64_t partial, uint16_t scale_f16);
-/** a + b saturated to +-kAwqFixedLimit. */
-int64_t awq_fixed_add(int64_t a, int64_t b);
-/** (float)acc * 2^-frac_bits (one rounding, to nearest even). */
-float awq_fixed_to_float(int64_t acc, int frac_bits);
+/** The fixed64 steps (models/quant/AwqFixedPoint.h, shared verbatim with the emitted HLS kernel). */
+inline int64_t awq_fixed_from_float(float v, int frac_bits) { return fpgallm_fixed::from_float(v, frac_bits); }
+inline int64_t awq_fixed_scale(int64_t partial, uint16_t scale_f16) { return fpgallm_fixed::scale(partial, scale_f16); }
+inline int64_t awq_fixed_add(int64_t a, int64_t b) { return fpgallm_fixed::add(a, b); }
+inline float awq_fixed_to_float(int64_t acc, int frac_bits) { return fpgallm_fixed::to_float(acc, frac_bits); }
 /** Sum of awq_fixed_from_float((float)(codes[i] - zero) * x[i]) over `len` inputs. */
 int64_t awq_group_partial_fixed(const uint8_t* codes, int zero, const float* x, int64_t len, int frac_bits);
 

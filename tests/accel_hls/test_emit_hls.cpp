@@ -113,7 +113,7 @@ TEST(EmitHls, SameConfigGivesTheSameBytes) {
     EXPECT_EQ(a.files[i].path, b.files[i].path);
     EXPECT_EQ(a.files[i].text, b.files[i].text) << a.files[i].path;
   }
-  for (const char* f : {"fpgallm_config.h", "fpgallm_top.cpp", "fpgallm_hls.h", "fpgallm_tb.cpp", "run_hls.tcl",
+  for (const char* f : {"fpgallm_config.h", "fpgallm_top.cpp", "fpgallm_hls.h", "AwqFixedPoint.h", "fpgallm_tb.cpp", "run_hls.tcl",
                         "bd_kv260.tcl", "README.md", "resource_estimate.json", "driver/fpgallm_regs.h",
                         "driver/fpgallm_driver.cpp", "driver/fpgallm_driver_test.cpp"})
     EXPECT_NE(a.find(f), nullptr) << f;
@@ -193,6 +193,13 @@ TEST(EmitHls, InexpressibleConfigsAreRejectedNamingTheField) {
   std::ofstream(dir / "bad.yaml") << text;
   expect_error([&] { sim::load_soc_config(kPlatform, (dir / "bad.yaml").string()); },
                {"beat_bytes must be a power of two", "bad.yaml"});
+}
+
+TEST(EmitHls, KernelGetsTheFixedPointArithmeticFileOfModelsUnchanged) {
+  std::ifstream in(kSrc + "/models/quant/AwqFixedPoint.h", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(hls::render_project(paper()).find("AwqFixedPoint.h")->text, ss.str());
 }
 
 TEST(EmitHls, TemplatesWithAMissingOrUnusedInsertionPointAreErrors) {

@@ -14,6 +14,9 @@
 #include <cstdint>
 #include <cstring>
 
+// fixed64 accumulators: fpgallm's models/quant/AwqFixedPoint.h, copied unchanged.
+#include "AwqFixedPoint.h"
+
 #ifdef __SYNTHESIS__
 #include <hls_stream.h>
 #define FPGALLM_PRAGMA_SUB(x) _Pragma(#x)
@@ -97,59 +100,6 @@ inline float fp16_to_fp32(uint16_t h) {
   }
   if (e == 31) return f32_from_bits(sign | 0x7f800000u | (m << 13));
   return f32_from_bits(sign | ((e + 112u) << 23) | (m << 13));
-}
-
-// ---- fixed64 accumulators (accum_type: fixed64): awq_fixed_* of models/quant/AwqKernels.h ----
-constexpr int64_t kFixedLimit = (int64_t{1} << 62) - 1;  // two bounded values still add inside int64
-
-inline int64_t fixed_add(int64_t a, int64_t b) {
-  const int64_t s = a + b;
-  return s > kFixedLimit ? kFixedLimit : s < -kFixedLimit ? -kFixedLimit : s;
-}
-
-/** round(v * 2^frac), ties to even, saturated; NaN -> 0. */
-inline int64_t fixed_from_float(float v, int frac) {
-  const uint32_t u = f32_bits(v);
-  const bool neg = (u >> 31) != 0;
-  const int e = static_cast<int>((u >> 23) & 0xffu);
-  const uint32_t m = u & 0x7fffffu;
-  if (e == 0xff) return m ? 0 : (neg ? -kFixedLimit : kFixedLimit);
-  const uint64_t mant = e ? (m | 0x800000u) : m;
-  const int shift = (e ? e - 150 : -149) + frac;
-  uint64_t mag;
-  if (shift >= 0) {
-    mag = shift > 38 || (mant << shift) > static_cast<uint64_t>(kFixedLimit) ? static_cast<uint64_t>(kFixedLimit)
-                                                                           : mant << shift;
-  } else if (-shift > 25) {
-    mag = 0;
-  } else {
-    const int r = -shift;
-    const uint64_t q = mant >> r, rem = mant & ((uint64_t{1} << r) - 1), half = uint64_t{1} << (r - 1);
-    mag = q + ((rem > half || (rem == half && (q & 1))) ? 1 : 0);
-  }
-  return neg ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
-}
-
-/** round(partial * fp16 scale), ties up; >> of a negative value is arithmetic (g++ and Vitis HLS). */
-inline int64_t fixed_scale(int64_t partial, uint16_t h) {
-  const bool neg = (h & 0x8000u) != 0;
-  const int e = (h >> 10) & 0x1f;
-  const int64_t sig = e ? ((h & 0x3ff) | 0x400) : (h & 0x3ff);
-  const int sh = e ? e - 25 : -24;
-  const int64_t lim_p = (int64_t{1} << 51) - 1;
-  const int64_t p = partial > lim_p ? lim_p : partial < -lim_p ? -lim_p : partial;
-  int64_t prod = p * sig;
-  if (sh >= 0) {
-    const int64_t lim = kFixedLimit >> sh;
-    prod = prod > lim ? kFixedLimit : prod < -lim ? -kFixedLimit : prod * (int64_t{1} << sh);
-  } else {
-    prod = (prod + (int64_t{1} << (-sh - 1))) >> -sh;
-  }
-  return neg ? -prod : prod;
-}
-
-inline float fixed_to_float(int64_t acc, int frac) {
-  return static_cast<float>(acc) * f32_from_bits(static_cast<uint32_t>(127 - frac) << 23);
 }
 
 /** Code k of an LSB-first bit stream of `Bits`-wide codes (the MACRO packing). */
@@ -325,7 +275,7 @@ blocks:
                 const op_t x = act[t * in_features + begin + i];
                 const op_t p = w * x;
                 if constexpr (C::kFixedAccum)  // one saturating sum in input order: lane 0 only
-                  lanes[row][t][0] = fixed_add(lanes[row][t][0], fixed_from_float(p, C::kAccumFracBits));
+                  lanes[row][t][0] = fpgallm_fixed::add(lanes[row][t][0], fpgallm_fixed::from_float(p, C::kAccumFracBits));
                 else
                   lanes[row][t][i % C::kPartialLanes] += p;
               }
@@ -337,7 +287,7 @@ blocks:
       for (int t = 0; t < ntok; ++t) {
         HLS_PRAGMA(PIPELINE II = 1)
         if constexpr (C::kFixedAccum) {
-          acc[r][t] = fixed_add(acc[r][t], fixed_scale(lanes[r][t][0], blk.scale[r]));
+          acc[r][t] = fpgallm_fixed::add(acc[r][t], fpgallm_fixed::scale(lanes[r][t][0], blk.scale[r]));
         } else {
           const acc_t partial = combine_lanes<C>(lanes[r][t]);
           const acc_t scaled = partial * fp16_to_fp32(blk.scale[r]);
@@ -351,7 +301,7 @@ blocks:
         for (int t = 0; t < ntok; ++t) {
           HLS_PRAGMA(PIPELINE II = 1)
           if constexpr (C::kFixedAccum)  // converted to fp32 once, as the tile leaves the array
-            q.write(fixed_to_float(acc[r][t], C::kAccumFracBits));
+            q.write(fpgallm_fixed::to_float(acc[r][t], C::kAccumFracBits));
           else
             q.write(acc[r][t]);
           acc[r][t] = 0;

@@ -349,6 +349,7 @@ TEST(LongEmitHls, FullSizeQwenGateProjMatchesTheSimulatorBitForBit) {
   const sim::SocConfig s = paper();
   const auto w = load_model("synthetic:qwen2.5-0.5b");
   const Linear& gate = w->layers[0].gate;
+  ASSERT_TRUE(gate.weight) << "synthetic weights without data";
   QuantOptions o;
   o.group_size = 64;
   std::vector<hls::VectorSet> sets;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "models/core/Error.h"
+#include "sim/tlm/Payload.h"
 
 namespace fpgallm::sim {
 
@@ -102,9 +103,12 @@ bool DdrController::move_data(tlm::tlm_generic_payload& gp) {
     gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return false;
   }
-  if (gp.is_write()) write_backdoor(addr, gp.get_data_ptr(), len);
-  else if (gp.is_read()) read_backdoor(addr, gp.get_data_ptr(), len);
-  else {
+  const bool timing_only = gp.get_extension<TimingOnlyExt>() != nullptr;
+  if (gp.is_write()) {
+    if (!timing_only) write_backdoor(addr, gp.get_data_ptr(), len);
+  } else if (gp.is_read()) {
+    if (!timing_only) read_backdoor(addr, gp.get_data_ptr(), len);
+  } else {
     gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return false;
   }
@@ -306,7 +310,8 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
   std::vector<size_t>& touched = fast_touched_;
   touched.clear();
   size_t last_bank = SIZE_MAX;
-  for (uint64_t a = first; a < end; a += ab) {
+  // One access against the open-row table, as the DRAM would see it.
+  auto visit = [&](uint64_t a) {
     const DramCoord c = map_.map(a);
     const size_t bank = (size_t(c.rank) * cfg_.bank_groups + c.bank_group) * cfg_.banks_per_group + c.bank;
     if (bank != last_bank) touched.push_back(bank), last_bank = bank;
@@ -321,6 +326,23 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
       open = c.row;
       ++opens;
     }
+  };
+  uint32_t low_bits = 0, col_bits = 0;
+  if (map_.column_run(low_bits, col_bits)) {
+    // Exact shortcut: within one sweep of the column bits, accesses sharing the low (bank-selecting)
+    // bits hit the same bank and row, and different low bits are different banks; so only the first
+    // access of each low value per sweep can open a row. Visiting those in sweep order gives the
+    // same opens, first-access result and touched banks as visiting every access.
+    const uint64_t a0 = first / ab, a1 = end / ab;
+    const uint64_t lows = uint64_t(1) << low_bits, span = uint64_t(1) << (low_bits + col_bits);
+    for (uint64_t s0 = a0; s0 < a1;) {
+      const uint64_t s1 = std::min(a1, (s0 / span + 1) * span);
+      const uint64_t n = std::min(s1 - s0, lows);
+      for (uint64_t k = 0; k < n; ++k) visit((s0 + k) * ab);
+      s0 = s1;
+    }
+  } else {
+    for (uint64_t a = first; a < end; a += ab) visit(a);
   }
   const uint64_t accesses = (end - first) / ab;
   tot_.fast_accesses += accesses;

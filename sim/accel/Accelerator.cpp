@@ -435,9 +435,9 @@ void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, Li
   ch.blocks_per_step = cfg_.fidelity == Fidelity::cycle ? 1 : ch.blocks_per_unit;
   ch.channel_taken.assign(static_cast<size_t>(cfg_.n_channels), 0);
   ch.free_slots = ch.slots;
-  // With DMI numerics the DMA moves no data: the slots need no storage.
+  // Storage even with DMI numerics: a target that does not know TimingOnlyExt still moves the bytes.
   ch.slot_data.assign(static_cast<size_t>(ch.slots),
-                      std::vector<uint8_t>(ch.dmi_numerics ? 0 : static_cast<size_t>(ch.blocks_per_unit * ch.block_bytes)));
+                      std::vector<uint8_t>(static_cast<size_t>(ch.blocks_per_unit * ch.block_bytes)));
   ch.loaded.assign(static_cast<size_t>(ch.n_units), 0);
   ch.load_done.assign(static_cast<size_t>(ch.n_units), SC_ZERO_TIME);
   ch.act.assign(static_cast<size_t>(ntok * job.in_features), 0.0f);

@@ -6,7 +6,7 @@
 //      simulated prefill and decode tokens/s, tokens identical to the host's;
 //   3. the same for a 1-channel and a 16x8 PE-array variant of the paper config (derived here);
 //   4. ratios (fast / host AWQ, fast vs cycle simulated tokens/s) and the peak RSS.
-// Usage: bench_sim_decode [--prompt N] [--decode N] [--configs paper,1ch,16x8] [--fidelities fast,cycle]
+// Usage: bench_sim_decode [--prompt N] [--decode N] [--configs paper,1ch,16x8[,8x16]] [--fidelities fast,cycle]
 // Wall time is what a user waits for; CPU time (process, all threads) is what the figures cost on
 // a shared machine. Each simulation's decode figure is its decode phase alone (SimRunResult).
 #include <sys/resource.h>
@@ -102,8 +102,11 @@ std::vector<Variant> variants(const std::vector<std::string>& names) {
       v.what = "paper config, PE array 16x8 (macro.tile_rows 16)";
       v.cfg.accel.pe_rows = 16;
       v.cfg.accel.macro.tile_rows = 16;
+    } else if (n == "8x16") {
+      v.what = "paper config, PE array 8x16 (16 input channels per cycle)";
+      v.cfg.accel.pe_cols = 16;
     } else {
-      std::fprintf(stderr, "bench_sim_decode: unknown config '%s' (paper, 1ch, 16x8)\n", n.c_str());
+      std::fprintf(stderr, "bench_sim_decode: unknown config '%s' (paper, 1ch, 16x8, 8x16)\n", n.c_str());
       std::exit(2);
     }
     v.cfg.validate();

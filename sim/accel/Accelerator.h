@@ -126,6 +126,7 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   // (-1: not waiting): a shared event would wake every loader for each slot change.
   std::vector<std::unique_ptr<sc_core::sc_event>> loader_ev_;
   std::vector<int64_t> loader_wants_;
+  int64_t compute_waits_for_ = -1;  // unit the compute stage is blocked on, or -1
   ActivityHook hook_;
   // DMI regions granted so far, by end address (the DDR model hands out 1 MiB pages and never
   // revokes them).

@@ -25,6 +25,7 @@ struct DdrController::Request {
   tlm::tlm_generic_payload* gp = nullptr;
   sc_core::sc_event* done = nullptr;  // blocking caller's event; null for nb requests
   uint64_t addr = 0, end = 0, next = 0;  // access-aligned byte range and the next byte to schedule
+  DramCoord next_at;                     // map(next), kept with it: select() asks for it every decision
   bool write = false;
   Cycle arrival = 0, finish = 0;
   uint64_t seq = 0;
@@ -163,6 +164,7 @@ DdrController::Request* DdrController::enqueue(tlm::tlm_generic_payload& gp, con
   r->addr = gp.get_address() / ab * ab;
   r->end = std::max<uint64_t>((gp.get_address() + gp.get_data_length() + ab - 1) / ab * ab, r->addr + ab);
   r->next = r->addr;
+  r->next_at = map_.map(r->next);
   r->write = gp.is_write();
   r->start = sc_core::sc_time_stamp() + delay;
   r->arrival = cycle_ceil(r->start + controller_latency_);
@@ -206,7 +208,7 @@ DdrController::Request* DdrController::select(Cycle decision) const {
   for (size_t i = 0; i < window; ++i) {
     Request* r = queue_[i];
     if (r->arrival > decision) continue;
-    const bool hit = frfcfs && timing_.row_open(map_.map(r->next));
+    const bool hit = frfcfs && timing_.row_open(r->next_at);
     if (!best || (hit && !best_hit) ||
         (hit == best_hit && (r->arrival < best->arrival || (r->arrival == best->arrival && r->seq < best->seq)))) {
       best = r;
@@ -222,7 +224,7 @@ Cycle DdrController::schedule_chunk(Request& r, Cycle decision) {
   const uint64_t ab = cfg_.access_bytes();
   const bool closed = cfg_.page_policy == PagePolicy::closed;
   Cycle last_cas = decision;
-  DramCoord at = map_.map(r.next);
+  DramCoord at = r.next_at;
   for (uint64_t a = r.next; a < stop; a += ab) {
     const bool more = a + ab < r.end;
     const DramCoord next_at = more ? map_.map(a + ab) : at;
@@ -236,6 +238,7 @@ Cycle DdrController::schedule_chunk(Request& r, Cycle decision) {
     at = next_at;
   }
   r.next = stop;
+  if (stop < r.end) r.next_at = at;  // `at` has moved on to map(stop)
   return last_cas;
 }
 

@@ -7,6 +7,7 @@
 //   3. the same for a 1-channel and a 16x8 PE-array variant of the paper config (derived here);
 //   4. ratios (fast / host AWQ, fast vs cycle simulated tokens/s) and the peak RSS.
 // Usage: bench_sim_decode [--prompt N] [--decode N] [--configs paper,1ch,16x8[,8x16]] [--fidelities fast,cycle]
+//                         [--ps-detailed-bytes N]  (override ps.traffic.detailed_bytes; 0 = every chunk)
 // Wall time is what a user waits for; CPU time (process, all threads) is what the figures cost on
 // a shared machine. Each simulation's decode figure is its decode phase alone (SimRunResult).
 #include <sys/resource.h>
@@ -140,6 +141,7 @@ double gap_pct(double fast, double cycle) { return cycle > 0 ? 100.0 * (fast - c
 int main(int argc, char** argv) {
   int64_t prompt_tokens = kDefaultPromptTokens, steps = kDefaultDecodeSteps;
   std::string configs = "paper,1ch,16x8", fidelities = "fast,cycle";
+  int64_t ps_detailed_bytes = -1;  // -1: as the platform YAML says
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -153,10 +155,11 @@ int main(int argc, char** argv) {
     else if (a == "--decode") steps = std::atoll(value().c_str());
     else if (a == "--configs") configs = value();
     else if (a == "--fidelities") fidelities = value();
+    else if (a == "--ps-detailed-bytes") ps_detailed_bytes = std::atoll(value().c_str());
     else {
       std::fprintf(stderr,
-                   "usage: bench_sim_decode [--prompt N] [--decode N] [--configs paper,1ch,16x8] "
-                   "[--fidelities fast,cycle]\n");
+                   "usage: bench_sim_decode [--prompt N] [--decode N] [--configs paper,1ch,16x8,8x16] "
+                   "[--fidelities fast,cycle] [--ps-detailed-bytes N (0: simulate every PS chunk)]\n");
       return 2;
     }
   }
@@ -172,7 +175,9 @@ int main(int argc, char** argv) {
     }
     fids.push_back(f == "fast" ? Fidelity::fast : Fidelity::cycle);
   }
-  const std::vector<Variant> vars = variants(split(configs));
+  std::vector<Variant> vars = variants(split(configs));
+  if (ps_detailed_bytes >= 0)
+    for (Variant& v : vars) v.cfg.ps.traffic_detailed_bytes = ps_detailed_bytes;
 
   std::printf("bench_sim_decode: Qwen2.5-0.5B shapes, synthetic weights (seed %llu), RTN G=%lld; prompt %lld "
               "tokens, %lld decode steps\n",

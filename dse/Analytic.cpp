@@ -1,0 +1,304 @@
+#include "dse/Analytic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "models/core/Error.h"
+#include "sim/ddr/DdrTiming.h"
+
+namespace fpgallm::dse {
+
+namespace {
+
+constexpr int64_t kF32 = 4;
+constexpr int64_t kF16 = 2;
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/**
+ * Row opens of a sequential stream cut into `txn` byte transactions, counted as the fast DDR
+ * model does (an access whose bank has another row open opens it): the mean of max(opens - 1, 0)
+ * per transaction (the first open overlaps the previous transaction's data) and the fraction of
+ * transactions whose first access opens a row. Walks the address map once per geometry and size.
+ */
+struct StreamRows {
+  double extra_opens_per_txn = 0;
+  double first_open_fraction = 0;
+};
+
+StreamRows walk_stream(const sim::DdrConfig& d, uint64_t start, int64_t txn) {
+  using Key = std::tuple<std::string, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t, int64_t>;
+  static std::mutex mu;
+  static std::map<Key, StreamRows> cache;
+  const Key key{d.address_mapping, d.ranks, d.bank_groups, d.banks_per_group, d.rows, d.columns, d.bus_width_bits,
+                start, txn};
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  const sim::AddressMapping map = d.mapping();
+  const uint64_t ab = d.access_bytes();
+  // Enough transactions to cover many row switches; at least 1 MiB of stream.
+  const int64_t n_txn = std::max<int64_t>(64, ceil_div(int64_t{1} << 20, txn));
+  std::vector<int64_t> open(static_cast<size_t>(d.ranks) * d.banks(), -2);  // -2: some other row
+  double extra = 0, first_opens = 0;
+  uint64_t a = start;
+  for (int64_t t = 0; t < n_txn; ++t) {
+    const uint64_t end = a + static_cast<uint64_t>(std::max<int64_t>(txn, static_cast<int64_t>(ab)));
+    int64_t opens = 0;
+    for (uint64_t x = a; x < end; x += ab) {
+      const sim::DramCoord c = map.map(x);
+      int64_t& o = open[(static_cast<size_t>(c.rank) * d.bank_groups + c.bank_group) * d.banks_per_group + c.bank];
+      if (o != static_cast<int64_t>(c.row)) {
+        if (x == a) first_opens += 1;
+        o = c.row;
+        ++opens;
+      }
+    }
+    extra += static_cast<double>(std::max<int64_t>(opens - 1, 0));
+    a = end;
+  }
+  StreamRows r{extra / static_cast<double>(n_txn), first_opens / static_cast<double>(n_txn)};
+  cache.emplace(key, r);
+  return r;
+}
+
+}  // namespace
+
+AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc) {
+  const sim::DdrCycles t(soc_.ddr);
+  tck_ns_ = soc_.ddr.tCK_ns();
+  refresh_share_ = soc_.ddr.refresh ? static_cast<double>(t.RFC) / t.REFI : 0.0;
+  // Bus share of one activation when many banks work in parallel (the fast DDR model's figure).
+  const double act = std::max({static_cast<double>(t.FAW) / sim::jedec::ACTIVATES_PER_TFAW, static_cast<double>(t.RRD_S),
+                               static_cast<double>(t.RAS + t.RP) / (soc_.ddr.ranks * soc_.ddr.banks())});
+  act_extra_cycles_ = std::max(0.0, act - t.burst);
+  ps_chunk_new_row_fraction_ =
+      walk_stream(soc_.ddr, soc_.ps.scratch_addr, soc_.ps.traffic_chunk_bytes).first_open_fraction;
+  // Sequential bytes per row open, from a long stream walk.
+  constexpr int64_t kLongTxn = int64_t{1} << 20;
+  const StreamRows r = walk_stream(soc_.ddr, 0, kLongTxn);
+  row_stream_bytes_ = static_cast<double>(kLongTxn) / std::max(1.0, r.extra_opens_per_txn + r.first_open_fraction);
+}
+
+double AnalyticModel::ddr_stream_gbps(int64_t txn_bytes) const {
+  const sim::DdrCycles t(soc_.ddr);
+  const double accesses = static_cast<double>(ceil_div(txn_bytes, soc_.ddr.access_bytes()));
+  const StreamRows rows = walk_stream(soc_.ddr, soc_.weights_base, txn_bytes);
+  const double cycles = (accesses * t.burst + rows.extra_opens_per_txn * act_extra_cycles_) / (1.0 - refresh_share_);
+  return static_cast<double>(txn_bytes) / (cycles * tck_ns_);
+}
+
+double AnalyticModel::ps_transfer_ns(int64_t bytes, bool write) const {
+  // The PS port's fast path: DDR first data after the controller and CAS (plus a row open for the
+  // share of chunks that start one), the port streams its beats, the last burst crosses back.
+  const sim::DdrCycles t(soc_.ddr);
+  const sim::AxiPortConfig& p = soc_.axi.ps_port;
+  const double beat_ns = 1000.0 / p.clock_mhz;
+  const double row_open = ps_chunk_new_row_fraction_ * (t.RCD + t.RP);
+  const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + ((write ? t.CWL : t.CL) + row_open) * tck_ns_;
+  const double accesses = static_cast<double>(ceil_div(bytes, soc_.ddr.access_bytes()));
+  const double extra = std::max(0.0, static_cast<double>(bytes) / row_stream_bytes_ - 1.0);
+  const double bus = (accesses * t.burst + extra * act_extra_cycles_) / (1.0 - refresh_share_) * tck_ns_;
+  const double beats = static_cast<double>(ceil_div(bytes, p.bytes_per_beat()));
+  const double busy = beats * beat_ns, last = std::min<double>(beats, p.max_burst_beats) * beat_ns;
+  return std::max(first + p.crossing_latency_ns + busy, first + bus + p.crossing_latency_ns + last);
+}
+
+double AnalyticModel::ps_data_ns(int64_t bytes, bool write) const {
+  const int64_t c = soc_.ps.traffic_chunk_bytes;
+  const int64_t full = bytes / c, rest = bytes % c;
+  return static_cast<double>(full) * ps_transfer_ns(c, write) + (rest ? ps_transfer_ns(rest, write) : 0.0);
+}
+
+double AnalyticModel::ps_op_ns(OpKind op, int64_t elements, int64_t bytes_read, int64_t bytes_written) const {
+  const sim::PsConfig& ps = soc_.ps;
+  const sim::PsCostClass cls = sim::ps_cost_class(op);
+  const double period = ps.clock_period_ns();
+  const bool gemv = cls == sim::PsCostClass::Gemv;
+  const double compute =
+      gemv ? static_cast<double>(elements) / (ps.gemv_macs_per_cycle_per_core * static_cast<double>(ps.cores_used)) * period
+           : static_cast<double>(elements) * ps.cycles_per_element[static_cast<int>(cls)] * period;
+  const int64_t total = bytes_read + bytes_written;
+  if (total <= 0) return compute;
+  const double stream = ps.stream_gbps_per_core * (gemv ? static_cast<double>(ps.cores_used) : 1.0);
+  const double per_byte = compute / static_cast<double>(total);
+  // Each chunk takes the slowest of the PS-port transfer, the cores' stream rate and the math.
+  auto chunk = [&](int64_t len, bool write) {
+    const double l = static_cast<double>(len);
+    return std::max({ps_transfer_ns(len, write), l / stream, per_byte * l});
+  };
+  const int64_t c = ps.traffic_chunk_bytes;
+  // Reads come first in 4 KiB chunks; the chunk that straddles into the writes is charged as a read.
+  const int64_t rd_full = bytes_read / c, rd_rest = bytes_read % c;
+  double t = static_cast<double>(rd_full) * chunk(c, false);
+  // A partial last read chunk is issued alone (PsCore never mixes reads and writes in a chunk).
+  if (rd_rest) t += chunk(rd_rest, false);
+  const int64_t wr_full = bytes_written / c, wr_rest = bytes_written % c;
+  t += static_cast<double>(wr_full) * chunk(c, true) + (wr_rest ? chunk(wr_rest, true) : 0.0);
+  return t;
+}
+
+double AnalyticModel::hp_transfer_latency_ns(int64_t bytes, bool write) const {
+  const sim::DdrCycles t(soc_.ddr);
+  const sim::AxiPortConfig p = soc_.axi.hp_port();
+  const double beat_ns = 1000.0 / p.clock_mhz;
+  const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + (write ? t.CWL : t.CL) * tck_ns_;
+  const double beats = static_cast<double>(ceil_div(bytes, p.bytes_per_beat()));
+  const double bus = static_cast<double>(ceil_div(bytes, soc_.ddr.access_bytes())) * t.burst * tck_ns_;
+  return std::max(first + p.crossing_latency_ns + beats * beat_ns,
+                  first + bus + p.crossing_latency_ns + std::min<double>(beats, p.max_burst_beats) * beat_ns);
+}
+
+double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool bias) const {
+  const sim::AccelConfig& a = soc_.accel;
+  const MacroLayout& L = a.macro;
+  const int64_t n_tiles = ceil_div(out, L.tile_rows), n_groups = ceil_div(in, L.group_size);
+  const int64_t n_blocks = n_tiles * n_groups, bb = L.block_bytes();
+  const int64_t buffer_blocks = a.weight_buffer_blocks();
+  int64_t bpu = 1;
+  if (!a.weight_double_buffered) bpu = buffer_blocks;
+  else if (a.fidelity == sim::Fidelity::fast) {
+    const int64_t pair = 2 * a.n_channels;
+    bpu = std::max<int64_t>(1, std::min({a.fast_chunk_bytes / bb, buffer_blocks / pair, ceil_div(n_blocks, pair)}));
+  }
+  const int64_t n_units = ceil_div(n_blocks, bpu);
+  const double period = a.clock_period_ns();
+
+  // Compute: per unit, the PE array (plus the fill of every tile finishing in it) or the
+  // unpacker, whichever is slower.
+  const int64_t pe_b = ceil_div(L.tile_rows, a.pe_rows) * ceil_div(L.group_size, a.pe_cols) * ntok;
+  const int64_t up_b = ceil_div(L.tile_rows * L.group_size, a.unpack_codes_per_cycle);
+  const int64_t step = a.fidelity == sim::Fidelity::cycle ? 1 : bpu;
+  double compute_cycles = 0, last_step_cycles = 0;
+  if (pe_b >= up_b) {
+    compute_cycles = static_cast<double>(n_blocks * pe_b + n_tiles * a.pe_pipeline_fill_cycles);
+    const int64_t last_nb = n_blocks - (ceil_div(n_blocks, step) - 1) * step;
+    last_step_cycles = static_cast<double>(last_nb * pe_b + a.pe_pipeline_fill_cycles);
+  } else {
+    for (int64_t s0 = 0; s0 < n_blocks; s0 += step) {
+      const int64_t s1 = std::min(n_blocks, s0 + step);
+      const int64_t fills = s1 / n_groups - s0 / n_groups;
+      last_step_cycles = static_cast<double>(std::max((s1 - s0) * pe_b + fills * a.pe_pipeline_fill_cycles, (s1 - s0) * up_b));
+      compute_cycles += last_step_cycles;
+    }
+  }
+  const double compute_ns = compute_cycles * period;
+
+  // Memory: activations + weights (+ bias and outputs written back) at the slower of the DDR
+  // stream rate for this transaction size and the HP ports' beat rate.
+  const sim::AxiPortConfig hp = soc_.axi.hp_port();
+  const double port_gbps = hp.bytes_per_beat() * hp.clock_mhz / 1000.0;
+  const int64_t unit_bytes = bpu * bb;
+  const double bw = std::min(ddr_stream_gbps(unit_bytes), static_cast<double>(a.n_channels) * port_gbps);
+  const double act_bytes = static_cast<double>(ntok * in * kF32);
+  const double w_bytes = static_cast<double>(n_blocks * bb);
+  const double out_bytes = static_cast<double>(ntok * out * kF32 + (bias ? out * kF32 : 0));
+  const double lat = hp_transfer_latency_ns(0, false);
+  const double mem_ns = (act_bytes + w_bytes + out_bytes) / bw;
+  // Start: channel 0 fetches its share of the activations, then the first weight unit.
+  const double first_unit = static_cast<double>(std::min(unit_bytes, n_blocks * bb));
+  const double start_ns = lat + std::max((act_bytes / a.n_channels + first_unit) / port_gbps,
+                                         (act_bytes + first_unit) / std::min(bw * 1.0, ddr_stream_gbps(unit_bytes)));
+  (void)n_units;
+  // End: the last batch of tiles leaves through one channel (bias read, one write per token).
+  const int64_t last_rows = std::min(out, std::max<int64_t>(L.tile_rows, (step / std::max<int64_t>(1, n_groups)) * L.tile_rows));
+  const double tail_ns = (bias ? hp_transfer_latency_ns(last_rows * kF32, false) : 0.0) +
+                         static_cast<double>(ntok) * hp_transfer_latency_ns(last_rows * kF32, true);
+  return std::max(start_ns + compute_ns, lat + mem_ns + last_step_cycles * period) + tail_ns;
+}
+
+double AnalyticModel::accel_job_ns(int64_t in, int64_t out, int64_t n_tokens, bool bias) const {
+  const sim::AccelConfig& a = soc_.accel;
+  const int64_t act_tokens = a.act_buffer_bytes / (in * kF32);
+  if (act_tokens < 1)
+    fail("accel.buffers.act_bytes = {} cannot hold one activation row of {} fp32 ({} bytes) in {}", a.act_buffer_bytes,
+         in, in * kF32, a.file);
+  const int64_t out_tokens = a.out_buffer_bytes / (a.macro.tile_rows * kF32);
+  const int64_t chunk = std::min({n_tokens, act_tokens, out_tokens});
+  double t = static_cast<double>(a.descriptor_cycles + a.completion_cycles) * a.clock_period_ns();
+  const int64_t full = n_tokens / chunk, rest = n_tokens % chunk;
+  t += static_cast<double>(full) * accel_chunk_ns(in, out, chunk, bias);
+  if (rest) t += accel_chunk_ns(in, out, rest, bias);
+  return t;
+}
+
+double AnalyticModel::pl_linear_ns(int64_t in, int64_t out, int64_t n, bool bias) const {
+  const sim::PsConfig& ps = soc_.ps;
+  const int64_t in_bytes = n * in * kF32, out_bytes = n * out * kF32;
+  const double period = ps.clock_period_ns();
+  const double flush = static_cast<double>(ceil_div(in_bytes, ps.cache_line_bytes)) * ps.flush_cycles_per_line * period;
+  const double inval = static_cast<double>(ceil_div(out_bytes, ps.cache_line_bytes)) * ps.invalidate_cycles_per_line * period;
+  const double notice = ps.completion == sim::CompletionMode::Interrupt ? ps.interrupt_latency_ns : ps.polling_latency_ns;
+  return ps_data_ns(in_bytes, true) + flush + ps.descriptor_write_ns + accel_job_ns(in, out, n, bias) + notice + inval +
+         ps_data_ns(out_bytes, false);
+}
+
+double AnalyticModel::ps_linear_ns(OpKind op, int64_t in, int64_t out, int64_t n) const {
+  const sim::AccelConfig& a = soc_.accel;
+  const int64_t params = in * out;
+  const double wbytes = sim::ps_weight_bytes_per_param(a.ps_linear_weights, a.macro);
+  return ps_op_ns(op, n * params, static_cast<int64_t>(wbytes * static_cast<double>(params)) + n * in * kF32,
+                  n * out * kF32);
+}
+
+double AnalyticModel::linear_ns(OpKind op, int64_t in, int64_t out, int64_t n, bool bias) const {
+  return soc_.accel.offloads(op) ? pl_linear_ns(in, out, n, bias) : ps_linear_ns(op, in, out, n);
+}
+
+PerfFigures AnalyticModel::evaluate(const ModelConfig& c, const Workload& w) const {
+  const int64_t H = c.hidden_size, I = c.intermediate_size, Q = c.q_dim(), KV = c.kv_dim(), V = c.vocab_size;
+  const int64_t nh = c.num_heads, hd = c.head_dim;
+  const double L = static_cast<double>(c.num_layers);
+  using ByOp = std::array<double, kNumOpKinds>;
+  auto add = [](ByOp& t, OpKind k, double ns, double times = 1.0) { t[static_cast<size_t>(k)] += ns * times; };
+  // The ops of a forward pass of n tokens whose cost does not depend on the position.
+  auto fixed = [&](int64_t n) {
+    ByOp t{};
+    const int64_t e = n * H;
+    add(t, OpKind::Embedding, ps_op_ns(OpKind::Embedding, e, e * kF16, e * kF32));
+    add(t, OpKind::AttnNorm, ps_op_ns(OpKind::AttnNorm, e, e * kF32 + H * kF16, e * kF32), L);
+    add(t, OpKind::QProj, linear_ns(OpKind::QProj, H, Q, n, c.qkv_bias), L);
+    add(t, OpKind::KProj, linear_ns(OpKind::KProj, H, KV, n, c.qkv_bias), L);
+    add(t, OpKind::VProj, linear_ns(OpKind::VProj, H, KV, n, c.qkv_bias), L);
+    const int64_t eq = n * nh * hd, ek = n * c.num_kv_heads * hd;
+    add(t, OpKind::Rope, ps_op_ns(OpKind::Rope, eq, eq * kF32, eq * kF32) + ps_op_ns(OpKind::Rope, ek, ek * kF32, ek * kF32), L);
+    add(t, OpKind::OProj, linear_ns(OpKind::OProj, Q, H, n, false), L);
+    add(t, OpKind::ResidualAdd, 2 * ps_op_ns(OpKind::ResidualAdd, e, 2 * e * kF32, e * kF32), L);
+    add(t, OpKind::MlpNorm, ps_op_ns(OpKind::MlpNorm, e, e * kF32 + H * kF16, e * kF32), L);
+    add(t, OpKind::GateProj, linear_ns(OpKind::GateProj, H, I, n, false), L);
+    add(t, OpKind::UpProj, linear_ns(OpKind::UpProj, H, I, n, false), L);
+    add(t, OpKind::SiluMul, ps_op_ns(OpKind::SiluMul, n * I, 2 * n * I * kF32, n * I * kF32), L);
+    add(t, OpKind::DownProj, linear_ns(OpKind::DownProj, I, H, n, false), L);
+    // Only the last row goes through the final norm and lm_head.
+    add(t, OpKind::FinalNorm, ps_op_ns(OpKind::FinalNorm, H, H * kF32 + H * kF16, H * kF32));
+    add(t, OpKind::LmHead, linear_ns(OpKind::LmHead, H, V, 1, false));
+    add(t, OpKind::Sampling, ps_op_ns(OpKind::Sampling, V, V * kF32, 0));
+    return t;
+  };
+  // Attention of n new tokens at position pos (causal: token t sees pos + t + 1 keys).
+  auto attention = [&](ByOp& t, int64_t n, int64_t pos) {
+    const int64_t pairs = n * pos + n * (n + 1) / 2, ctx = pos + n;
+    add(t, OpKind::AttnScore, ps_op_ns(OpKind::AttnScore, pairs * nh * hd, ctx * KV * kF32 + n * nh * hd * kF32, pairs * nh * kF32), L);
+    add(t, OpKind::Softmax, ps_op_ns(OpKind::Softmax, pairs * nh, pairs * nh * kF32, pairs * nh * kF32), L);
+    add(t, OpKind::AttnValue, ps_op_ns(OpKind::AttnValue, pairs * nh * hd, ctx * KV * kF32 + pairs * nh * kF32, n * nh * hd * kF32), L);
+  };
+  auto sum = [](const ByOp& t) {
+    double s = 0;
+    for (double x : t) s += x;
+    return s;
+  };
+  PerfFigures f;
+  ByOp pre = fixed(w.prompt_len);
+  attention(pre, w.prompt_len, 0);
+  f.prefill_tokens = w.prompt_len;
+  f.prefill_ns = sum(pre);
+  const ByOp step = fixed(1);
+  for (size_t k = 0; k < step.size(); ++k) f.decode_ns_by_op[k] = step[k] * static_cast<double>(w.gen);
+  for (int64_t i = 0; i < w.gen; ++i) attention(f.decode_ns_by_op, 1, w.prompt_len + i);
+  f.decode_tokens = w.gen;
+  f.decode_ns = sum(f.decode_ns_by_op);
+  return f;
+}
+
+}  // namespace fpgallm::dse

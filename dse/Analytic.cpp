@@ -200,11 +200,17 @@ double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool
   const double first_unit = static_cast<double>(std::min(unit_bytes, n_blocks * bb));
   const double start_ns = lat + std::max((act_bytes / a.n_channels + first_unit) / port_gbps,
                                          (act_bytes + first_unit) / std::min(bw * 1.0, ddr_stream_gbps(unit_bytes)));
-  (void)n_units;
   // End: the last batch of tiles leaves through one channel (bias read, one write per token).
   const int64_t last_rows = std::min(out, std::max<int64_t>(L.tile_rows, (step / std::max<int64_t>(1, n_groups)) * L.tile_rows));
   const double tail_ns = (bias ? hp_transfer_latency_ns(last_rows * kF32, false) : 0.0) +
                          static_cast<double>(ntok) * hp_transfer_latency_ns(last_rows * kF32, true);
+  if (!a.weight_double_buffered) {
+    // One buffer: each unit is loaded (one transaction on one channel) only after the previous
+    // one was computed, so loads and compute add up instead of overlapping.
+    const double unit_bw = std::min(port_gbps, ddr_stream_gbps(unit_bytes));
+    const double loads = static_cast<double>(n_blocks * bb) / unit_bw + static_cast<double>(n_units) * lat;
+    return lat + act_bytes / a.n_channels / port_gbps + loads + compute_ns + tail_ns;
+  }
   return std::max(start_ns + compute_ns, lat + mem_ns + last_step_cycles * period) + tail_ns;
 }
 

@@ -44,9 +44,10 @@ nlohmann::json AccuracyFigures::to_json() const {
 AccuracyCache::AccuracyCache(std::string cache_dir, AccuracyOptions opt) : dir_(std::move(cache_dir)), opt_(std::move(opt)) {}
 
 AccuracyFigures AccuracyCache::get(const QuantSetting& s) {
-  const ModelConfig sc = awq_table_synthetic_config();
+  const ModelConfig sc = opt_.model.empty() ? awq_table_synthetic_config() : resolve_model_config(opt_.model, "accuracy.model");
   // The file name carries everything the figure depends on.
-  const std::string recipe = fmt::format("{}_{}_h{}l{}v{}_n{}x{}{}", s.key(), opt_.method, sc.hidden_size, sc.num_layers,
+  const std::string recipe = fmt::format("{}_{}_h{}i{}l{}v{}_n{}x{}{}", s.key(), opt_.method, sc.hidden_size,
+                                         sc.intermediate_size, sc.num_layers,
                                          sc.vocab_size, opt_.eval_samples, opt_.eval_seq_len,
                                          opt_.stories_model.empty() ? "" : "_stories");
   const fs::path file = fs::path(dir_) / (recipe + ".json");

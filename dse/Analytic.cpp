@@ -65,8 +65,8 @@ StreamRows walk_stream(const sim::DdrConfig& d, uint64_t start, int64_t txn) {
 
 }  // namespace
 
-AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc) {
-  const sim::DdrCycles t(soc_.ddr);
+AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc), t_(soc.ddr) {
+  const sim::DdrCycles& t = t_;
   tck_ns_ = soc_.ddr.tCK_ns();
   refresh_share_ = soc_.ddr.refresh ? static_cast<double>(t.RFC) / t.REFI : 0.0;
   // Bus share of one activation when many banks work in parallel (the fast DDR model's figure).
@@ -82,17 +82,21 @@ AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc) {
 }
 
 double AnalyticModel::ddr_stream_gbps(int64_t txn_bytes) const {
-  const sim::DdrCycles t(soc_.ddr);
+  for (const auto& [bytes, gbps] : stream_gbps_)
+    if (bytes == txn_bytes) return gbps;
+  const sim::DdrCycles& t = t_;
   const double accesses = static_cast<double>(ceil_div(txn_bytes, soc_.ddr.access_bytes()));
   const StreamRows rows = walk_stream(soc_.ddr, soc_.weights_base, txn_bytes);
   const double cycles = (accesses * t.burst + rows.extra_opens_per_txn * act_extra_cycles_) / (1.0 - refresh_share_);
-  return static_cast<double>(txn_bytes) / (cycles * tck_ns_);
+  const double gbps = static_cast<double>(txn_bytes) / (cycles * tck_ns_);
+  stream_gbps_.emplace_back(txn_bytes, gbps);
+  return gbps;
 }
 
 double AnalyticModel::ps_transfer_ns(int64_t bytes, bool write) const {
   // The PS port's fast path: DDR first data after the controller and CAS (plus a row open for the
   // share of chunks that start one), the port streams its beats, the last burst crosses back.
-  const sim::DdrCycles t(soc_.ddr);
+  const sim::DdrCycles& t = t_;
   const sim::AxiPortConfig& p = soc_.axi.ps_port;
   const double beat_ns = 1000.0 / p.clock_mhz;
   const double row_open = ps_chunk_new_row_fraction_ * (t.RCD + t.RP);
@@ -140,7 +144,7 @@ double AnalyticModel::ps_op_ns(OpKind op, int64_t elements, int64_t bytes_read, 
 }
 
 double AnalyticModel::hp_transfer_latency_ns(int64_t bytes, bool write) const {
-  const sim::DdrCycles t(soc_.ddr);
+  const sim::DdrCycles& t = t_;
   const sim::AxiPortConfig p = soc_.axi.hp_port();
   const double beat_ns = 1000.0 / p.clock_mhz;
   const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + (write ? t.CWL : t.CL) * tck_ns_;
@@ -156,62 +160,84 @@ double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool
   const int64_t n_tiles = ceil_div(out, L.tile_rows), n_groups = ceil_div(in, L.group_size);
   const int64_t n_blocks = n_tiles * n_groups, bb = L.block_bytes();
   const int64_t buffer_blocks = a.weight_buffer_blocks();
-  int64_t bpu = 1;
-  if (!a.weight_double_buffered) bpu = buffer_blocks;
-  else if (a.fidelity == sim::Fidelity::fast) {
-    const int64_t pair = 2 * a.n_channels;
+  const int64_t nch = a.n_channels;
+  // DMA units as the fast accelerator cuts them (one transaction each, unit u on channel u % nch).
+  int64_t bpu = buffer_blocks;
+  if (a.weight_double_buffered) {
+    const int64_t pair = 2 * nch;
     bpu = std::max<int64_t>(1, std::min({a.fast_chunk_bytes / bb, buffer_blocks / pair, ceil_div(n_blocks, pair)}));
   }
-  const int64_t n_units = ceil_div(n_blocks, bpu);
+  const int64_t n_units = ceil_div(n_blocks, bpu), slots = buffer_blocks / bpu;
   const double period = a.clock_period_ns();
-
-  // Compute: per unit, the PE array (plus the fill of every tile finishing in it) or the
-  // unpacker, whichever is slower.
   const int64_t pe_b = ceil_div(L.tile_rows, a.pe_rows) * ceil_div(L.group_size, a.pe_cols) * ntok;
   const int64_t up_b = ceil_div(L.tile_rows * L.group_size, a.unpack_codes_per_cycle);
-  const int64_t step = a.fidelity == sim::Fidelity::cycle ? 1 : bpu;
-  double compute_cycles = 0, last_step_cycles = 0;
-  if (pe_b >= up_b) {
-    compute_cycles = static_cast<double>(n_blocks * pe_b + n_tiles * a.pe_pipeline_fill_cycles);
-    const int64_t last_nb = n_blocks - (ceil_div(n_blocks, step) - 1) * step;
-    last_step_cycles = static_cast<double>(last_nb * pe_b + a.pe_pipeline_fill_cycles);
-  } else {
-    for (int64_t s0 = 0; s0 < n_blocks; s0 += step) {
-      const int64_t s1 = std::min(n_blocks, s0 + step);
-      const int64_t fills = s1 / n_groups - s0 / n_groups;
-      last_step_cycles = static_cast<double>(std::max((s1 - s0) * pe_b + fills * a.pe_pipeline_fill_cycles, (s1 - s0) * up_b));
-      compute_cycles += last_step_cycles;
-    }
-  }
-  const double compute_ns = compute_cycles * period;
 
-  // Memory: activations + weights (+ bias and outputs written back) at the slower of the DDR
-  // stream rate for this transaction size and the HP ports' beat rate.
+  // Memory path constants: HP port beats at the PL clock, DDR bus time per transaction.
   const sim::AxiPortConfig hp = soc_.axi.hp_port();
-  const double port_gbps = hp.bytes_per_beat() * hp.clock_mhz / 1000.0;
-  const int64_t unit_bytes = bpu * bb;
-  const double bw = std::min(ddr_stream_gbps(unit_bytes), static_cast<double>(a.n_channels) * port_gbps);
-  const double act_bytes = static_cast<double>(ntok * in * kF32);
-  const double w_bytes = static_cast<double>(n_blocks * bb);
-  const double out_bytes = static_cast<double>(ntok * out * kF32 + (bias ? out * kF32 : 0));
-  const double lat = hp_transfer_latency_ns(0, false);
-  const double mem_ns = (act_bytes + w_bytes + out_bytes) / bw;
-  // Start: channel 0 fetches its share of the activations, then the first weight unit.
-  const double first_unit = static_cast<double>(std::min(unit_bytes, n_blocks * bb));
-  const double start_ns = lat + std::max((act_bytes / a.n_channels + first_unit) / port_gbps,
-                                         (act_bytes + first_unit) / std::min(bw * 1.0, ddr_stream_gbps(unit_bytes)));
+  const double beat_ns = 1000.0 / hp.clock_mhz, cross = hp.crossing_latency_ns;
+  const double to_first_data = cross + soc_.ddr.controller_latency_ns + t_.CL * tck_ns_;
+  auto ddr_ns = [&](int64_t bytes) { return static_cast<double>(bytes) / ddr_stream_gbps(bytes); };
+  auto beats = [&](int64_t bytes) { return static_cast<double>(ceil_div(bytes, hp.bytes_per_beat())); };
+
+  // One transfer on channel c issued at `issue`: the DDR serves calls in order on one bus, the
+  // port streams the beats once the first data is there (the fast DDR and AXI models).
+  double bus_free = 0;
+  std::vector<double> port_free(static_cast<size_t>(nch), 0.0);
+  auto transfer = [&](int64_t c, double issue, int64_t bytes) {
+    const double first = std::max(issue + to_first_data, bus_free);
+    const double ddr_done = first + ddr_ns(bytes);
+    bus_free = ddr_done;
+    const double start = std::max(first + cross, port_free[static_cast<size_t>(c)]);
+    const double b = beats(bytes);
+    const double finish = std::max(start + b * beat_ns, ddr_done + cross + std::min<double>(b, hp.max_burst_beats) * beat_ns);
+    port_free[static_cast<size_t>(c)] = finish;
+    return finish;
+  };
+
+  // Each channel's first loader fetches its share of the activations, then the units follow in
+  // allocation order. A unit needs a free buffer slot (the unit `slots` earlier consumed) and its
+  // loader thread, which last waited for the unit nch x outstanding earlier.
+  const int64_t act_bytes = ntok * in * kF32;
+  const int64_t share = ceil_div(ceil_div(act_bytes, nch), kF32) * kF32;
+  std::vector<double> act_finish(static_cast<size_t>(nch), 0.0);
+  double act_done = 0;
+  const int64_t threads = nch * a.dma_outstanding_per_channel;
+  const size_t hist = static_cast<size_t>(std::max(slots, threads) + 1);
+  std::vector<double> finish_h(hist, 0.0), done_h(hist, 0.0);
+  double done = 0, issue_prev = 0;
+  const double write_per_tile = ddr_ns(std::max<int64_t>(L.tile_rows * kF32, 1)) * static_cast<double>(ntok);
+  // A write-back batch opens a row in the output region and the weight stream re-opens its own:
+  // the fast DDR model's row-conflict cost (tRP + tRCD each), once per batch.
+  const double batch_conflict_ns = 2.0 * (t_.RP + t_.RCD) * tck_ns_;
+  for (int64_t u = 0; u < n_units; ++u) {
+    const int64_t c = u % nch;
+    double issue = issue_prev;
+    if (u < nch) {  // this channel's activation share goes first, on the same loader
+      const int64_t off = std::min(act_bytes, share * c), len = std::min(act_bytes, off + share) - off;
+      if (len > 0) act_finish[static_cast<size_t>(c)] = transfer(c, 0.0, len);
+      act_done = std::max(act_done, act_finish[static_cast<size_t>(c)]);
+      issue = std::max(issue, act_finish[static_cast<size_t>(c)]);
+    }
+    if (u >= slots) issue = std::max(issue, done_h[static_cast<size_t>((u - slots) % static_cast<int64_t>(hist))]);
+    if (u >= threads) issue = std::max(issue, finish_h[static_cast<size_t>((u - threads) % static_cast<int64_t>(hist))]);
+    issue_prev = issue;
+    const int64_t k0 = u * bpu, k1 = std::min(n_blocks, k0 + bpu);
+    const double fin = transfer(c, issue, (k1 - k0) * bb);
+    // Compute the unit: PE array (plus the fill of each tile finishing in it) or unpacker.
+    const int64_t fills = k1 / n_groups - k0 / n_groups;
+    const int64_t busy = std::max((k1 - k0) * pe_b + fills * a.pe_pipeline_fill_cycles, (k1 - k0) * up_b);
+    const double ready = a.weight_double_buffered ? fin : std::max(fin, done);
+    done = std::max({done, ready, act_done}) + static_cast<double>(busy) * period;
+    // Finished tiles' outputs leave over the same DDR bus.
+    bus_free += static_cast<double>(fills) * write_per_tile + (fills > 0 ? batch_conflict_ns : 0.0);
+    finish_h[static_cast<size_t>(u % static_cast<int64_t>(hist))] = fin;
+    done_h[static_cast<size_t>(u % static_cast<int64_t>(hist))] = done;
+  }
   // End: the last batch of tiles leaves through one channel (bias read, one write per token).
-  const int64_t last_rows = std::min(out, std::max<int64_t>(L.tile_rows, (step / std::max<int64_t>(1, n_groups)) * L.tile_rows));
+  const int64_t last_rows = std::min(out, std::max<int64_t>(L.tile_rows, (bpu / std::max<int64_t>(1, n_groups)) * L.tile_rows));
   const double tail_ns = (bias ? hp_transfer_latency_ns(last_rows * kF32, false) : 0.0) +
                          static_cast<double>(ntok) * hp_transfer_latency_ns(last_rows * kF32, true);
-  if (!a.weight_double_buffered) {
-    // One buffer: each unit is loaded (one transaction on one channel) only after the previous
-    // one was computed, so loads and compute add up instead of overlapping.
-    const double unit_bw = std::min(port_gbps, ddr_stream_gbps(unit_bytes));
-    const double loads = static_cast<double>(n_blocks * bb) / unit_bw + static_cast<double>(n_units) * lat;
-    return lat + act_bytes / a.n_channels / port_gbps + loads + compute_ns + tail_ns;
-  }
-  return std::max(start_ns + compute_ns, lat + mem_ns + last_step_cycles * period) + tail_ns;
+  return done + tail_ns;
 }
 
 double AnalyticModel::accel_job_ns(int64_t in, int64_t out, int64_t n_tokens, bool bias) const {

@@ -4,7 +4,10 @@
 
 #include "models/llm/Backend.h"
 #include "models/llm/ModelConfig.h"
+#include "sim/ddr/DdrTiming.h"
 #include "sim/soc/SocConfig.h"
+#include <utility>
+#include <vector>
 
 namespace fpgallm::dse {
 
@@ -58,6 +61,8 @@ class AnalyticModel {
   double linear_ns(OpKind op, int64_t in, int64_t out, int64_t n_tokens, bool bias) const;
 
   sim::SocConfig soc_;
+  sim::DdrCycles t_;
+  mutable std::vector<std::pair<int64_t, double>> stream_gbps_;  ///< per transaction size, this model's
   double tck_ns_ = 0, refresh_share_ = 0, act_extra_cycles_ = 0;
   double ps_chunk_new_row_fraction_ = 0;  ///< PS chunks whose first access opens a row
   double row_stream_bytes_ = 0;           ///< sequential bytes per row open

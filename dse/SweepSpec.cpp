@@ -367,6 +367,8 @@ SweepSpec load_sweep_spec(const std::string& file) {
     const auto v = acc.get<std::string>(k, "");
     return v.empty() ? v : resolve(file, v);
   };
+  s.accuracy.model = path_or_empty("model");
+  if (!s.accuracy.model.empty()) resolve_model_config(s.accuracy.model, file);
   s.accuracy.stories_model = path_or_empty("stories_model");
   s.accuracy.stories_tokenizer = path_or_empty("stories_tokenizer");
   s.accuracy.stories_text = path_or_empty("stories_text");

@@ -32,6 +32,9 @@ struct ResourceMargins {
 struct AccuracyOptions {
   bool enabled = true;
   std::string method = "rtn";       ///< quantizer for the measurement: rtn | awq
+  /** Synthetic model the KL/top-1 figures come from: empty = the reduced Qwen2-structured outlier
+   *  model of the quantization table (awq_table_synthetic_config), else "synthetic:<preset>" or a model YAML. */
+  std::string model;
   std::string stories_model;        ///< llama2.c checkpoint for perplexity (empty: skipped)
   std::string stories_tokenizer;
   std::string stories_text;

@@ -369,17 +369,17 @@ void run_sweep(SweepArgs& a) {
              rows.size(), feas.size(), pareto_rows.size(), finalists.size(), secs);
   fmt::print("{:<44} {:>12} {:>12}\n", "", "base", "best");
   const json& br = best < rows.size() ? rows[best] : base_row;
-  auto line = [&](const char* what, const char* key, int prec) {
+  auto line = [&](const char* what, const char* key, int prec, double scale = 1.0) {
     fmt::print("{:<44} {:>12} {:>12}\n", what,
-               base_row.contains(key) ? fmt::format("{:.{}f}", num(base_row, key), prec) : "-",
-               br.contains(key) ? fmt::format("{:.{}f}", num(br, key), prec) : "-");
+               base_row.contains(key) ? fmt::format("{:.{}f}", num(base_row, key) * scale, prec) : "-",
+               br.contains(key) ? fmt::format("{:.{}f}", num(br, key) * scale, prec) : "-");
   };
   if (best < rows.size()) fmt::print("best: {}\n", rows[best]["id"].get<std::string>());
   line("analytic decode tokens/s", "decode_tps", 2);
   line("analytic prefill tokens/s", "prefill_tps", 2);
   line("SystemC decode tokens/s (finalist workload)", "systemc_decode_tps", 2);
   line("SystemC prefill tokens/s (finalist workload)", "systemc_prefill_tps", 2);
-  line("memory (MB)", "memory_bytes", 0);
+  line("memory (MB)", "memory_bytes", 1, 1e-6);
   line("accuracy: top-1 agreement with fp32", "accuracy_top1", 4);
   line("score (analytic)", "score", 4);
   if (br.contains("systemc_decode_tps") && base_row.contains("systemc_decode_tps"))

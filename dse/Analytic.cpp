@@ -155,6 +155,15 @@ double AnalyticModel::hp_transfer_latency_ns(int64_t bytes, bool write) const {
 }
 
 double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool bias) const {
+  const ChunkKey key{in, out, ntok, bias};
+  for (const auto& [k, ns] : chunks_)
+    if (k == key) return ns;
+  const double ns = time_chunk(in, out, ntok, bias);
+  chunks_.emplace_back(key, ns);
+  return ns;
+}
+
+double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const {
   const sim::AccelConfig& a = soc_.accel;
   const MacroLayout& L = a.macro;
   const int64_t n_tiles = ceil_div(out, L.tile_rows), n_groups = ceil_div(in, L.group_size);
@@ -183,14 +192,19 @@ double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool
   // port streams the beats once the first data is there (the fast DDR and AXI models).
   double bus_free = 0;
   std::vector<double> port_free(static_cast<size_t>(nch), 0.0);
+  // A full unit's DDR and port times are the same for every unit: computed once.
+  const int64_t unit_bytes = std::min(bpu, n_blocks) * bb;
+  const double unit_ddr = ddr_ns(unit_bytes), unit_beats = beats(unit_bytes);
   auto transfer = [&](int64_t c, double issue, int64_t bytes) {
+    const bool full = bytes == unit_bytes;
     const double first = std::max(issue + to_first_data, bus_free);
-    const double ddr_done = first + ddr_ns(bytes);
+    const double ddr_done = first + (full ? unit_ddr : ddr_ns(bytes));
     bus_free = ddr_done;
-    const double start = std::max(first + cross, port_free[static_cast<size_t>(c)]);
-    const double b = beats(bytes);
+    double& pf = port_free[static_cast<size_t>(c)];
+    const double start = std::max(first + cross, pf);
+    const double b = full ? unit_beats : beats(bytes);
     const double finish = std::max(start + b * beat_ns, ddr_done + cross + std::min<double>(b, hp.max_burst_beats) * beat_ns);
-    port_free[static_cast<size_t>(c)] = finish;
+    pf = finish;
     return finish;
   };
 
@@ -202,15 +216,57 @@ double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool
   std::vector<double> act_finish(static_cast<size_t>(nch), 0.0);
   double act_done = 0;
   const int64_t threads = nch * a.dma_outstanding_per_channel;
-  const size_t hist = static_cast<size_t>(std::max(slots, threads) + 1);
+  // History ring of one period: a multiple of the channel count that reaches back past the slot
+  // and loader-thread dependencies, so after a period the pipeline state repeats shifted in time.
+  const size_t hist = static_cast<size_t>(ceil_div(std::max(slots, threads) + 1, nch) * nch);
   std::vector<double> finish_h(hist, 0.0), done_h(hist, 0.0);
   double done = 0, issue_prev = 0;
   const double write_per_tile = ddr_ns(std::max<int64_t>(L.tile_rows * kF32, 1)) * static_cast<double>(ntok);
   // A write-back batch opens a row in the output region and the weight stream re-opens its own:
   // the fast DDR model's row-conflict cost (tRP + tRCD each), once per batch.
   const double batch_conflict_ns = 2.0 * (t_.RP + t_.RCD) * tck_ns_;
+  // Ring positions and the next tile boundary advance incrementally (this loop is the hot path).
+  const auto H = static_cast<int64_t>(hist);
+  int64_t c = 0, idx = 0, tile_end = n_groups;
+  // Steady state: when two consecutive periods shifted every time by the same amount (and the
+  // tile pattern repeats per period), the remaining full periods are added in closed form.
+  const bool tiles_repeat = (H * bpu) % n_groups == 0;
+  std::vector<double> snap, prev_snap;
+  double prev_delta = -1;
+  auto snapshot = [&] {
+    std::vector<double> v = {bus_free, done, issue_prev};
+    v.insert(v.end(), port_free.begin(), port_free.end());
+    v.insert(v.end(), finish_h.begin(), finish_h.end());
+    v.insert(v.end(), done_h.begin(), done_h.end());
+    return v;
+  };
   for (int64_t u = 0; u < n_units; ++u) {
-    const int64_t c = u % nch;
+    if (tiles_repeat && u % H == 0 && u >= 2 * H) {
+      snap = snapshot();
+      double delta = -1;
+      bool same = prev_snap.size() == snap.size();
+      for (size_t i = 0; same && i < snap.size(); ++i) {
+        const double d = snap[i] - prev_snap[i];
+        if (delta < 0) delta = d;
+        same = std::abs(d - delta) <= 1e-9 * std::max(1.0, std::abs(delta));
+      }
+      if (same && delta > 0 && std::abs(delta - prev_delta) <= 1e-9 * delta) {
+        // Leave at least the last (possibly partial) unit to the loop.
+        const int64_t k = (n_units - 1 - u) / H;
+        if (k > 0) {
+          const double shift = static_cast<double>(k) * delta;
+          bus_free += shift, done += shift, issue_prev += shift;
+          for (auto& x : port_free) x += shift;
+          for (auto& x : finish_h) x += shift;
+          for (auto& x : done_h) x += shift;
+          u += k * H;
+          tile_end += k * H * bpu;
+          snap = snapshot();
+        }
+      }
+      prev_delta = same ? delta : -1;
+      prev_snap = std::move(snap);
+    }
     double issue = issue_prev;
     if (u < nch) {  // this channel's activation share goes first, on the same loader
       const int64_t off = std::min(act_bytes, share * c), len = std::min(act_bytes, off + share) - off;
@@ -218,20 +274,23 @@ double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool
       act_done = std::max(act_done, act_finish[static_cast<size_t>(c)]);
       issue = std::max(issue, act_finish[static_cast<size_t>(c)]);
     }
-    if (u >= slots) issue = std::max(issue, done_h[static_cast<size_t>((u - slots) % static_cast<int64_t>(hist))]);
-    if (u >= threads) issue = std::max(issue, finish_h[static_cast<size_t>((u - threads) % static_cast<int64_t>(hist))]);
+    if (u >= slots) issue = std::max(issue, done_h[static_cast<size_t>(idx >= slots ? idx - slots : idx - slots + H)]);
+    if (u >= threads) issue = std::max(issue, finish_h[static_cast<size_t>(idx >= threads ? idx - threads : idx - threads + H)]);
     issue_prev = issue;
     const int64_t k0 = u * bpu, k1 = std::min(n_blocks, k0 + bpu);
     const double fin = transfer(c, issue, (k1 - k0) * bb);
     // Compute the unit: PE array (plus the fill of each tile finishing in it) or unpacker.
-    const int64_t fills = k1 / n_groups - k0 / n_groups;
+    int64_t fills = 0;
+    while (tile_end <= k1) ++fills, tile_end += n_groups;
     const int64_t busy = std::max((k1 - k0) * pe_b + fills * a.pe_pipeline_fill_cycles, (k1 - k0) * up_b);
     const double ready = a.weight_double_buffered ? fin : std::max(fin, done);
     done = std::max({done, ready, act_done}) + static_cast<double>(busy) * period;
     // Finished tiles' outputs leave over the same DDR bus.
-    bus_free += static_cast<double>(fills) * write_per_tile + (fills > 0 ? batch_conflict_ns : 0.0);
-    finish_h[static_cast<size_t>(u % static_cast<int64_t>(hist))] = fin;
-    done_h[static_cast<size_t>(u % static_cast<int64_t>(hist))] = done;
+    if (fills > 0) bus_free += static_cast<double>(fills) * write_per_tile + batch_conflict_ns;
+    finish_h[static_cast<size_t>(idx)] = fin;
+    done_h[static_cast<size_t>(idx)] = done;
+    if (++idx == H) idx = 0;
+    if (++c == nch) c = 0;
   }
   // End: the last batch of tiles leaves through one channel (bias read, one write per token).
   const int64_t last_rows = std::min(out, std::max<int64_t>(L.tile_rows, (bpu / std::max<int64_t>(1, n_groups)) * L.tile_rows));

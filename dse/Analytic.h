@@ -56,13 +56,20 @@ class AnalyticModel {
   double ps_transfer_ns(int64_t bytes, bool write) const;  // one blocking PS-port transaction
   double ps_data_ns(int64_t bytes, bool write) const;      // PsCore::read_data/write_data
   double accel_job_ns(int64_t in, int64_t out, int64_t n_tokens, bool bias) const;
-  double accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool bias) const;
+  double accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool bias) const;  // memoised
+  double time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const;
   double hp_transfer_latency_ns(int64_t bytes, bool write) const;  // one small HP transfer, idle system
   double linear_ns(OpKind op, int64_t in, int64_t out, int64_t n_tokens, bool bias) const;
 
   sim::SocConfig soc_;
   sim::DdrCycles t_;
   mutable std::vector<std::pair<int64_t, double>> stream_gbps_;  ///< per transaction size, this model's
+  struct ChunkKey {
+    int64_t in, out, ntok;
+    bool bias;
+    bool operator==(const ChunkKey&) const = default;
+  };
+  mutable std::vector<std::pair<ChunkKey, double>> chunks_;  ///< accelerator chunks already timed (k/v, gate/up alike)
   double tck_ns_ = 0, refresh_share_ = 0, act_extra_cycles_ = 0;
   double ps_chunk_new_row_fraction_ = 0;  ///< PS chunks whose first access opens a row
   double row_stream_bytes_ = 0;           ///< sequential bytes per row open

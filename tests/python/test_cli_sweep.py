@@ -53,7 +53,13 @@ def sweep(fpgallm_bin, spec, out, *extra, check=True):
 
 
 def journal(path):
-    rows = [json.loads(line) for line in pathlib.Path(path).read_text().splitlines() if line.strip()]
+    """Rows of a sweep journal; a line torn by a kill is skipped, as the sweep itself does."""
+    rows = []
+    for line in pathlib.Path(path).read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            pass
     return rows
 
 

@@ -18,7 +18,8 @@ namespace {
 using namespace fpgallm;
 using namespace fpgallm::dse;
 
-std::string source_dir() { return std::filesystem::path(__FILE__).parent_path().parent_path().string(); }
+// CMake passes the absolute data folder; the configs sit beside it in the source tree.
+std::string source_dir() { return std::filesystem::path(FPGALLM_DATA_DIR).parent_path().string(); }
 
 const SweepSpec& gs_pe() {
   static const SweepSpec s = load_sweep_spec(source_dir() + "/configs/sweep/gs_pe.yaml");

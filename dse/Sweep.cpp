@@ -3,6 +3,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -72,11 +74,28 @@ void put_axes(const SweepSpec& spec, const DesignPoint& p, nlohmann::json& row) 
   }
 }
 
+/** estimate_footprint per model shape and quantization (sweeps revisit the same few many times). */
+Footprint footprint(const DesignPoint& p) {
+  static std::mutex mu;
+  static std::map<std::string, Footprint> cache;
+  const auto& a = p.soc.accel;
+  const ModelConfig& m = p.model;
+  const std::string key = fmt::format("{} {} {} {} {} {} {} {} {} {} {} {} {} {}", m.hidden_size, m.intermediate_size,
+                                      m.num_layers, m.num_heads, m.num_kv_heads, m.head_dim, m.vocab_size,
+                                      m.tie_word_embeddings, m.qkv_bias, a.macro.group_size, a.macro.bits,
+                                      a.macro.zero_point, a.offload_lm_head, a.macro.tile_rows * 1000 + a.macro.beat_bytes);
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it == cache.end())
+    it = cache.emplace(key, estimate_footprint(m, a.macro.group_size, a.macro.bits, a.macro.zero_point, a.offload_lm_head,
+                                               a.macro)).first;
+  return it->second;
+}
+
 /** Bytes the model needs in DDR: the packed weights and a KV cache for the workload's positions. */
 int64_t ddr_bytes(const DesignPoint& p, int64_t positions) {
   const auto& a = p.soc.accel;
-  const Footprint fp = estimate_footprint(p.model, a.macro.group_size, a.macro.bits, a.macro.zero_point,
-                                          a.offload_lm_head, a.macro);
+  const Footprint fp = footprint(p);
   const int64_t weights = a.offload_linear ? fp.total_bytes() : fp.fp16_baseline_bytes;
   const int64_t kv = 2 * p.model.num_layers * positions * p.model.kv_dim() * 4;  // fp32 K and V
   return weights + kv;
@@ -107,8 +126,7 @@ nlohmann::json evaluate_analytic(const SweepSpec& spec, const DesignPoint& p, co
   row["bram36"] = r.bram36;
   row["uram288"] = r.uram288;
   row["max_utilisation"] = r.max_utilisation;
-  const Footprint fp = estimate_footprint(p.model, a.macro.group_size, a.macro.bits, a.macro.zero_point,
-                                          a.offload_lm_head, a.macro);
+  const Footprint fp = footprint(p);
   row["memory_bytes"] = a.offload_linear ? fp.model_bytes() : fp.fp16_baseline_bytes;
   row["group_size"] = a.macro.group_size;
   row["bits"] = a.macro.bits;

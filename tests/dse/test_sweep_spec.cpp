@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "dse/Expr.h"
+#include "dse/Resources.h"
+#include "dse/Sweep.h"
 #include "dse/SweepSpec.h"
 #include "models/core/Error.h"
 
@@ -157,4 +159,24 @@ TEST(Expr, FollowsUsualPrecedenceAndReportsTheColumnOfASyntaxError) {
     EXPECT_NE(std::string(err.what()).find("spec.yaml: sweep.constraints[0]"), std::string::npos) << err.what();
     EXPECT_NE(std::string(err.what()).find("column"), std::string::npos) << err.what();
   }
+}
+
+TEST(SweepSpec, TheModelItselfIsAnAxisAndA7BClassModelIsInfeasibleOnTheKv260Ddr) {
+  const auto f = write_spec("models",
+                            "  axes:\n"
+                            "    - {name: model, field: model, values: [\"synthetic:qwen2.5-0.5b\", \"" + kSrc +
+                                "/configs/model/qwen2.5-7b.yaml\"]}\n"
+                            "    - {name: act_kib, field: accel.buffers.act_bytes, values: [131072]}\n");
+  const SweepSpec s = load_sweep_spec(f);
+  const ResourceCosts costs = load_resource_costs(kSrc + "/configs/dse/resource_costs.yaml");
+  const auto pts = enumerate_points(s);
+  ASSERT_EQ(pts.size(), 2u);
+  const auto small = evaluate_analytic(s, make_point(s, pts[0]), costs);
+  const auto big = evaluate_analytic(s, make_point(s, pts[1]), costs);
+  EXPECT_TRUE(small["feasible"].get<bool>()) << small.dump();
+  EXPECT_FALSE(big["feasible"].get<bool>());
+  EXPECT_EQ(big["reason"].get<std::string>().rfind("ddr:", 0), 0u) << big.dump();
+  // The analytic figures are still there: what the design would reach with enough memory.
+  EXPECT_GT(big["decode_tps"].get<double>(), 0.0);
+  EXPECT_LT(big["decode_tps"].get<double>(), small["decode_tps"].get<double>());
 }

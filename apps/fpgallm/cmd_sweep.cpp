@@ -193,6 +193,28 @@ Objectives objectives(const json& r, bool systemc) {
   return o;
 }
 
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/**
+ * Journals are only reused for the same inputs: the spec, the base configs and the cost file are
+ * fingerprinted into OUT/inputs.sha; a rerun against different inputs is an error, not a silent
+ * mix of stale and fresh rows.
+ */
+void check_inputs(const SweepSpec& spec, const std::string& out) {
+  std::string all;
+  for (const auto& f : {spec.file, spec.platform_file, spec.accel_file, spec.costs_file}) all += file_text(f) + '\0';
+  if (!spec.model.starts_with("synthetic:")) all += file_text(spec.model);
+  const std::string fp = fmt::format("{:016x}\n", std::hash<std::string>{}(all));
+  const fs::path f = fs::path(out) / "inputs.sha";
+  if (fs::exists(f) && file_text(f.string()) != fp)
+    fail("{}: holds a sweep of different inputs ({} or its base configs changed since); give a new --out or delete "
+         "its *.jsonl journals", out, spec.file);
+  std::ofstream(f) << fp;
+}
+
 void run_sweep(SweepArgs& a) {
   const auto t_start = std::chrono::steady_clock::now();
   SweepSpec spec = load_sweep_spec(a.spec);
@@ -200,6 +222,7 @@ void run_sweep(SweepArgs& a) {
   if (a.jobs <= 0) a.jobs = std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
   if (a.cache_dir.empty()) a.cache_dir = (fs::path(a.out) / "accuracy_cache").string();
   fs::create_directories(a.out);
+  check_inputs(spec, a.out);
   const ResourceCosts costs = load_resource_costs(spec.costs_file);
   const std::vector<PointIndex> points = enumerate_points(spec);
   if (!a.quiet)

@@ -118,6 +118,17 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_a_point(fpgallm_bin,
     assert strip_host_time(journal(out / "analytic.jsonl")) == strip_host_time(journal(ref / "analytic.jsonl"))
 
 
+def test_a_rerun_against_a_changed_spec_is_refused_instead_of_mixing_rows(fpgallm_bin, tmp_path):
+    spec = write_spec(tmp_path, finalists=1)
+    out = tmp_path / "out"
+    sweep(fpgallm_bin, spec, out, "--no-systemc")
+    d = yaml.safe_load(spec.read_text())
+    d["sweep"]["workload"]["gen"] = 5
+    spec.write_text(yaml.safe_dump(d))
+    r = sweep(fpgallm_bin, spec, out, "--no-systemc", check=False)
+    assert r.returncode == 2 and "different inputs" in r.stderr, r.stderr
+
+
 def test_a_bad_spec_is_an_error_naming_the_file_and_the_field(fpgallm_bin, tmp_path):
     spec = write_spec(tmp_path)
     d = yaml.safe_load(spec.read_text())

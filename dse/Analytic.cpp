@@ -8,6 +8,7 @@
 
 #include "models/core/Error.h"
 #include "sim/ddr/DdrTiming.h"
+#include "sim/ps/PsCostModel.h"
 
 namespace fpgallm::dse {
 
@@ -117,15 +118,13 @@ double AnalyticModel::ps_data_ns(int64_t bytes, bool write) const {
 
 double AnalyticModel::ps_op_ns(OpKind op, int64_t elements, int64_t bytes_read, int64_t bytes_written) const {
   const sim::PsConfig& ps = soc_.ps;
-  const sim::PsCostClass cls = sim::ps_cost_class(op);
-  const double period = ps.clock_period_ns();
-  const bool gemv = cls == sim::PsCostClass::Gemv;
-  const double compute =
-      gemv ? static_cast<double>(elements) / (ps.gemv_macs_per_cycle_per_core * static_cast<double>(ps.cores_used)) * period
-           : static_cast<double>(elements) * ps.cycles_per_element[static_cast<int>(cls)] * period;
+  // Compute, stream rate and the software's dispatch come from the shared PS cost functions
+  // (sim/ps/PsCostModel.h), the very numbers PsCore charges.
+  const double dispatch = ps.software.op_dispatch_ns;
+  const double compute = sim::ps_compute_ns(ps, op, elements);
   const int64_t total = bytes_read + bytes_written;
-  if (total <= 0) return compute;
-  const double stream = ps.stream_gbps_per_core * (gemv ? static_cast<double>(ps.cores_used) : 1.0);
+  if (total <= 0) return dispatch + compute;
+  const double stream = ps.stream_gbps_per_core * sim::ps_stream_cores(ps, op);
   const double per_byte = compute / static_cast<double>(total);
   // Each chunk takes the slowest of the PS-port transfer, the cores' stream rate and the math.
   auto chunk = [&](int64_t len, bool write) {
@@ -133,10 +132,10 @@ double AnalyticModel::ps_op_ns(OpKind op, int64_t elements, int64_t bytes_read, 
     return std::max({ps_transfer_ns(len, write), l / stream, per_byte * l});
   };
   const int64_t c = ps.traffic_chunk_bytes;
-  // Reads come first in 4 KiB chunks; the chunk that straddles into the writes is charged as a read.
+  // Reads come first in 4 KiB chunks; a partial last read chunk is issued alone (PsCore never
+  // mixes reads and writes in a chunk), then the writes.
   const int64_t rd_full = bytes_read / c, rd_rest = bytes_read % c;
-  double t = static_cast<double>(rd_full) * chunk(c, false);
-  // A partial last read chunk is issued alone (PsCore never mixes reads and writes in a chunk).
+  double t = dispatch + static_cast<double>(rd_full) * chunk(c, false);
   if (rd_rest) t += chunk(rd_rest, false);
   const int64_t wr_full = bytes_written / c, wr_rest = bytes_written % c;
   t += static_cast<double>(wr_full) * chunk(c, true) + (wr_rest ? chunk(wr_rest, true) : 0.0);
@@ -317,12 +316,12 @@ double AnalyticModel::accel_job_ns(int64_t in, int64_t out, int64_t n_tokens, bo
 double AnalyticModel::pl_linear_ns(int64_t in, int64_t out, int64_t n, bool bias) const {
   const sim::PsConfig& ps = soc_.ps;
   const int64_t in_bytes = n * in * kF32, out_bytes = n * out * kF32;
-  const double period = ps.clock_period_ns();
-  const double flush = static_cast<double>(ceil_div(in_bytes, ps.cache_line_bytes)) * ps.flush_cycles_per_line * period;
-  const double inval = static_cast<double>(ceil_div(out_bytes, ps.cache_line_bytes)) * ps.invalidate_cycles_per_line * period;
-  const double notice = ps.completion == sim::CompletionMode::Interrupt ? ps.interrupt_latency_ns : ps.polling_latency_ns;
-  return ps_data_ns(in_bytes, true) + flush + ps.descriptor_write_ns + accel_job_ns(in, out, n, bias) + notice + inval +
-         ps_data_ns(out_bytes, false);
+  // The software stack's share (driver call, copies into/out of the DMA buffers, cache maintenance,
+  // descriptor, completion) from the shared cost functions; a copy takes at least its DDR transfers.
+  return ps.software.driver_call_ns + std::max(ps_data_ns(in_bytes, true), sim::ps_copy_ns(ps, in_bytes)) +
+         sim::ps_flush_ns(ps, in_bytes) + sim::ps_descriptor_ns(ps) + accel_job_ns(in, out, n, bias) +
+         sim::ps_completion_ns(ps) + sim::ps_invalidate_ns(ps, out_bytes) +
+         std::max(ps_data_ns(out_bytes, false), sim::ps_copy_ns(ps, out_bytes));
 }
 
 double AnalyticModel::ps_linear_ns(OpKind op, int64_t in, int64_t out, int64_t n) const {
@@ -365,6 +364,8 @@ PerfFigures AnalyticModel::evaluate(const ModelConfig& c, const Workload& w) con
     add(t, OpKind::FinalNorm, ps_op_ns(OpKind::FinalNorm, H, H * kF32 + H * kF16, H * kF32));
     add(t, OpKind::LmHead, linear_ns(OpKind::LmHead, H, V, 1, false));
     add(t, OpKind::Sampling, ps_op_ns(OpKind::Sampling, V, V * kF32, 0));
+    // The host loop's fixed cost per forward pass (kept with the sampling row here).
+    add(t, OpKind::Sampling, sim::ps_forward_overhead_ns(soc_.ps));
     return t;
   };
   // Attention of n new tokens at position pos (causal: token t sees pos + t + 1 keys).

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "models/checkpoint/Synthetic.h"
+#include "models/llm/Weights.h"
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
 #include "models/quant/Quantizer.h"
@@ -174,21 +175,24 @@ nlohmann::json evaluate_systemc(const SweepSpec& spec, const DesignPoint& p, con
   sim::SocConfig soc = p.soc;
   soc.set_fidelity(o.fidelity);
   soc.validate();
-  if (o.timing_only)
-    fail("{}: sweep.finalists.timing_only needs the simulator's timing-only mode, which this build lacks; "
-         "set it to false (finalists then run the full numerics on synthetic weights)", spec.file);
   const auto t0 = std::chrono::steady_clock::now();
-  // Full numerics on deterministic synthetic weights, RTN-quantized to the accelerator's layout
-  // (the unaccelerated baseline runs the unquantized model, as `fpgallm run` does).
-  std::shared_ptr<const ModelWeights> w = make_synthetic_weights(p.model, kDefaultSyntheticSeed);
-  if (soc.accel.offload_linear) {
-    QuantOptions q;
-    q.method = "rtn";
-    q.group_size = soc.accel.macro.group_size;
-    q.bits = soc.accel.macro.bits;
-    q.zero_point = soc.accel.macro.zero_point;
-    q.quantize_lm_head = soc.accel.offload_lm_head;
-    w = quantize_model(*w, q, {});
+  std::shared_ptr<const ModelWeights> w;
+  if (o.timing_only) {
+    // Shapes only: the same ops, traffic and times, no weights materialised (any model size).
+    w = make_shape_only_weights(p.model);
+  } else {
+    // Full numerics on deterministic synthetic weights, RTN-quantized to the accelerator's layout
+    // (the unaccelerated baseline runs the unquantized model, as `fpgallm run` does).
+    w = make_synthetic_weights(p.model, kDefaultSyntheticSeed);
+    if (soc.accel.offload_linear) {
+      QuantOptions q;
+      q.method = "rtn";
+      q.group_size = soc.accel.macro.group_size;
+      q.bits = soc.accel.macro.bits;
+      q.zero_point = soc.accel.macro.zero_point;
+      q.quantize_lm_head = soc.accel.offload_lm_head;
+      w = quantize_model(*w, q, {});
+    }
   }
   sim::SimRunOptions opt;
   for (int64_t i = 0; i < o.prompt_len; ++i)
@@ -198,6 +202,7 @@ nlohmann::json evaluate_systemc(const SweepSpec& spec, const DesignPoint& p, con
   row["systemc_prefill_tps"] = r.prefill_tokens_per_s();
   row["systemc_decode_tps"] = r.decode_tokens_per_s();
   row["systemc_fidelity"] = sim::to_string(o.fidelity);
+  row["systemc_timing_only"] = o.timing_only;
   row["systemc_prompt_len"] = o.prompt_len;
   row["systemc_gen"] = o.gen;
   row["systemc_sim_seconds"] = r.wall_seconds;

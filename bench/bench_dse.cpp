@@ -1,7 +1,6 @@
 // DSE evaluator speed: analytic points per second on one core (goal >= 10,000/s) over the points
 // of configs/sweep/gs_pe.yaml, and SystemC finalists per minute with the spec's finalist settings
-// (full-size Qwen2.5-0.5B shapes, fast fidelity, synthetic weights built and RTN-quantized per
-// finalist as `fpgallm sweep-point` does).
+// (full-size Qwen2.5-0.5B shapes, fast fidelity, timing-only, as `fpgallm sweep-point` runs them).
 #include <chrono>
 #include <filesystem>
 #include <string>

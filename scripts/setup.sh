@@ -10,7 +10,9 @@ PKGS=(build-essential cmake pkg-config git ccache
       libsystemc-dev libyaml-cpp-dev libeigen3-dev libfmt-dev libbenchmark-dev googletest libgtest-dev
       pybind11-dev libcli11-dev nlohmann-json3-dev libicu-dev g++-aarch64-linux-gnu qemu-user
       python3-numpy python3-pandas python3-matplotlib python3-pytest python3-yaml python3-nbclient python3-ipykernel
-      python3-distributed)
+      pybind11-dev libcli11-dev nlohmann-json3-dev libicu-dev g++-aarch64-linux-gnu qemu-user
+      python3-numpy python3-pandas python3-matplotlib python3-pytest python3-yaml python3-nbclient python3-ipykernel
+      python3-distributed python3-tqdm python3-optuna)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,6 +31,6 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$PWD"
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 "${LAUNCHER[@]}" \
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 -DFPGALLM_BUILD_PYTHON=ON "${LAUNCHER[@]}" \
       "${CMAKE_EXTRA_ARGS[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"

@@ -1,27 +1,19 @@
 #include <chrono>
-#include <filesystem>
 #include <memory>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "apps/fpgallm/Command.h"
 #include "apps/fpgallm/Resources.h"
-#include "models/checkpoint/AutoAwq.h"
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
-#include "models/checkpoint/ModelLoader.h"
 #include "models/quant/PackedModel.h"
+#include "models/quant/QuantizeJob.h"
 #include "models/quant/Quantizer.h"
-#include "models/tokenizer/Tokenizer.h"
 
-namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kSyntheticPrefix = "synthetic:";
-/** Seed of the random calibration tokens used for synthetic models without a tokenizer. */
-constexpr uint64_t kDefaultRandomCalibSeed = 1234;
 /** The default calibration text, relative to the resource folder. */
 constexpr const char* kDefaultCalibRelPath = "configs/calib/default.txt";
 
@@ -32,7 +24,7 @@ struct QuantizeArgs {
   bool no_zero_point = false, quantize_lm_head = false, no_scale_search = false, no_clip_search = false;
   int64_t calib_samples = fpgallm::QuantOptions{}.calib_samples;
   int64_t calib_len = fpgallm::QuantOptions{}.calib_seq_len;
-  uint64_t calib_seed = kDefaultRandomCalibSeed;
+  uint64_t calib_seed = fpgallm::kDefaultRandomCalibSeed;
   int64_t tile_rows = fpgallm::MacroLayout{}.tile_rows;
   int64_t beat_bytes = fpgallm::MacroLayout{}.beat_bytes;
 };
@@ -40,31 +32,15 @@ struct QuantizeArgs {
 /** The shipped calibration text, wherever the resources are (cli::resource_root). */
 std::string default_calib_path() { return fpgallm::cli::resource_path(kDefaultCalibRelPath); }
 
-/** A tokenizer next to the model: a HF folder's vocab.json + merges.txt, or a llama2.c tokenizer .bin. */
-std::string find_model_tokenizer(const std::string& model) {
-  std::error_code ec;
-  const fs::path p(model);
-  const fs::path dir = fs::is_directory(p, ec) ? p : p.parent_path();
-  if (dir.empty() || !fs::is_directory(dir, ec)) return {};
-  if (fs::is_regular_file(dir / "vocab.json", ec) && fs::is_regular_file(dir / "merges.txt", ec)) return dir.string();
-  if (fs::is_regular_file(dir / "tokenizer.bin", ec)) return (dir / "tokenizer.bin").string();
-  // llama2.c releases ship tok<vocab>.bin beside the model (stories260K: tok512.bin).
-  std::vector<fs::path> toks;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (e.is_regular_file() && name.starts_with("tok") && e.path().extension() == ".bin" && e.path() != p)
-      toks.push_back(e.path());
-  }
-  if (toks.size() == 1) return toks.front().string();
-  return {};
-}
-
 void run_quantize(const QuantizeArgs& a) {
   using namespace fpgallm;
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
 
-  QuantOptions o;
+  QuantizeJob job;
+  job.model = a.model;
+  job.out = a.out;
+  QuantOptions& o = job.options;
   o.method = a.method;
   o.bits = a.bits;
   o.group_size = a.group_size;
@@ -74,65 +50,23 @@ void run_quantize(const QuantizeArgs& a) {
   o.search_clip = !a.no_clip_search;
   o.calib_samples = a.calib_samples;
   o.calib_seq_len = a.calib_len;
-  o.validate();
-  MacroLayout layout;
-  layout.tile_rows = a.tile_rows;
-  layout.beat_bytes = a.beat_bytes;
-  layout.group_size = a.group_size;
-  layout.bits = a.bits;
-  layout.zero_point = o.zero_point;
-  layout.validate("--tile-rows/--beat-bytes/--group-size/--bits");  // before the slow part
-
-  auto fp = load_model(a.model);
-  const ModelConfig& c = fp->config;
-  for (const auto& l : fp->layers)
-    if (l.q.quant) fail("{}: already quantized; quantize an fp checkpoint", a.model);
-  fmt::print(stderr, "model {}: {} layers, hidden {}, {} parameters; {} G={} {}-bit{}\n", a.model, c.num_layers,
-             c.hidden_size, c.num_parameters(), o.method, o.group_size, o.bits, o.zero_point ? "" : " symmetric");
-
-  nlohmann::json record = {{"method", o.method},          {"source_model", a.model},
-                           {"search_scale", o.search_scale}, {"search_clip", o.search_clip}};
-  std::vector<std::vector<int32_t>> calib;
-  if (o.method == "rtn" && (!a.calib.empty() || !a.tokenizer.empty()))
-    fmt::print(stderr, "note: rtn needs no calibration; --calib and --tokenizer are ignored\n");
-  if (o.method == "awq") {
-    std::string tok_path = a.tokenizer.empty() ? find_model_tokenizer(a.model) : a.tokenizer;
-    record["calib_samples"] = o.calib_samples;
-    record["calib_seq_len"] = o.calib_seq_len;
-    if (!tok_path.empty()) {
-      const std::string calib_path = a.calib.empty() ? default_calib_path() : a.calib;
-      auto tok = load_tokenizer(tok_path, c.vocab_size);
-      if (tok->vocab_size() > c.vocab_size)
-        fail("{}: tokenizer has {} tokens but the model's vocabulary is {}", tok_path, tok->vocab_size(), c.vocab_size);
-      calib = make_calibration_sequences(*tok, read_text_file(calib_path), o.calib_samples, o.calib_seq_len);
-      record["calib_file"] = calib_path;
-      record["tokenizer"] = tok_path;
-      fmt::print(stderr, "calibration: {} x {} tokens of {} (tokenizer {})\n", o.calib_samples, o.calib_seq_len,
-                 calib_path, tok_path);
-    } else if (a.model.starts_with(kSyntheticPrefix)) {
-      calib = make_random_sequences(c.vocab_size, o.calib_samples, o.calib_seq_len, a.calib_seed);
-      record["calib_random_seed"] = a.calib_seed;
-      fmt::print(stderr, "calibration: {} x {} random token ids (seed {}; synthetic model without --tokenizer)\n",
-                 o.calib_samples, o.calib_seq_len, a.calib_seed);
-    } else {
-      fail("{}: no tokenizer found next to the model (vocab.json + merges.txt, tokenizer.bin or tok*.bin); give "
-           "--tokenizer PATH for AWQ calibration", a.model);
-    }
-  }
-
   o.progress = [&](int64_t layer, int64_t n_layers, const std::string& what) {
     if (layer >= n_layers) fmt::print(stderr, "[{:7.1f} s] {}\n", elapsed(), what);
     else fmt::print(stderr, "[{:7.1f} s] layer {}/{}: {}\n", elapsed(), layer + 1, n_layers, what);
   };
-  auto q = quantize_model(*fp, o, calib);
-  fp.reset();  // the fp32 weights are no longer needed while packing
+  job.calib_file = a.calib.empty() ? default_calib_path() : a.calib;
+  job.tokenizer = a.tokenizer;
+  job.calib_seed = a.calib_seed;
+  job.tile_rows = a.tile_rows;
+  job.beat_bytes = a.beat_bytes;
+  job.autoawq_out = a.autoawq_out;
+  job.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+  if (o.method == "rtn" && (!a.calib.empty() || !a.tokenizer.empty()))
+    fmt::print(stderr, "note: rtn needs no calibration; --calib and --tokenizer are ignored\n");
 
-  save_packed_model(*q, layout, a.out, record);
-  if (!a.autoawq_out.empty()) {
-    save_autoawq(*q, a.autoawq_out);
-    fmt::print(stderr, "[{:7.1f} s] wrote AutoAWQ GEMM folder {}\n", elapsed(), a.autoawq_out);
-  }
-  const PackedModel written = load_packed_model(a.out, /*read_data=*/false);
+  const PackedModel written = run_quantize_job(job);
+  const MacroLayout layout = job.layout();
+  if (!a.autoawq_out.empty()) fmt::print(stderr, "[{:7.1f} s] wrote AutoAWQ GEMM folder {}\n", elapsed(), a.autoawq_out);
   fmt::print(stderr, "[{:7.1f} s] wrote {}\n", elapsed(), a.out);
   fmt::print("packed model {} (MACRO tile_rows {}, {}-byte beats, {}-byte blocks)\n\n{}", a.out, layout.tile_rows,
              layout.beat_bytes, layout.block_bytes(), written.footprint.table());

@@ -1,7 +1,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/core.h>
 
@@ -12,9 +11,8 @@
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
 #include "models/checkpoint/ModelLoader.h"
-#include "models/quant/Quantizer.h"
-#include "models/tokenizer/Tokenizer.h"
 #include "models/core/YamlConfig.h"
+#include "sim/soc/RunSetup.h"
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 
@@ -27,7 +25,6 @@ constexpr const char* kDefaultPrompt = "Give me a short introduction to large la
 constexpr const char* kDefaultModel = "synthetic:qwen2.5-0.5b";
 constexpr int64_t kDefaultDecodeSteps = 8;
 constexpr const char* kDefaultCalib = "configs/calib/default.txt";
-constexpr uint64_t kCalibSeed = 0;
 
 // Defaults, relative to the resource folder (cli::resource_root) and resolved only when the command runs.
 constexpr const char* kDefaultPlatform = "configs/platform/kv260.yaml";
@@ -58,34 +55,15 @@ struct RunArgs {
 using cli::load_published;
 using cli::Published;
 
-/** The prompt's tokenizer; a missing or mismatched one is an error that says how to fix it. */
-std::unique_ptr<Tokenizer> prompt_tokenizer(const RunArgs& a, const ModelConfig& mc) {
-  if (!fs::exists(a.tokenizer))
-    fail("{}: tokenizer not found; give --tokenizer PATH (a folder with vocab.json + merges.txt, or a llama2.c "
-         "tok*.bin), or --byte-prompt to use the prompt's bytes as token ids", a.tokenizer);
-  auto tok = load_tokenizer(a.tokenizer, mc.vocab_size);
-  if (tok->vocab_size() > mc.vocab_size)
-    fail("{}: tokenizer has {} tokens but the model's vocabulary is {}; give the model's own tokenizer with "
-         "--tokenizer PATH, or --byte-prompt to use the prompt's bytes as token ids", a.tokenizer, tok->vocab_size(),
-         mc.vocab_size);
-  return tok;
-}
-
-std::vector<int32_t> make_prompt(const RunArgs& a, const ModelConfig& mc) {
-  std::vector<int32_t> ids;
-  if (a.byte_prompt) {
-    for (unsigned char ch : a.prompt) ids.push_back(static_cast<int32_t>(ch % mc.vocab_size));
-  } else {
-    ids = prompt_tokenizer(a, mc)->encode(a.prompt, true);
-  }
-  if (ids.empty()) fail("the prompt encodes to no tokens");
-  if (a.prompt_len > 0) {
-    // Repeat the real prompt to the requested length, so timing runs keep real token statistics.
-    std::vector<int32_t> out;
-    for (int64_t i = 0; i < a.prompt_len; ++i) out.push_back(ids[static_cast<size_t>(i) % ids.size()]);
-    ids = std::move(out);
-  }
-  return ids;
+sim::RunSetup run_setup(const RunArgs& a) {
+  sim::RunSetup s;
+  s.prompt = a.prompt;
+  s.tokenizer = a.tokenizer;
+  s.byte_prompt = a.byte_prompt;
+  s.prompt_len = a.prompt_len;
+  s.quant = a.quant;
+  s.calib_file = cli::resource_path(kDefaultCalib);
+  return s;
 }
 
 /** Loads (and quantizes when needed) the model; `prompt` is encoded first, so a bad tokenizer fails at once. */
@@ -96,39 +74,23 @@ std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::S
     // Shapes only: nothing is loaded, generated or quantized, so any size fits.
     if (!quiet) fmt::print(stderr, "timing-only: shapes of {} (no weights)\n", a.model);
     auto w = make_shape_only_weights(load_model_config_only(a.model));
-    prompt = make_prompt(a, w->config);
+    prompt = sim::make_run_prompt(run_setup(a), w->config);
     return w;
   }
   if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
   std::shared_ptr<ModelWeights> w = load_model(a.model);
-  prompt = make_prompt(a, w->config);
-  bool quantized = false;
-  for (const auto& L : w->layers) quantized = quantized || L.q.quant;
-  // Nothing offloaded: the unaccelerated deployment runs the unquantized model on the PS.
-  if (quantized || !soc.accel.offload_linear) return w;
-  QuantOptions o;
-  o.method = a.quant;
-  o.group_size = soc.accel.macro.group_size;
-  o.bits = soc.accel.macro.bits;
-  o.zero_point = soc.accel.macro.zero_point;
-  o.quantize_lm_head = soc.accel.offload_lm_head;
+  sim::RunSetup s = run_setup(a);
+  prompt = sim::make_run_prompt(s, w->config);
   cli::ProgressLine progress(!quiet);
-  o.progress = [&](int64_t layer, int64_t n, const std::string& what) {
+  bool quantizes = false;
+  s.progress = [&](int64_t layer, int64_t n, const std::string& what) {
+    quantizes = true;
     progress.update(fmt::format("quantizing ({}) layer {}/{}", what, std::min(layer + 1, n), n));
   };
-  std::vector<std::vector<int32_t>> calib;
-  if (o.method == "awq") {
-    // The shipped calibration text through the prompt's tokenizer; seeded random ids with --byte-prompt.
-    if (a.byte_prompt)
-      calib = make_random_sequences(w->config.vocab_size, o.calib_samples, o.calib_seq_len, kCalibSeed);
-    else
-      calib = make_calibration_sequences(*prompt_tokenizer(a, w->config),
-                                         read_text_file(cli::resource_path(kDefaultCalib)), o.calib_samples,
-                                         o.calib_seq_len);
-  }
-  auto q = quantize_model(*w, o, calib);
-  progress.finish(fmt::format("quantized {} with {} G={} in {:.1f} s", a.model, o.method, o.group_size,
-                              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+  auto q = sim::prepare_run_weights(std::move(w), soc, s);
+  if (quantizes)
+    progress.finish(fmt::format("quantized {} with {} G={} in {:.1f} s", a.model, a.quant, soc.accel.macro.group_size,
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
   return q;
 }
 
@@ -138,11 +100,7 @@ void run(RunArgs& a) {
   if (a.gen < 0) fail("--gen must be >= 0 (got {})", a.gen);
   if (a.prompt_len < 0) fail("--prompt-len must be >= 0 (got {})", a.prompt_len);
   sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
-  if (!a.fidelity.empty()) {
-    if (a.fidelity == "cycle") soc.set_fidelity(sim::Fidelity::cycle);
-    else if (a.fidelity == "fast") soc.set_fidelity(sim::Fidelity::fast);
-    else fail("--fidelity must be cycle or fast (got '{}')", a.fidelity);
-  }
+  if (!a.fidelity.empty()) soc.set_fidelity(sim::parse_fidelity(a.fidelity, "--fidelity"));
   Published pub = load_published(a.reference);
   sim::SimRunOptions opt;
   auto weights = prepare_model(a, soc, a.quiet, opt.prompt);
@@ -171,8 +129,7 @@ void run(RunArgs& a) {
   sim::SimRunResult r = sim::simulate(soc, weights, opt);
   progress.finish(fmt::format("simulated in {:.1f} s of host time", r.wall_seconds));
 
-  const Footprint fp = estimate_footprint(mc, soc.accel.macro.group_size, soc.accel.macro.bits,
-                                          soc.accel.macro.zero_point, soc.accel.offload_lm_head, soc.accel.macro);
+  const Footprint fp = sim::run_footprint(soc, mc);
   fmt::print("fpgallm run: {} ({} layers, hidden {}), accel {} @ {} MHz, PE {}x{}, {} DMA channels, {} fidelity{}\n",
              a.model, mc.num_layers, mc.hidden_size, soc.accel.name, soc.accel.clock_mhz, soc.accel.pe_rows,
              soc.accel.pe_cols, soc.accel.n_channels, sim::to_string(soc.accel.fidelity),
@@ -189,8 +146,7 @@ void run(RunArgs& a) {
   fmt::print("{:<34} {:>14.2f} {:>14}\n", "decode tokens/s", r.decode_tokens_per_s(),
              pub.loaded ? fmt::format("{:.1f}", pub_tps) : "");
   fmt::print("{:<34} {:>14.3f}\n", "decode time per token (ms)", decode_ms);
-  // AWQ footprint when the PL streams MACRO weights; the fp16 model when nothing is offloaded.
-  const double model_bytes = static_cast<double>(soc.accel.offload_linear ? fp.model_bytes() : fp.fp16_baseline_bytes);
+  const double model_bytes = static_cast<double>(sim::deployed_model_bytes(soc, fp));
   // The paper's 443.81 is a MiB figure and its 988 an MB one (docs/formats.md): each goes on its row.
   fmt::print("{:<34} {:>14.2f} {:>14}\n", "model footprint (MiB)", model_bytes / kBytesPerMiB,
              pub.loaded && soc.accel.offload_linear ? fmt::format("{:.2f}", pub_mb) : "");
@@ -207,12 +163,7 @@ void run(RunArgs& a) {
 
   if (a.show_stats) fmt::print("\n== Statistics ==\n{}", r.stats.to_table());
   if (!a.out.empty()) {
-    fs::create_directories(a.out);
-    std::ofstream(fs::path(a.out) / "stats.json") << r.stats.to_json().dump(2) << "\n";
-    std::ofstream csv(fs::path(a.out) / "stats.csv");
-    r.stats.write_csv(csv);
-    std::ofstream trace(fs::path(a.out) / "trace.json");
-    r.trace->write_chrome_json(trace);
+    sim::write_run_outputs(r, a.out);
     fmt::print("\nwrote {}/stats.json, stats.csv, trace.json ({} events{})\n", a.out, r.trace->size(),
                r.trace->dropped() ? fmt::format(", {} dropped", r.trace->dropped()) : "");
   }

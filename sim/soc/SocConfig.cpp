@@ -59,10 +59,9 @@ void parse_calibration(YamlMap& cal, SocConfig& c) {
 
 }  // namespace
 
-SocConfig parse_soc_config(YamlMap& platform_root, YamlMap& accel_root) {
+SocConfig parse_platform_config(YamlMap& platform_root) {
   SocConfig c;
   c.platform_file = platform_root.file();
-  c.accel_file = accel_root.file();
   auto ddr = platform_root.child("ddr", true);
   c.ddr = parse_ddr_config(ddr);
   auto axi = platform_root.child("axi", true);
@@ -74,6 +73,12 @@ SocConfig parse_soc_config(YamlMap& platform_root, YamlMap& accel_root) {
   auto cal = platform_root.child("calibration");
   parse_calibration(cal, c);
   platform_root.finish();
+  return c;
+}
+
+SocConfig parse_soc_config(YamlMap& platform_root, YamlMap& accel_root) {
+  SocConfig c = parse_platform_config(platform_root);
+  c.accel_file = accel_root.file();
   c.accel = parse_accel_config(accel_root);
   // One fidelity for the whole system, chosen by the accelerator config (sweeps pick fast there).
   c.set_fidelity(c.accel.fidelity);

@@ -50,6 +50,9 @@ struct SocConfig {
   void validate() const;
 };
 
+/** The platform sections (ddr, axi, ps, pl, calibration) of a platform YAML's root mapping; `accel` stays default. */
+SocConfig parse_platform_config(YamlMap& platform_root);
+
 /**
  * Builds a SocConfig from already-loaded roots (a platform YAML and an accel YAML, possibly patched
  * by a sweep); rejects unknown keys but does not run validate(), so a sweep can report an

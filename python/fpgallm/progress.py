@@ -1,0 +1,54 @@
+"""Progress bars for long calls: tqdm when installed (Debian python3-tqdm), else plain lines on stderr."""
+import sys
+import time
+
+try:
+    from tqdm.auto import tqdm as _tqdm
+except ImportError:  # pragma: no cover - exercised only where tqdm is missing
+    _tqdm = None
+
+# Without tqdm, at most one line per this many seconds, so logs stay readable.
+FALLBACK_INTERVAL_S = 5.0
+
+
+class _Lines:
+    """The fallback: 'desc: n/total' lines at most every FALLBACK_INTERVAL_S seconds, and a final one."""
+
+    def __init__(self, total, desc):
+        self.total, self.desc, self.n = total, desc, 0
+        self._last = 0.0
+
+    def update(self, k=1):
+        self.n += k
+        now = time.monotonic()
+        if now - self._last >= FALLBACK_INTERVAL_S:
+            self._last = now
+            print(f"{self.desc}: {self.n}/{self.total}", file=sys.stderr, flush=True)
+
+    def set_postfix_str(self, text):
+        self.postfix = text
+
+    def close(self):
+        print(f"{self.desc}: {self.n}/{self.total} done", file=sys.stderr, flush=True)
+
+
+class Bar:
+    """A progress bar over `total` steps; a no-op when disabled."""
+
+    def __init__(self, total, desc, enabled=True):
+        self._bar = None
+        if enabled:
+            self._bar = _tqdm(total=total, desc=desc, leave=False) if _tqdm else _Lines(total, desc)
+
+    def advance_to(self, n, postfix=None):
+        if self._bar is None:
+            return
+        if n > self._bar.n:
+            self._bar.update(n - self._bar.n)
+        if postfix:
+            self._bar.set_postfix_str(postfix)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

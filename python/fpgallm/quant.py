@@ -1,0 +1,114 @@
+"""fpgallm.quantize() and packed-model access: MACRO streams as numpy arrays."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import _fpgallm
+from .progress import Bar
+from .resources import find_file, resource_path
+
+DEFAULT_CALIB = "configs/calib/default.txt"
+# Seed of random calibration ids for synthetic models without a tokenizer (as `fpgallm quantize`).
+DEFAULT_RANDOM_CALIB_SEED = 1234
+
+
+class PackedModel:
+    """A packed-model file (docs/formats.md): header, footprint and each linear's MACRO stream.
+
+    ``blocks(name)`` is the raw stream as uint8 [tiles, groups, block_bytes] (read-only, no copy);
+    ``unpack(name)`` decodes it to codes [out, in], float16 scales and zeros [out, groups].
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self._p = _fpgallm.models.load_packed(str(self.path))
+        h = self._p.header
+        self.config, self.layout, self.quantization = h["config"], h["layout"], h["quantization"]
+        self.footprint, self.block_bytes = h["footprint"], h["block_bytes"]
+        self.tensors = pd.DataFrame(h["tensors"])
+
+    def stream_names(self):
+        """Linears stored as MACRO streams ("model.layers.0.self_attn.q_proj", ...), in file order."""
+        return self._p.stream_names()
+
+    def blocks(self, name) -> np.ndarray:
+        return self._p.blocks(name)
+
+    def unpack(self, name):
+        return self._p.unpack(name)
+
+    def dequantize(self, name) -> np.ndarray:
+        """fp32 weights [out, in] = (code - zero) * scale, as the PE array computes them."""
+        u = self.unpack(name)
+        g = u["group_size"]
+        scales = np.repeat(u["scales_fp16"].astype(np.float32), g, axis=1)[:, :u["codes"].shape[1]]
+        zeros = np.repeat(u["zeros"].astype(np.float32), g, axis=1)[:, :u["codes"].shape[1]]
+        return (u["codes"].astype(np.float32) - zeros) * scales
+
+    def __repr__(self):
+        return f"<PackedModel {self.path} G={self.layout['group_size']} {self.layout['bits']}-bit, " \
+               f"{len(self.stream_names())} MACRO streams>"
+
+
+def load_packed(path):
+    return PackedModel(find_file(path))
+
+
+def quantize(model, out, *, method="awq", group_size=64, bits=4, zero_point=True, quantize_lm_head=False,
+             search_scale=True, search_clip=True, calib_samples=32, calib_len=128, calib=None, tokenizer=None,
+             calib_seed=DEFAULT_RANDOM_CALIB_SEED, tile_rows=8, beat_bytes=16, progress=True, verbose=False):
+    """Quantizes `model` (llama2.c .bin, HF folder or synthetic:<preset>) with AWQ or RTN, packs it into
+    MACRO blocks and writes `out` (what `fpgallm quantize` does); returns the PackedModel.
+
+    AWQ calibrates on `calib` text (default: the shipped configs/calib/default.txt) through
+    `tokenizer` (default: one found next to the model); a synthetic model without either uses
+    random ids seeded by `calib_seed`. The GIL is released while quantizing.
+    """
+    spec = str(model) if str(model).startswith("synthetic:") else str(find_file(model))
+    bar = None
+
+    def on_progress(layer, n_layers, what):
+        nonlocal bar
+        if bar is None:
+            bar = Bar(n_layers, f"{method} quantize", progress)
+        bar.advance_to(min(layer, n_layers), what)
+
+    log = (lambda line: print(line, file=sys.stderr)) if verbose else None
+    try:
+        _fpgallm.models.quantize(
+            spec, str(out), method, int(group_size), int(bits), bool(zero_point), bool(quantize_lm_head),
+            bool(search_scale), bool(search_clip), int(calib_samples), int(calib_len),
+            str(find_file(calib)) if calib else str(resource_path(DEFAULT_CALIB)),
+            str(find_file(tokenizer)) if tokenizer else "", int(calib_seed), int(tile_rows), int(beat_bytes),
+            on_progress, log)
+    finally:
+        if bar is not None:
+            bar.close()
+    return PackedModel(out)
+
+
+DEFAULT_EVAL_TEXT = "configs/calib/stories260k_eval.txt"
+
+
+def _model_arg(model):
+    if isinstance(model, PackedModel):
+        return str(model.path)
+    return str(model) if str(model).startswith("synthetic:") else str(find_file(model))
+
+
+def perplexity(model, tokenizer, text=DEFAULT_EVAL_TEXT, ctx=0):
+    """Perplexity of `model` (checkpoint path, packed file or PackedModel) over `text` in windows of
+    `ctx` tokens (0: min(512, the model's context)), as `fpgallm eval ppl`; returns a dict."""
+    ppl, nll, n = _fpgallm.models.perplexity(_model_arg(model), str(find_file(tokenizer)), str(find_file(text)),
+                                             int(ctx))
+    return {"perplexity": ppl, "nll_mean": nll, "tokens": n}
+
+
+def compare(reference, quantized, tokenizer, text=DEFAULT_EVAL_TEXT, ctx=0):
+    """How far `quantized`'s next-token distributions are from the fp32 `reference` over `text`
+    (as `fpgallm eval compare`): mean and max KL (nats), top-1 agreement; returns a dict."""
+    kl_mean, kl_max, top1, n = _fpgallm.models.compare(_model_arg(reference), _model_arg(quantized),
+                                                       str(find_file(tokenizer)), str(find_file(text)), int(ctx))
+    return {"kl_mean": kl_mean, "kl_max": kl_max, "top1_agreement": top1, "positions": n}

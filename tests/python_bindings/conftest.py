@@ -1,0 +1,43 @@
+"""Tests of the `fpgallm` Python package. CTest runs them with PYTHONPATH=<build>/python (the
+package the CMake build assembles); run by hand the same way:
+    PYTHONPATH=build/python /usr/bin/python3 -m pytest tests/python_bindings --fpgallm-bin build/apps/fpgallm
+Tests marked `long` (full-size models) are skipped unless -m long is given."""
+import pathlib
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # figures render without a display
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+STORIES = DATA / "stories260K" / "stories260K.bin"
+STORIES_TOK = DATA / "stories260K" / "tok512.bin"
+PLATFORM = ROOT / "configs" / "platform" / "kv260.yaml"
+PAPER = ROOT / "configs" / "accel" / "paper_gs64_pe8x8.yaml"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fpgallm-bin", default=str(ROOT / "build" / "apps" / "fpgallm"),
+                     help="path to the built fpgallm CLI (the Python results are compared with its output)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long: full-size runs (minutes); selected with -m long")
+
+
+def pytest_collection_modifyitems(config, items):
+    if "long" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="long: run with -m long")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def fpgallm_bin(request):
+    path = pathlib.Path(request.config.getoption("--fpgallm-bin"))
+    if not path.exists():
+        pytest.fail(f"fpgallm binary not found at {path}; build first")
+    return str(path)

@@ -1,0 +1,54 @@
+"""Every notebook in python/notebooks executes without a cell error (nbclient), on small models
+(FPGALLM_NOTEBOOK_QUICK=1); marked long, at full size. Notebooks are committed without outputs."""
+import json
+import os
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "python" / "notebooks").glob("*.ipynb"))
+CELL_TIMEOUT_S = 600
+
+
+def execute(path, quick):
+    nb = nbformat.read(path, as_version=4)
+    env_before = os.environ.get("FPGALLM_NOTEBOOK_QUICK")
+    os.environ["FPGALLM_NOTEBOOK_QUICK"] = "1" if quick else "0"  # the kernel inherits the environment
+    try:
+        NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if env_before is None:
+            os.environ.pop("FPGALLM_NOTEBOOK_QUICK")
+        else:
+            os.environ["FPGALLM_NOTEBOOK_QUICK"] = env_before
+    return nb
+
+
+def test_notebooks_exist():
+    assert {p.name[:2] for p in NOTEBOOKS} >= {"01", "03"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_without_outputs(path):
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_executes_without_errors(path):
+    nb = execute(path, quick=True)  # nbclient raises CellExecutionError on the first failing cell
+    figures = sum(1 for c in nb.cells if c.cell_type == "code"
+                  for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    assert figures >= 1, f"{path.name} drew no figure"
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_executes_at_full_size(path):
+    execute(path, quick=False)

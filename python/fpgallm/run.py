@@ -71,9 +71,8 @@ class RunResult:
         return self.model_bytes / BYTES_PER_MIB
 
     def stat(self, dotted):
-        """A statistic's value by dotted path below the root ("ddr.row_hit_rate"); KeyError when absent."""
-        (root,) = self.stats.values()
-        node = root
+        """A statistic's value by dotted path in the tree ("ddr.row_hit_rate"); KeyError when absent."""
+        node = self.stats
         parts = dotted.split(".")
         for p in parts[:-1]:
             node = node[p]

@@ -100,9 +100,9 @@ void bind_sim(py::module_& m) {
         {
           py::gil_scoped_release nogil;
           std::shared_ptr<ModelWeights> w = from_config ? make_synthetic_weights(synthetic_cfg, seed) : load_model(model);
+          prompt_ids = sim::make_run_prompt(setup, w->config);  // before quantizing: a bad tokenizer fails at once
           auto weights = sim::prepare_run_weights(std::move(w), soc, setup);
           mc = weights->config;
-          prompt_ids = sim::make_run_prompt(setup, mc);
           opt.prompt = prompt_ids;
           r = sim::simulate(soc, weights, opt);
           fp = sim::run_footprint(soc, mc);

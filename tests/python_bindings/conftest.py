@@ -2,6 +2,7 @@
 package the CMake build assembles); run by hand the same way:
     PYTHONPATH=build/python /usr/bin/python3 -m pytest tests/python_bindings --fpgallm-bin build/apps/fpgallm
 Tests marked `long` (full-size models) are skipped unless -m long is given."""
+import os
 import pathlib
 
 import matplotlib
@@ -24,6 +25,10 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "long: full-size runs (minutes); selected with -m long")
+    # Child processes (notebook kernels, the README example) import the same package from any cwd.
+    import fpgallm
+    os.environ["PYTHONPATH"] = str(pathlib.Path(fpgallm.__file__).resolve().parents[1])
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
 def pytest_collection_modifyitems(config, items):

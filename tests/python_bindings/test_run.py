@@ -41,19 +41,19 @@ def test_stats_equal_the_cli_json_for_the_same_run(result, cli_stats):
 
 
 def test_headline_figures_are_the_stats_tree_values(result, cli_stats):
-    run = cli_stats["soc"]["run"]
+    run = cli_stats["run"]
     assert result.tokens_per_s == run["decode_tokens_per_s"]["value"]
     assert result.prefill_tokens_per_s == run["prefill_tokens_per_s"]["value"]
     assert result.prefill_ms == pytest.approx(run["prefill_ms"]["value"], rel=1e-12)
     assert result.decode_ms_per_token == pytest.approx(run["decode_ms_per_token"]["value"], rel=1e-12)
-    assert result.stat("ddr.row_hit_rate") == cli_stats["soc"]["ddr"]["row_hit_rate"]["value"]
+    assert result.stat("ddr.row_hit_rate") == cli_stats["ddr"]["row_hit_rate"]["value"]
     assert result.tokens_per_s > 0 and result.prefill_tokens_per_s > 0
 
 
 def test_breakdown_rows_sum_to_the_cli_per_op_stats(result, cli_stats):
     df = result.breakdown
     assert list(df.columns[:8]) == ["op", "layer", "phase", "unit", "calls", "time_ms", "bytes", "bandwidth_gbps"]
-    ops = cli_stats["soc"]["ops"]
+    ops = cli_stats["ops"]
     for (phase, op), g in df.groupby(["phase", "op"], observed=True):
         s = ops[phase][str(op)]
         assert g.time_ns.sum() == pytest.approx(s["time_ns"]["value"], rel=1e-12), (phase, op)
@@ -116,14 +116,14 @@ def test_the_gil_is_released_while_simulating():
     t.start()
     try:
         start = time.monotonic()
-        py_run(fidelity="cycle", gen=8)
+        py_run(fidelity="cycle", gen=24)
         end = time.monotonic()
     finally:
         done.set()
         t.join()
     during = [x for x in ticks if start < x < end]
     # With the GIL held for the whole run the other thread could not tick at all in between.
-    assert len(during) >= 5, (len(during), end - start)
+    assert len(during) >= 3, (len(during), end - start)
 
 
 def test_progress_is_shown_while_running(capsys):

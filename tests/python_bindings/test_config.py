@@ -1,5 +1,10 @@
 """Configs load from YAML or dicts, edit by dotted field, and validate through the C++ parsers:
 a bad value is a ValueError that names the field and where it came from."""
+import os
+import pathlib
+import subprocess
+import sys
+
 import pytest
 
 import fpgallm
@@ -101,3 +106,20 @@ def test_an_edited_config_saves_as_yaml_the_cli_accepts(tmp_path):
     a = fpgallm.load_accel(PAPER).replace(**{"accel.pe_array.cols": 16})
     path = a.save(tmp_path / "a.yaml")
     assert fpgallm.load_accel(path).validate() == a.validate()
+
+
+def test_the_installed_package_imports_and_finds_the_installed_configs(tmp_path):
+    build = pathlib.Path(fpgallm.__file__).resolve().parents[2]
+    prefix = tmp_path / "prefix"
+    inst = subprocess.run(["cmake", "--install", str(build), "--prefix", str(prefix)], capture_output=True, text=True,
+                          timeout=300)
+    assert inst.returncode == 0, inst.stderr
+    (site,) = prefix.glob("lib/python3.*/dist-packages")
+    env = {k: v for k, v in os.environ.items() if k != "FPGALLM_HOME"}
+    env["PYTHONPATH"] = str(site)
+    code = ("import fpgallm; print(fpgallm.__file__); print(fpgallm.resource_root()); "
+            "print(fpgallm.check_soc(fpgallm.load_platform(), fpgallm.load_accel())['accel']['name'])")
+    r = subprocess.run([sys.executable, "-c", code], cwd="/", env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    file, root, name = r.stdout.split()
+    assert file.startswith(str(site)) and root == str(prefix / "share" / "fpgallm") and name == "paper_gs64_pe8x8"

@@ -3,9 +3,13 @@ import sys
 import time
 
 try:
+    import ipywidgets  # noqa: F401  -- notebook widgets; without it tqdm.auto only warns and prints text
     from tqdm.auto import tqdm as _tqdm
-except ImportError:  # pragma: no cover - exercised only where tqdm is missing
-    _tqdm = None
+except ImportError:
+    try:
+        from tqdm import tqdm as _tqdm
+    except ImportError:  # pragma: no cover - exercised only where tqdm is missing
+        _tqdm = None
 
 # Without tqdm, at most one line per this many seconds, so logs stay readable.
 FALLBACK_INTERVAL_S = 5.0

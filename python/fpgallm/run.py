@@ -148,8 +148,9 @@ def run(platform="configs/platform/kv260.yaml", accel="configs/accel/paper_gs64_
     checkpoint path (llama2.c .bin, HF folder, packed .fpk) or a model Config (synthetic weights
     of that shape, `seed`). fidelity: None (the accel config's), "cycle" or "fast". out: folder
     for stats.json, stats.csv and trace.json (as `fpgallm run --out`); trace=True without out
-    records into a temporary folder. The GIL is released while simulating. Bad input raises
-    ValueError naming the field.
+    records into a temporary folder. progress: True (a tqdm bar), False, or a callable
+    progress(stage, step, n_steps, layer, n_layers). The GIL is released while simulating; Ctrl-C
+    stops the run at the next layer (KeyboardInterrupt). Bad input raises ValueError naming the field.
     """
     p, a = load_platform(platform), load_accel(accel)
     model_cfg = None
@@ -165,7 +166,10 @@ def run(platform="configs/platform/kv260.yaml", accel="configs/accel/paper_gs64_
     if out is None and trace:
         out = tempfile.mkdtemp(prefix="fpgallm-run-")
     tok = str(find_file(tokenizer)) if tokenizer else str(resource_path(DEFAULT_TOKENIZER))
-    cb, close = _progress_callback(progress)
+    if callable(progress):
+        cb, close = progress, (lambda: None)
+    else:
+        cb, close = _progress_callback(bool(progress))
     try:
         raw = _fpgallm.sim.run(
             p.data, p.source, a.data, a.source, model_spec, model_cfg.fields if model_cfg else None,

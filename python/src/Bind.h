@@ -27,6 +27,14 @@ ModelConfig model_config_from_py(py::handle model, const std::string& source);
 /** The validated SoC's runtime values (defaults applied) as JSON. */
 nlohmann::json soc_summary_json(const sim::SocConfig& c);
 
+/**
+ * With the GIL held: raises a pending Ctrl-C (KeyboardInterrupt) as a C++ exception, so a long
+ * run stops at its next progress call; the simulator and quantizer propagate it unchanged.
+ */
+inline void raise_pending_signals() {
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
 void bind_config(py::module_& m);
 void bind_models(py::module_& m);
 void bind_sim(py::module_& m);

@@ -22,13 +22,13 @@ namespace {
 
 using Progress = std::function<void(int64_t, int64_t, const std::string&)>;
 
-/** A C++ callback that calls `fn` with the GIL held; nothing when `fn` is None. */
+/** A C++ callback that checks for Ctrl-C and calls `fn` (unless None), with the GIL held. */
 Progress with_gil(py::object fn) {
-  if (fn.is_none()) return {};
-  auto shared = std::make_shared<py::object>(std::move(fn));
+  auto shared = fn.is_none() ? nullptr : std::make_shared<py::object>(std::move(fn));
   return [shared](int64_t layer, int64_t n, const std::string& what) {
     py::gil_scoped_acquire gil;
-    (*shared)(layer, n, what);
+    raise_pending_signals();
+    if (shared) (*shared)(layer, n, what);
   };
 }
 

@@ -76,9 +76,9 @@ void bind_sim(py::module_& m) {
 
         std::shared_ptr<py::object> cb = progress.is_none() ? nullptr : std::make_shared<py::object>(progress);
         auto report = [cb](const char* stage, int64_t step, int64_t n_steps, int64_t layer, int64_t n_layers) {
-          if (!cb) return;
           py::gil_scoped_acquire gil;
-          (*cb)(stage, step, n_steps, layer, n_layers);
+          raise_pending_signals();
+          if (cb) (*cb)(stage, step, n_steps, layer, n_layers);
         };
         setup.progress = [report](int64_t layer, int64_t n, const std::string&) {
           report("quantize", 0, 0, std::min(layer, n), n);

@@ -15,16 +15,16 @@ CELL_TIMEOUT_S = 600
 
 def execute(path, quick):
     nb = nbformat.read(path, as_version=4)
-    env_before = os.environ.get("FPGALLM_NOTEBOOK_QUICK")
-    os.environ["FPGALLM_NOTEBOOK_QUICK"] = "1" if quick else "0"  # the kernel inherits the environment
+    saved = dict(os.environ)
+    # The kernel inherits the environment: quick sizes, and the notebook's own (inline) plot backend.
+    os.environ["FPGALLM_NOTEBOOK_QUICK"] = "1" if quick else "0"
+    os.environ.pop("MPLBACKEND", None)
     try:
         NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
     finally:
-        if env_before is None:
-            os.environ.pop("FPGALLM_NOTEBOOK_QUICK")
-        else:
-            os.environ["FPGALLM_NOTEBOOK_QUICK"] = env_before
+        os.environ.clear()
+        os.environ.update(saved)
     return nb
 
 

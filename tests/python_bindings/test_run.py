@@ -149,3 +149,28 @@ def test_an_impossible_design_point_raises_before_simulating():
     a = fpgallm.load_accel(PAPER).replace(**{"accel.dma.channels": 6})
     with pytest.raises(ValueError, match=r"accel\.dma\.channels = 6"):
         fpgallm.run(PLATFORM, a, STORIES, tokenizer=STORIES_TOK, progress=False)
+
+
+def test_an_exception_in_the_progress_callback_stops_the_run_and_the_next_run_works(result):
+    calls = []
+
+    def stop_at_decode(stage, step, n_steps, layer, n_layers):
+        calls.append(stage)
+        if stage == "decode":
+            raise RuntimeError("stopped by the user")
+
+    with pytest.raises(RuntimeError, match="stopped by the user"):
+        py_run(progress=stop_at_decode)
+    assert calls.count("decode") == 1 and "prefill" in calls
+    assert py_run().stats == result.stats  # a fresh SystemC context after the aborted one
+
+
+def test_ctrl_c_interrupts_a_long_run():
+    import _thread
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            py_run(fidelity="cycle", gen=400, prompt_len=8)
+    finally:
+        timer.cancel()

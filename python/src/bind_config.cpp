@@ -66,7 +66,9 @@ sim::SocConfig soc_config_from_py(py::handle platform, const std::string& platfo
                                   const std::string& accel_source) {
   YamlMap p(to_yaml(platform), "", platform_source);
   YamlMap a(to_yaml(accel), "", accel_source);
-  return sim::soc_config_from_yaml(p, a);
+  sim::SocConfig c = sim::parse_soc_config(p, a);
+  c.validate();
+  return c;
 }
 
 ModelConfig model_config_from_py(py::handle model, const std::string& source) {
@@ -86,7 +88,7 @@ void bind_config(py::module_& m) {
       "platform_summary",
       [](py::handle platform, const std::string& source) {
         YamlMap root(to_yaml(platform), "", source);
-        return to_py(platform_summary_json(sim::platform_from_yaml(root)));
+        return to_py(platform_summary_json(sim::parse_platform_config(root)));
       },
       py::arg("platform"), py::arg("source"),
       "Validates a platform mapping (ddr, axi, ps, pl) and returns its runtime values; raises ValueError naming the "

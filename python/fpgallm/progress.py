@@ -1,4 +1,5 @@
-"""Progress bars for long calls: tqdm when installed (Debian python3-tqdm), else plain lines on stderr."""
+"""Progress bars for long calls: tqdm (Debian python3-tqdm) in terminals and notebooks, plain lines on
+stderr in logs or without tqdm."""
 import sys
 import time
 
@@ -16,18 +17,18 @@ FALLBACK_INTERVAL_S = 5.0
 
 
 class _Lines:
-    """The fallback: 'desc: n/total' lines at most every FALLBACK_INTERVAL_S seconds, and a final one."""
+    """The fallback: 'desc: n/total postfix' lines at most every FALLBACK_INTERVAL_S seconds, and a final one."""
 
     def __init__(self, total, desc):
-        self.total, self.desc, self.n = total, desc, 0
-        self._last = 0.0
+        self.total, self.desc, self.n, self.postfix = total, desc, 0, ""
+        self._last = None
 
     def update(self, k=1):
         self.n += k
         now = time.monotonic()
-        if now - self._last >= FALLBACK_INTERVAL_S:
+        if self._last is None or now - self._last >= FALLBACK_INTERVAL_S:
             self._last = now
-            print(f"{self.desc}: {self.n}/{self.total}", file=sys.stderr, flush=True)
+            print(f"{self.desc}: {self.n}/{self.total} {self.postfix}".rstrip(), file=sys.stderr, flush=True)
 
     def set_postfix_str(self, text):
         self.postfix = text
@@ -36,21 +37,28 @@ class _Lines:
         print(f"{self.desc}: {self.n}/{self.total} done", file=sys.stderr, flush=True)
 
 
+def _interactive():
+    """A terminal or a notebook: places where a redrawn bar reads well (logs get whole lines)."""
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
+
+
 class Bar:
-    """A progress bar over `total` steps; a no-op when disabled."""
+    """A progress bar over `total` steps (tqdm when interactive, else a line every few seconds); a
+    no-op when disabled."""
 
     def __init__(self, total, desc, enabled=True):
         self._bar = None
         if enabled:
-            self._bar = _tqdm(total=total, desc=desc, leave=False) if _tqdm else _Lines(total, desc)
+            use_tqdm = _tqdm is not None and _interactive()
+            self._bar = _tqdm(total=total, desc=desc, leave=False) if use_tqdm else _Lines(total, desc)
 
     def advance_to(self, n, postfix=None):
         if self._bar is None:
             return
-        if n > self._bar.n:
-            self._bar.update(n - self._bar.n)
         if postfix:
             self._bar.set_postfix_str(postfix)
+        if n > self._bar.n:
+            self._bar.update(n - self._bar.n)
 
     def close(self):
         if self._bar is not None:

@@ -141,14 +141,15 @@ def _progress_callback(enabled):
 
 def run(platform="configs/platform/kv260.yaml", accel="configs/accel/paper_gs64_pe8x8.yaml", model=DEFAULT_MODEL,
         *, prompt=DEFAULT_PROMPT, prompt_len=0, gen=DEFAULT_DECODE_STEPS, fidelity=None, quant="rtn",
-        tokenizer=None, byte_prompt=False, seed=0, out=None, trace=False, progress=True):
+        tokenizer=None, byte_prompt=False, seed=0, out=None, trace=False, timing_only=False, progress=True):
     """Simulates prefill + `gen` decode steps of `model` on `platform` + `accel`.
 
     platform/accel: YAML paths, dicts or Config objects. model: "synthetic:<preset>[:seed]", a
     checkpoint path (llama2.c .bin, HF folder, packed .fpk) or a model Config (synthetic weights
     of that shape, `seed`). fidelity: None (the accel config's), "cycle" or "fast". out: folder
     for stats.json, stats.csv and trace.json (as `fpgallm run --out`); trace=True without out
-    records into a temporary folder. progress: True (a tqdm bar), False, or a callable
+    records into a temporary folder. timing_only: no weights, only placement, traffic and timing
+    (same times and stats as the full run, no logits; any model size). progress: True (a tqdm bar), False, or a callable
     progress(stage, step, n_steps, layer, n_layers). The GIL is released while simulating; Ctrl-C
     stops the run at the next layer (KeyboardInterrupt). Bad input raises ValueError naming the field.
     """
@@ -175,7 +176,7 @@ def run(platform="configs/platform/kv260.yaml", accel="configs/accel/paper_gs64_
             p.data, p.source, a.data, a.source, model_spec, model_cfg.fields if model_cfg else None,
             model_cfg.source if model_cfg else "", int(seed), prompt, tok, bool(byte_prompt), int(prompt_len),
             int(gen), quant, str(resource_path(DEFAULT_CALIB)), fidelity or "", str(out) if out else "", bool(trace),
-            cb if progress else None)
+            bool(timing_only), cb if progress else None)
     finally:
         close()
     return RunResult(raw, out)

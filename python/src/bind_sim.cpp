@@ -58,7 +58,7 @@ void bind_sim(py::module_& m) {
          const std::string& model, py::handle model_config, const std::string& model_source, uint64_t seed,
          const std::string& prompt, const std::string& tokenizer, bool byte_prompt, int64_t prompt_len, int64_t gen,
          const std::string& quant, const std::string& calib_file, const std::string& fidelity,
-         const std::string& out_dir, bool trace, py::object progress) {
+         const std::string& out_dir, bool trace, bool timing_only, py::object progress) {
         sim::SocConfig soc = soc_config_from_py(platform, platform_source, accel, accel_source);
         if (!fidelity.empty()) soc.set_fidelity(sim::parse_fidelity(fidelity, "fidelity"));
         if (gen < 0) fail("gen must be >= 0 (got {})", gen);
@@ -86,7 +86,7 @@ void bind_sim(py::module_& m) {
 
         sim::SimRunOptions opt;
         opt.decode_steps = gen;
-        opt.keep_logits = true;
+        opt.keep_logits = !timing_only;  // a timing-only run computes no logits
         opt.trace = trace || !out_dir.empty();
         opt.progress = [report, gen](Phase p, int64_t tok, int64_t layer, int64_t n_layers) {
           if (p == Phase::Prefill) report("prefill", 0, gen, layer + 1, n_layers);
@@ -99,9 +99,17 @@ void bind_sim(py::module_& m) {
         ModelConfig mc;
         {
           py::gil_scoped_release nogil;
-          std::shared_ptr<ModelWeights> w = from_config ? make_synthetic_weights(synthetic_cfg, seed) : load_model(model);
-          prompt_ids = sim::make_run_prompt(setup, w->config);  // before quantizing: a bad tokenizer fails at once
-          auto weights = sim::prepare_run_weights(std::move(w), soc, setup);
+          std::shared_ptr<const ModelWeights> weights;
+          if (timing_only) {
+            // Shapes only: nothing is loaded, generated or quantized (as `fpgallm run --timing-only`).
+            weights = make_shape_only_weights(from_config ? synthetic_cfg : load_model_config_only(model));
+            prompt_ids = sim::make_run_prompt(setup, weights->config);
+          } else {
+            std::shared_ptr<ModelWeights> w =
+                from_config ? make_synthetic_weights(synthetic_cfg, seed) : load_model(model);
+            prompt_ids = sim::make_run_prompt(setup, w->config);  // before quantizing: a bad tokenizer fails at once
+            weights = sim::prepare_run_weights(std::move(w), soc, setup);
+          }
           mc = weights->config;
           opt.prompt = prompt_ids;
           r = sim::simulate(soc, weights, opt);
@@ -132,7 +140,7 @@ void bind_sim(py::module_& m) {
       py::arg("platform"), py::arg("platform_source"), py::arg("accel"), py::arg("accel_source"), py::arg("model"),
       py::arg("model_config"), py::arg("model_source"), py::arg("seed"), py::arg("prompt"), py::arg("tokenizer"),
       py::arg("byte_prompt"), py::arg("prompt_len"), py::arg("gen"), py::arg("quant"), py::arg("calib_file"),
-      py::arg("fidelity"), py::arg("out_dir"), py::arg("trace"), py::arg("progress"),
+      py::arg("fidelity"), py::arg("out_dir"), py::arg("trace"), py::arg("timing_only"), py::arg("progress"),
       "Prefill + decode on a fresh simulated KV260 (each call a new SystemC context); the GIL is released while it "
       "runs and `progress(stage, step, n_steps, layer, n_layers)` is called with it held.");
 }

@@ -174,3 +174,10 @@ def test_ctrl_c_interrupts_a_long_run():
             py_run(fidelity="cycle", gen=400, prompt_len=8)
     finally:
         timer.cancel()
+
+
+def test_a_timing_only_run_gives_the_full_runs_times_without_logits(result):
+    t = py_run(timing_only=True)
+    assert t.tokens_per_s == result.tokens_per_s and t.prefill_tokens_per_s == result.prefill_tokens_per_s
+    assert t.stats["ops"] == result.stats["ops"]
+    assert t.logits.size == 0

@@ -116,7 +116,7 @@ def test_the_gil_is_released_while_simulating():
     t.start()
     try:
         start = time.monotonic()
-        py_run(fidelity="cycle", gen=24)
+        py_run(fidelity="cycle", gen=200)  # long enough (~0.5 s) for the other thread to be scheduled
         end = time.monotonic()
     finally:
         done.set()

@@ -7,8 +7,8 @@
 
 #include "apps/fpgallm/Command.h"
 #include "apps/fpgallm/Resources.h"
-#include "models/checkpoint/AutoAwq.h"
 #include "models/core/Error.h"
+#include "models/checkpoint/AutoAwq.h"
 #include "models/quant/Footprint.h"
 #include "models/checkpoint/ModelLoader.h"
 #include "models/quant/PackedModel.h"
@@ -26,12 +26,16 @@ constexpr uint64_t kDefaultRandomCalibSeed = 1234;
 constexpr const char* kDefaultCalibRelPath = "configs/calib/default.txt";
 
 struct QuantizeArgs {
-  std::string model, method = "awq", calib, tokenizer, out, autoawq_out;
+  std::string model, method = "awq", calib, calib_tokens, tokenizer, out, autoawq_out;
   int64_t group_size = 64;
   int bits = 4;
   bool no_zero_point = false, quantize_lm_head = false, no_scale_search = false, no_clip_search = false;
   int64_t calib_samples = fpgallm::QuantOptions{}.calib_samples;
   int64_t calib_len = fpgallm::QuantOptions{}.calib_seq_len;
+  int64_t calib_blocks = fpgallm::kDefaultRandomCalibBlocks;
+  int64_t search_tokens = fpgallm::QuantOptions{}.search_tokens;
+  int64_t clip_sample_tokens = fpgallm::QuantOptions{}.clip_sample_tokens;
+  bool rtn_candidate = false, clip_include_max_shrink = false, clip_codes = false;
   uint64_t calib_seed = kDefaultRandomCalibSeed;
   int64_t tile_rows = fpgallm::MacroLayout{}.tile_rows;
   int64_t beat_bytes = fpgallm::MacroLayout{}.beat_bytes;
@@ -74,6 +78,11 @@ void run_quantize(const QuantizeArgs& a) {
   o.search_clip = !a.no_clip_search;
   o.calib_samples = a.calib_samples;
   o.calib_seq_len = a.calib_len;
+  o.search_tokens = a.search_tokens;
+  o.clip_sample_tokens = a.clip_sample_tokens;
+  o.rtn_candidate = a.rtn_candidate;
+  o.clip_include_max_shrink = a.clip_include_max_shrink;
+  o.clip_codes = a.clip_codes;
   o.validate();
   MacroLayout layout;
   layout.tile_rows = a.tile_rows;
@@ -90,8 +99,15 @@ void run_quantize(const QuantizeArgs& a) {
   fmt::print(stderr, "model {}: {} layers, hidden {}, {} parameters; {} G={} {}-bit{}\n", a.model, c.num_layers,
              c.hidden_size, c.num_parameters(), o.method, o.group_size, o.bits, o.zero_point ? "" : " symmetric");
 
-  nlohmann::json record = {{"method", o.method},          {"source_model", a.model},
-                           {"search_scale", o.search_scale}, {"search_clip", o.search_clip}};
+  nlohmann::json record = {{"method", o.method},
+                           {"source_model", a.model},
+                           {"search_scale", o.search_scale},
+                           {"search_clip", o.search_clip},
+                           {"search_tokens", o.search_tokens},
+                           {"clip_sample_tokens", o.clip_sample_tokens},
+                           {"rtn_candidate", o.rtn_candidate},
+                           {"clip_include_max_shrink", o.clip_include_max_shrink},
+                           {"clip_codes", o.clip_codes}};
   std::vector<std::vector<int32_t>> calib;
   if (o.method == "rtn" && (!a.calib.empty() || !a.tokenizer.empty()))
     fmt::print(stderr, "note: rtn needs no calibration; --calib and --tokenizer are ignored\n");
@@ -99,7 +115,12 @@ void run_quantize(const QuantizeArgs& a) {
     std::string tok_path = a.tokenizer.empty() ? find_model_tokenizer(a.model) : a.tokenizer;
     record["calib_samples"] = o.calib_samples;
     record["calib_seq_len"] = o.calib_seq_len;
-    if (!tok_path.empty()) {
+    if (!a.calib_tokens.empty()) {
+      calib = make_calibration_blocks(read_token_samples(a.calib_tokens), o.calib_samples, o.calib_seq_len);
+      record["calib_tokens_file"] = a.calib_tokens;
+      fmt::print(stderr, "calibration: {} blocks x {} tokens from the token-id samples of {}\n", calib.size(),
+                 o.calib_seq_len, a.calib_tokens);
+    } else if (!tok_path.empty()) {
       const std::string calib_path = a.calib.empty() ? default_calib_path() : a.calib;
       auto tok = load_tokenizer(tok_path, c.vocab_size);
       if (tok->vocab_size() > c.vocab_size)
@@ -107,13 +128,14 @@ void run_quantize(const QuantizeArgs& a) {
       calib = make_calibration_sequences(*tok, read_text_file(calib_path), o.calib_samples, o.calib_seq_len);
       record["calib_file"] = calib_path;
       record["tokenizer"] = tok_path;
-      fmt::print(stderr, "calibration: {} x {} tokens of {} (tokenizer {})\n", o.calib_samples, o.calib_seq_len,
-                 calib_path, tok_path);
+      fmt::print(stderr, "calibration: {} blocks x {} tokens from up to {} documents of {} (tokenizer {})\n",
+                 calib.size(), o.calib_seq_len, o.calib_samples, calib_path, tok_path);
     } else if (a.model.starts_with(kSyntheticPrefix)) {
-      calib = make_random_sequences(c.vocab_size, o.calib_samples, o.calib_seq_len, a.calib_seed);
+      calib = make_random_sequences(c.vocab_size, a.calib_blocks, o.calib_seq_len, a.calib_seed);
       record["calib_random_seed"] = a.calib_seed;
-      fmt::print(stderr, "calibration: {} x {} random token ids (seed {}; synthetic model without --tokenizer)\n",
-                 o.calib_samples, o.calib_seq_len, a.calib_seed);
+      record["calib_random_blocks"] = a.calib_blocks;
+      fmt::print(stderr, "calibration: {} blocks x {} random token ids (seed {}; synthetic model without --tokenizer)\n",
+                 a.calib_blocks, o.calib_seq_len, a.calib_seed);
     } else {
       fail("{}: no tokenizer found next to the model (vocab.json + merges.txt, tokenizer.bin or tok*.bin); give "
            "--tokenizer PATH for AWQ calibration", a.model);
@@ -154,8 +176,26 @@ void setup(CLI::App& app) {
   c->add_flag("--no-scale-search", a->no_scale_search, "AWQ without the per-channel scale search");
   c->add_flag("--no-clip-search", a->no_clip_search, "AWQ without the per-group clipping search");
   c->add_option("--calib", a->calib, std::string("calibration text (default: ") + kDefaultCalibRelPath + " of the resource folder)");
-  c->add_option("--calib-samples", a->calib_samples, "calibration sequences")->check(CLI::PositiveNumber);
-  c->add_option("--calib-len,--calib-seq-len", a->calib_len, "tokens per calibration sequence")->check(CLI::PositiveNumber);
+  c->add_option("--calib-tokens", a->calib_tokens,
+                "pre-tokenized calibration: one sample per line of whitespace-separated token ids (instead of --calib)");
+  c->add_option("--calib-samples", a->calib_samples,
+                "calibration samples (documents) read, as AutoAWQ's n_samples; longer ones than a block are skipped")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--calib-len,--calib-seq-len", a->calib_len,
+                "tokens per calibration block (samples are concatenated and cut into blocks, as AutoAWQ)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--calib-blocks", a->calib_blocks, "blocks of random token ids (synthetic models without a tokenizer)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  c->add_option("--search-tokens", a->search_tokens,
+                "scale search on the first blocks covering this many tokens (0: all, as AutoAWQ)")->capture_default_str();
+  c->add_option("--clip-sample-tokens", a->clip_sample_tokens,
+                "clip loss on every max(1, T/N)-th token (AutoAWQ's n_sample_token; 0: all)")->capture_default_str();
+  c->add_flag("--rtn-candidate", a->rtn_candidate, "extra: plain RTN (scales 1) competes in the scale search");
+  c->add_flag("--clip-include-max-shrink", a->clip_include_max_shrink,
+              "extra: also try the clip ratio 1 - max_shrink (11 ratios down to 0.50 instead of 10 down to 0.55)");
+  c->add_flag("--clip-codes", a->clip_codes,
+              "extra: clip by shrinking min/max and clamping the codes instead of clamping the weights");
+
   c->add_option("--calib-seed", a->calib_seed, "seed of random calibration tokens (synthetic models without a tokenizer)");
   c->add_option("--tokenizer", a->tokenizer, "llama2.c tokenizer .bin or a Qwen2 tokenizer folder");
   c->add_option("--tile-rows", a->tile_rows, "MACRO tile: output rows per block (the PE array rows)");

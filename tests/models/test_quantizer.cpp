@@ -280,16 +280,25 @@ TEST(AwqSearch, ClipSearchNeverIncreasesGroupOutputError) {
 
 TEST(AwqSearch, ClipGridIsAutoAwqsTenRatiosDownTo055AndElevenWithTheExtra) {
   // One heavy weight per row on a channel whose input is always 0: its own error costs nothing,
-  // so the best clip is the strongest shrink the grid allows.
-  const int64_t out = 4, in = 64, n = 64;
-  std::vector<float> w = randn(out * in, 41, 0.01f);
-  for (int64_t r = 0; r < out; ++r) w[r * in + 3] = 5.0f;
+  // while shrinking the range shrinks the step of the other 63, so strong shrinks win.
+  const int64_t out = 32, in = 64, n = 256;
+  std::vector<float> w = randn(out * in, 41, 0.5f);
+  for (int64_t r = 0; r < out; ++r) w[r * in + 3] = 10.0f;
   std::vector<float> x = randn(n * in, 42);
   for (int64_t t = 0; t < n; ++t) x[t * in + 3] = 0.0f;
   QuantOptions o = opts(64);
-  for (float r : awq_search_clip(w.data(), out, in, x.data(), n, o)) EXPECT_FLOAT_EQ(r, 0.55f);
+  auto on_grid = [](float r, int n_ratios) {
+    for (int i = 0; i < n_ratios; ++i)
+      if (r == static_cast<float>(1.0 - i / 20.0)) return true;
+    return false;
+  };
+  const auto def = awq_search_clip(w.data(), out, in, x.data(), n, o);
+  for (float r : def) EXPECT_TRUE(on_grid(r, 10)) << r;
+  EXPECT_FLOAT_EQ(*std::min_element(def.begin(), def.end()), 0.55f);
   o.clip_include_max_shrink = true;
-  for (float r : awq_search_clip(w.data(), out, in, x.data(), n, o)) EXPECT_FLOAT_EQ(r, 0.5f);
+  const auto extra = awq_search_clip(w.data(), out, in, x.data(), n, o);
+  for (float r : extra) EXPECT_TRUE(on_grid(r, 11)) << r;
+  EXPECT_FLOAT_EQ(*std::min_element(extra.begin(), extra.end()), 0.5f);
 }
 
 TEST(AwqSearch, ClipLossSubsamplesTokensWithAutoAwqsStride) {

@@ -398,9 +398,14 @@ def test_second_run_loads_the_quantized_model_from_the_cache(fpgallm_bin, data_d
     assert "from cache" in warm.stderr and "quantizing" not in warm.stderr
     assert summary_and_tables(warm.stdout) == summary_and_tables(cold.stdout)
     # Other settings are another entry; --no-cache neither reads nor writes.
-    awq = subprocess.run(base + ["--quant", "awq"], capture_output=True, text=True, timeout=TIMEOUT_S)
-    assert awq.returncode == 0, awq.stderr
-    assert "quantizer: awq G=64 (--quant)" in awq.stderr
+    accel = yaml.safe_load(PAPER.read_text())
+    accel["accel"]["macro"]["group_size"] = 32
+    g32 = tmp_path / "g32.yaml"
+    g32.write_text(yaml.safe_dump(accel))
+    other = subprocess.run([a if a != str(PAPER) else str(g32) for a in base], capture_output=True, text=True,
+                           timeout=TIMEOUT_S)
+    assert other.returncode == 0, other.stderr
+    assert "quantizer: rtn G=32 (the default" in other.stderr and "from cache" not in other.stderr
     assert len(list(cache.glob("*.fpk"))) == 2
     fresh = subprocess.run(base + ["--no-cache"], capture_output=True, text=True, timeout=TIMEOUT_S)
     assert fresh.returncode == 0, fresh.stderr

@@ -26,7 +26,6 @@ def data_dir(request):
     return pathlib.Path(request.config.getoption("--data-dir"))
 
 
-<<<<<<< HEAD
 def pytest_configure(config):
     config.addinivalue_line("markers", "long: full-size checks (minutes); run with FPGALLM_FULL=1")
 
@@ -38,7 +37,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "long" in item.keywords:
             item.add_marker(skip)
-=======
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_quant_cache(tmp_path_factory):
     """`fpgallm run` caches quantized models; tests use their own folder, never the user's cache."""
@@ -49,4 +49,3 @@ def private_quant_cache(tmp_path_factory):
         os.environ.pop("FPGALLM_CACHE_DIR", None)
     else:
         os.environ["FPGALLM_CACHE_DIR"] = old
->>>>>>> 06f3c32 (AWQ follows AutoAWQ by default: 10 clip ratios down to 0.55, weights clamped before quantizing, clip loss on ~512 sub-sampled tokens, scale search on all tokens, calibration concatenated and cut into 512-token blocks; previous behaviour kept as named extras (off); Eigen for the search's matrix products; AutoAWQ export and pre-tokenized calibration in fpgallm quantize; numpy AutoAWQ reference test; disk cache of quantized models in fpgallm run; bench_awq_search)

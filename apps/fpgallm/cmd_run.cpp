@@ -41,7 +41,7 @@ struct RunArgs {
   std::string platform, accel, tokenizer, reference;  // empty: the defaults above
   std::string model = kDefaultModel;
   std::string prompt = kDefaultPrompt;
-  std::string quant;  // empty: the default quantizer (see default_quantizer)
+  std::string quant;  // empty: kDefaultQuant
   std::string cache_dir;  // empty: default_cache_dir()
   bool no_cache = false;
   std::string fidelity;

@@ -2,7 +2,8 @@
 // then the host AWQ backend's decode time per token on the result. A bench command, not a timed
 // test: it prints wall time per phase, peak RSS and the settings, and checks nothing.
 //   build/bench/bench_awq_search [--layers N] [--blocks N] [--random] [--group-size G]
-//                                [--search-tokens N] [--decode-tokens N]
+//                                [--search-tokens N] [--decode-tokens N] [--rtn]
+// --rtn skips the search (RTN) to time only the host AWQ decode of the full model.
 // Calibration defaults to the shipped text through the Qwen2.5 tokenizer, as `fpgallm run --quant awq`.
 #include <sys/resource.h>
 
@@ -53,7 +54,7 @@ double peak_rss_mib() {
 
 int main(int argc, char** argv) {
   int64_t layers = 0, blocks = kDefaultRandomCalibBlocks, group = 64, search_tokens = 0, decode_tokens = 5;
-  bool random = false;
+  bool random = false, rtn = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] {
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
     else if (a == "--search-tokens") search_tokens = next();
     else if (a == "--decode-tokens") decode_tokens = next();
     else if (a == "--random") random = true;
+    else if (a == "--rtn") rtn = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -83,16 +85,18 @@ int main(int argc, char** argv) {
   QuantOptions o;
   o.group_size = group;
   o.search_tokens = search_tokens;
+  if (rtn) o.method = "rtn";
   std::vector<std::vector<int32_t>> calib;
-  if (random) {
+  if (random && !rtn) {
     calib = make_random_sequences(c.vocab_size, blocks, o.calib_seq_len, kCalibSeed);
-  } else {
+  } else if (!rtn) {
     auto tok = load_tokenizer(std::string(FPGALLM_DATA_DIR) + "/qwen2.5-tokenizer", c.vocab_size);
     calib = make_calibration_sequences(*tok, read_text_file(std::string(FPGALLM_SOURCE_DIR) + "/configs/calib/default.txt"),
                                        o.calib_samples, o.calib_seq_len);
   }
   const double t_calib = seconds_since(t0) - t_load;
-  std::printf("AWQ search on synthetic Qwen2.5-0.5B: %lld layers, G=%lld, %zu calibration blocks x %lld tokens (%s), "
+  if (rtn) std::printf("RTN (no search) on synthetic Qwen2.5-0.5B, G=%lld\n", static_cast<long long>(group));
+  else std::printf("AWQ search on synthetic Qwen2.5-0.5B: %lld layers, G=%lld, %zu calibration blocks x %lld tokens (%s), "
               "scale search on %s tokens, clip loss on ~%lld tokens\n",
               static_cast<long long>(c.num_layers), static_cast<long long>(group), calib.size(),
               static_cast<long long>(o.calib_seq_len), random ? "random ids" : "configs/calib/default.txt",

@@ -9,7 +9,8 @@ CMAKE_EXTRA_ARGS=("$@")
 PKGS=(build-essential cmake pkg-config git ccache
       libsystemc-dev libyaml-cpp-dev libeigen3-dev libfmt-dev libbenchmark-dev googletest libgtest-dev
       pybind11-dev libcli11-dev nlohmann-json3-dev libicu-dev g++-aarch64-linux-gnu qemu-user
-      python3-numpy python3-pandas python3-matplotlib python3-pytest python3-yaml python3-nbclient python3-ipykernel)
+      python3-numpy python3-pandas python3-matplotlib python3-pytest python3-yaml python3-nbclient python3-ipykernel
+      python3-distributed)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

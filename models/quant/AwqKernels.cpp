@@ -2,6 +2,9 @@
 
 #include "models/core/Dtype.h"
 
+#include <algorithm>
+#include <vector>
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define FPGALLM_AWQ_X86 1
@@ -169,6 +172,47 @@ __attribute__((target("avx2,f16c"))) void linear_avx2(const QuantLinear& q, cons
     }
 }
 
+/** Partials of kGroupsInFlight rows of one block against the same activations (full lanes only). */
+__attribute__((target("avx2,f16c"), always_inline)) inline void rows_in_flight_avx2(const uint8_t* codes,
+                                                                                 int64_t stride,
+                                                                                 const uint8_t* zeros,
+                                                                                 const float* x, int64_t len,
+                                                                                 float* out) {
+  __m256 acc[kGroupsInFlight];
+  __m256i z[kGroupsInFlight];
+  for (int j = 0; j < kGroupsInFlight; ++j) {
+    acc[j] = _mm256_setzero_ps();
+    z[j] = _mm256_set1_epi32(zeros[j]);
+  }
+  for (int64_t i = 0; i < len; i += kAwqPartialLanes) {
+    const __m256 xv = _mm256_loadu_ps(x + i);
+    for (int j = 0; j < kGroupsInFlight; ++j) {
+      const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + j * stride + i)));
+      acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(c, z[j])), xv));
+    }
+  }
+  for (int j = 0; j < kGroupsInFlight; ++j) out[j] = combine_avx2(acc[j]);
+}
+
+__attribute__((target("avx2,f16c"))) void block_accumulate_avx2(const uint8_t* codes, int64_t stride,
+                                                            const uint8_t* zeros, const uint16_t* scales,
+                                                            int64_t rows, const float* x, int64_t x_stride,
+                                                            int64_t n_tokens, int64_t len, float* acc) {
+  const bool full = len % kAwqPartialLanes == 0;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    const float* xt = x + t * x_stride;
+    int64_t r = 0;
+    if (full)
+      for (; r + kGroupsInFlight <= rows; r += kGroupsInFlight) {
+        float p[kGroupsInFlight];
+        rows_in_flight_avx2(codes + r * stride, stride, zeros + r, xt, len, p);
+        for (int j = 0; j < kGroupsInFlight; ++j) acc[(r + j) * n_tokens + t] += p[j] * _cvtsh_ss(scales[r + j]);
+      }
+    for (; r < rows; ++r)
+      acc[r * n_tokens + t] += partial_avx2(codes + r * stride, zeros[r], xt, len) * _cvtsh_ss(scales[r]);
+  }
+}
+
 bool cpu_has_avx2() {
   // F16C widens the fp16 scales in one instruction (exactly, like f16_to_f32); every AVX2 CPU has it.
   static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
@@ -218,6 +262,43 @@ void awq_linear_accum(const QuantLinear& q, const float* x, int64_t n_tokens, co
       const float v = awq_fixed_to_float(acc, F);
       y[t * out + o] = bias ? v + bias[o] : v;
     }
+}
+
+void awq_block_accumulate(const uint8_t* codes, int64_t code_stride, const uint8_t* zeros, const uint16_t* scales,
+                          int64_t rows, const float* x, int64_t x_stride, int64_t n_tokens, int64_t len, float* acc) {
+#ifdef FPGALLM_AWQ_X86
+  if (cpu_has_avx2())
+    return block_accumulate_avx2(codes, code_stride, zeros, scales, rows, x, x_stride, n_tokens, len, acc);
+#endif
+  for (int64_t r = 0; r < rows; ++r) {
+    const float scale = f16_to_f32(scales[r]);
+    for (int64_t t = 0; t < n_tokens; ++t)
+      acc[r * n_tokens + t] += awq_group_partial(codes + r * code_stride, zeros[r], x + t * x_stride, len) * scale;
+  }
+}
+
+void awq_macro_tiles(const uint8_t* const* tiles, const MacroLayout& L, int64_t in, int64_t out, const float* x,
+                     int64_t n_tokens, float* acc_out) {
+  const int64_t T = L.tile_rows, G = L.group_size, bb = L.block_bytes();
+  const int64_t n_tiles = MacroLayout::ceil_div(out, T), ng = MacroLayout::ceil_div(in, G);
+#pragma omp parallel if (out * in * n_tokens >= kAwqParallelMinMacs)
+  {
+    std::vector<uint8_t> codes(static_cast<size_t>(T * G)), zeros(static_cast<size_t>(T));
+    std::vector<uint16_t> scales(static_cast<size_t>(T));
+    std::vector<float> acc(static_cast<size_t>(T * n_tokens));
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < n_tiles; ++i) {
+      const int64_t rows = std::min(T, out - i * T);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (int64_t g = 0; g < ng; ++g) {
+        unpack_macro_block(tiles[i] + g * bb, L, codes.data(), scales.data(), zeros.data());
+        const int64_t begin = g * G;
+        awq_block_accumulate(codes.data(), G, zeros.data(), scales.data(), rows, x + begin, in, n_tokens,
+                             std::min(G, in - begin), acc.data());
+      }
+      std::copy(acc.begin(), acc.begin() + rows * n_tokens, acc_out + i * T * n_tokens);
+    }
+  }
 }
 
 void awq_linear(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <deque>
 
 #include <fmt/format.h>
@@ -52,6 +53,11 @@ struct Accelerator::Chunk {
   std::deque<Batch> out_queue;
   int64_t out_free = 0;
   bool writer_done = false;
+
+  // Fast fidelity with DMI: the PE array's results for the whole chunk, [out, ntok], computed from
+  // the weight bytes in memory when the activations are in; the DMA transfers carry time only.
+  bool dmi_numerics = false;
+  std::vector<float> result;
 
   LinearJobResult* res = nullptr;
   std::string error;
@@ -123,12 +129,15 @@ void Accelerator::notify_activity(const std::string& track, const char* what, sc
 }
 
 sc_time Accelerator::transfer(int c, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
-                              tlm_utils::tlm_quantumkeeper* qk) {
+                              tlm_utils::tlm_quantumkeeper* qk, bool timing_only) {
   tlm::tlm_generic_payload p;
   init_payload(p, cmd, addr, data, bytes);
+  TimingOnlyExt timing_ext;
+  if (timing_only) p.set_extension(&timing_ext);
   sc_time delay = qk ? qk->get_local_time() : SC_ZERO_TIME;
   const sc_time start = sc_time_stamp() + delay;
   (*dma[c])->b_transport(p, delay);
+  if (timing_only) p.clear_extension(&timing_ext);  // stack-owned: the payload must not free it
   sc_time end;
   if (qk) {
     qk->set(delay);
@@ -196,11 +205,13 @@ void Accelerator::loader_thread(int c, int j) {
       for (int64_t k = k0; k < k1; k += ch.blocks_per_txn) {
         const int64_t nb = std::min(k1 - k, ch.blocks_per_txn);
         done = transfer(c, tlm::TLM_READ_COMMAND, job.weight_addr + static_cast<uint64_t>(k * ch.block_bytes),
-                        dst + (k - k0) * ch.block_bytes, nb * ch.block_bytes, qk.get());
+                        dst + (k - k0) * ch.block_bytes, nb * ch.block_bytes, qk.get(), ch.dmi_numerics || !job.numerics);
       }
       ch.load_done[u] = done;
       ch.loaded[u] = 1;
-      loaded_ev_.notify(SC_ZERO_TIME);
+      // Only the unit the compute stage waits for needs an event; others are found loaded (saves a
+      // delta cycle per block in cycle fidelity).
+      if (compute_waits_for_ == u) loaded_ev_.notify(SC_ZERO_TIME);
     }
     if (qk) qk->sync();
   }
@@ -228,13 +239,22 @@ void Accelerator::compute_thread() {
     wait_until(ch.act_done);
     ctr_->stall_act_ns += ns(sc_time_stamp() - t0);
 
+    if (ch.dmi_numerics) {
+      // The whole chunk at once, tiles in parallel, from the same bytes the DMA streams (read
+      // through DMI); what follows only keeps time.
+      ch.result.resize(static_cast<size_t>(out * ntok));
+      awq_macro_tiles(tile_pointers(job, ch.n_tiles, ch.n_groups * ch.block_bytes), L, in, out, ch.act.data(), ntok,
+                      ch.result.data());
+    }
     acc.assign(static_cast<size_t>(L.tile_rows * ntok), 0.0f);
     acc_fx.assign(static_cast<size_t>(L.tile_rows * ntok), 0);
     for (int64_t s0 = 0; s0 < ch.n_blocks; s0 += ch.blocks_per_step) {
       const int64_t s1 = std::min(ch.n_blocks, s0 + ch.blocks_per_step);
       const int64_t u = s0 / ch.blocks_per_unit;
       t0 = sc_time_stamp();
+      compute_waits_for_ = u;
       while (!ch.loaded[u]) wait(loaded_ev_);
+      compute_waits_for_ = -1;
       wait_until(ch.load_done[u]);
       ctr_->stall_weights_ns += ns(sc_time_stamp() - t0);
 
@@ -245,9 +265,10 @@ void Accelerator::compute_thread() {
         const int64_t tile = k / ch.n_groups, g = k % ch.n_groups;
         const int64_t rows = std::min(L.tile_rows, out - tile * L.tile_rows);
         const int64_t begin = g * G, len = std::min(G, in - begin);
-        if (job.numerics) unpack_macro_block(unit_data + (k - u * ch.blocks_per_unit) * ch.block_bytes, L,
-                                             codes.data(), scales.data(), zeros.data());
-        if (job.numerics && fixed) {
+        if (job.numerics && !ch.dmi_numerics)
+          unpack_macro_block(unit_data + (k - u * ch.blocks_per_unit) * ch.block_bytes, L, codes.data(),
+                             scales.data(), zeros.data());
+        if (job.numerics && !ch.dmi_numerics && fixed) {
           for (int64_t r = 0; r < rows; ++r) {
             const uint8_t* crow = codes.data() + r * G;
             for (int64_t t = 0; t < ntok; ++t) {
@@ -256,13 +277,9 @@ void Accelerator::compute_thread() {
               acc_fx[r * ntok + t] = awq_fixed_add(acc_fx[r * ntok + t], awq_fixed_scale(partial, scales[r]));
             }
           }
-        } else if (job.numerics) {
-          for (int64_t r = 0; r < rows; ++r) {
-            const float scale = f16_to_f32(scales[r]);
-            const uint8_t* crow = codes.data() + r * G;
-            for (int64_t t = 0; t < ntok; ++t)
-              acc[r * ntok + t] += awq_group_partial(crow, zeros[r], ch.act.data() + t * in + begin, len) * scale;
-          }
+        } else if (job.numerics && !ch.dmi_numerics) {
+          awq_block_accumulate(codes.data(), G, zeros.data(), scales.data(), rows, ch.act.data() + begin, in, ntok,
+                               len, acc.data());
         }
         ctr_->useful_macs += rows * len * ntok;
         ch.res->useful_macs += rows * len * ntok;
@@ -273,11 +290,16 @@ void Accelerator::compute_thread() {
           if (batch.n_tiles == 0) batch.row0 = tile * L.tile_rows;
           batch.rows += rows;
           ++batch.n_tiles;
-          if (fixed && job.numerics)  // the fixed-point accumulators leave the array as fp32, converted once
-            for (int64_t i = 0; i < rows * ntok; ++i) acc[i] = awq_fixed_to_float(acc_fx[i], accum.frac_bits);
-          batch.v.insert(batch.v.end(), acc.begin(), acc.begin() + rows * ntok);
-          std::fill(acc.begin(), acc.end(), 0.0f);
-          std::fill(acc_fx.begin(), acc_fx.end(), 0);
+          if (ch.dmi_numerics) {
+            const auto from = ch.result.begin() + tile * L.tile_rows * ntok;
+            batch.v.insert(batch.v.end(), from, from + rows * ntok);
+          } else {
+            if (fixed && job.numerics)  // the fixed-point accumulators leave the array as fp32, converted once
+              for (int64_t i = 0; i < rows * ntok; ++i) acc[i] = awq_fixed_to_float(acc_fx[i], accum.frac_bits);
+            batch.v.insert(batch.v.end(), acc.begin(), acc.begin() + rows * ntok);
+            std::fill(acc.begin(), acc.end(), 0.0f);
+            std::fill(acc_fx.begin(), acc_fx.end(), 0);
+          }
         }
       }
       // The unpacker streams decoded operands straight into the PE array: the slower one sets the pace.
@@ -352,6 +374,54 @@ void Accelerator::writer_thread() {
   }
 }
 
+const tlm::tlm_dmi* Accelerator::dmi_region(uint64_t addr) {
+  const auto it = dmi_.lower_bound(addr);  // keyed by end address
+  if (it != dmi_.end() && it->second.get_start_address() <= addr) return &it->second;
+  tlm::tlm_generic_payload p;
+  init_payload(p, tlm::TLM_READ_COMMAND, addr, nullptr, 0);
+  tlm::tlm_dmi d;
+  if (!(*dma[0])->get_direct_mem_ptr(p, d) || !d.is_read_allowed() || addr < d.get_start_address() ||
+      addr > d.get_end_address())
+    return nullptr;
+  return &dmi_.emplace(d.get_end_address(), d).first->second;
+}
+
+bool Accelerator::weights_reachable_by_dmi(uint64_t addr, int64_t bytes) {
+  for (uint64_t a = addr, end = addr + static_cast<uint64_t>(bytes); a < end;) {
+    const tlm::tlm_dmi* d = dmi_region(a);
+    if (!d) return false;
+    a = d->get_end_address() + 1;
+  }
+  return true;
+}
+
+const uint8_t* const* Accelerator::tile_pointers(const LinearJob& job, int64_t n_tiles, int64_t tile_bytes) {
+  // A tile's blocks are contiguous in DDR; one that straddles two DMI regions is gathered into a copy.
+  tile_ptrs_.resize(static_cast<size_t>(n_tiles));
+  straddle_.clear();
+  std::vector<std::pair<int64_t, size_t>> gathered;
+  for (int64_t i = 0; i < n_tiles; ++i) {
+    const uint64_t a = job.weight_addr + static_cast<uint64_t>(i * tile_bytes);
+    const tlm::tlm_dmi* d = dmi_region(a);
+    if (a + static_cast<uint64_t>(tile_bytes) - 1 <= d->get_end_address()) {
+      tile_ptrs_[i] = d->get_dmi_ptr() + (a - d->get_start_address());
+      continue;
+    }
+    const size_t at = straddle_.size();
+    straddle_.resize(at + static_cast<size_t>(tile_bytes));
+    for (int64_t off = 0; off < tile_bytes;) {
+      const tlm::tlm_dmi* r = dmi_region(a + static_cast<uint64_t>(off));
+      const int64_t take = std::min<int64_t>(tile_bytes - off, static_cast<int64_t>(r->get_end_address() - (a + off)) + 1);
+      std::memcpy(straddle_.data() + at + off, r->get_dmi_ptr() + (a + off - r->get_start_address()),
+                  static_cast<size_t>(take));
+      off += take;
+    }
+    gathered.emplace_back(i, at);
+  }
+  for (const auto& [i, at] : gathered) tile_ptrs_[i] = straddle_.data() + at;  // straddle_ no longer moves
+  return tile_ptrs_.data();
+}
+
 void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, LinearJobResult& res) {
   Chunk& ch = *chunk_;
   const MacroLayout& L = cfg_.macro;
@@ -380,11 +450,17 @@ void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, Li
   }
   ch.n_units = ceil_div(ch.n_blocks, ch.blocks_per_unit);
   ch.slots = buffer_blocks / ch.blocks_per_unit;
+  // The whole-chunk fast path is the fp32 array; fixed-point accumulators go block by block.
+  ch.dmi_numerics = job.numerics && cfg_.fidelity == Fidelity::fast &&
+                    cfg_.awq_accum().kind == AwqAccumKind::Fp32 &&
+                    weights_reachable_by_dmi(job.weight_addr, ch.n_blocks * ch.block_bytes);
   ch.blocks_per_txn = cfg_.fidelity == Fidelity::cycle ? 1 : ch.blocks_per_unit;
   ch.blocks_per_step = cfg_.fidelity == Fidelity::cycle ? 1 : ch.blocks_per_unit;
   ch.channel_taken.assign(static_cast<size_t>(cfg_.n_channels), 0);
   ch.free_slots = ch.slots;
-  ch.slot_data.assign(static_cast<size_t>(ch.slots), std::vector<uint8_t>(static_cast<size_t>(ch.blocks_per_unit * ch.block_bytes)));
+  // Storage even with DMI numerics: a target that does not know TimingOnlyExt still moves the bytes.
+  ch.slot_data.assign(static_cast<size_t>(ch.slots),
+                      std::vector<uint8_t>(static_cast<size_t>(ch.blocks_per_unit * ch.block_bytes)));
   ch.loaded.assign(static_cast<size_t>(ch.n_units), 0);
   ch.load_done.assign(static_cast<size_t>(ch.n_units), SC_ZERO_TIME);
   ch.act.assign(static_cast<size_t>(ntok * job.in_features), 0.0f);

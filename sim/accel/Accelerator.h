@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -103,7 +104,12 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   void writer_thread();
   /** One DMA transfer on `channel`; returns its completion time (may lie ahead in fast fidelity). */
   sc_core::sc_time transfer(int channel, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
-                            tlm_utils::tlm_quantumkeeper* qk);
+                            tlm_utils::tlm_quantumkeeper* qk, bool timing_only = false);
+  /** The DMI region holding `addr` (granted through dma[0] once, then cached), or null. */
+  const tlm::tlm_dmi* dmi_region(uint64_t addr);
+  bool weights_reachable_by_dmi(uint64_t addr, int64_t bytes);
+  /** Pointers to each tile's blocks of the job's weight stream, read through DMI. */
+  const uint8_t* const* tile_pointers(const LinearJob& job, int64_t n_tiles, int64_t tile_bytes);
   void wait_until(sc_core::sc_time t);
   sc_core::sc_time cycles(int64_t n) const { return clock_period_ * static_cast<double>(n); }
   void run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, LinearJobResult& res);
@@ -122,7 +128,13 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   // (-1: not waiting): a shared event would wake every loader for each slot change.
   std::vector<std::unique_ptr<sc_core::sc_event>> loader_ev_;
   std::vector<int64_t> loader_wants_;
+  int64_t compute_waits_for_ = -1;  // unit the compute stage is blocked on, or -1
   ActivityHook hook_;
+  // DMI regions granted so far, by end address (the DDR model hands out 1 MiB pages and never
+  // revokes them).
+  std::map<uint64_t, tlm::tlm_dmi> dmi_;
+  std::vector<const uint8_t*> tile_ptrs_;
+  std::vector<uint8_t> straddle_;  // tiles that cross a region boundary, gathered
 };
 
 }  // namespace fpgallm::sim

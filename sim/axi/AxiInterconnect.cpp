@@ -4,6 +4,7 @@
 
 #include "models/core/Error.h"
 #include "sim/ddr/DdrController.h"
+#include "sim/tlm/Payload.h"
 
 namespace fpgallm::sim {
 
@@ -46,6 +47,7 @@ AxiInterconnect::AxiInterconnect(sc_core::sc_module_name name, const AxiConfig& 
     const std::string sock = i == ps_port() ? "ps_port" : "hp" + std::to_string(i);
     ports.push_back(std::make_unique<tlm_utils::simple_target_socket_tagged<AxiInterconnect>>(sock.c_str()));
     ports.back()->register_b_transport(this, &AxiInterconnect::b_transport, int(i));
+    ports.back()->register_get_direct_mem_ptr(this, &AxiInterconnect::get_direct_mem_ptr, int(i));
   }
   arbiter_ = make_arbiter(cfg_.arbitration, n);
   // The shared request channel into the DDR controller accepts one burst per PL clock.
@@ -96,6 +98,7 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
   uint64_t addr = gp.get_address();
   uint64_t left = gp.get_data_length();
   unsigned char* data = gp.get_data_ptr();
+  TimingOnlyExt* timing_only = gp.get_extension<TimingOnlyExt>();  // bursts carry it to the DDR
   std::vector<Burst*>& bursts = split_;  // reused: filled and handed out before this thread yields
   bursts.clear();
   while (left > 0) {
@@ -111,6 +114,7 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
     b->set_byte_enable_ptr(nullptr);
     b->set_dmi_allowed(false);
     b->set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    if (timing_only) b->set_extension(timing_only);
     b->txn = &txn;
     b->port = uint32_t(id);
     b->beats = uint32_t((addr % bpb + take + bpb - 1) / bpb);
@@ -212,6 +216,10 @@ void AxiInterconnect::send(Burst* b) {
   if (r == tlm::TLM_COMPLETED) on_response(b, now + delay);  // a target that answers at once
 }
 
+bool AxiInterconnect::get_direct_mem_ptr(int, tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
+  return iSocket->get_direct_mem_ptr(gp, dmi);
+}
+
 tlm::tlm_sync_enum AxiInterconnect::nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
                                                     sc_time& delay) {
   if (phase == tlm::BEGIN_RESP) {
@@ -238,6 +246,7 @@ void AxiInterconnect::on_response(Burst* b, const sc_time& ddr_done) {
   if (b->get_response_status() != tlm::TLM_OK_RESPONSE) t.status = b->get_response_status();
   t.finish = std::max(t.finish, slot_free);
   release(p, write, slot_free);
+  if (b->get_extension<TimingOnlyExt>()) b->clear_extension<TimingOnlyExt>();  // the caller owns it
   free_.push_back(b);
   if (--t.remaining == 0) {
     const sc_time now = sc_core::sc_time_stamp();
@@ -251,12 +260,14 @@ void AxiInterconnect::fast_transaction(Port& p, tlm::tlm_generic_payload& gp, sc
   const uint64_t bpb = p.cfg.bytes_per_beat();
   const uint64_t max_burst = p.cfg.max_burst_bytes();
   uint64_t addr = gp.get_address(), left = gp.get_data_length(), beats = 0, bursts = 0;
+  // The same split as the cycle path, counted per 4 KB page in closed form: only a page's first
+  // burst can start off a beat boundary, every later one starts aligned and takes max_burst bytes.
   while (left > 0) {
-    const uint64_t take = std::min({left, max_burst - addr % bpb,
-                                    axi_defaults::BURST_BOUNDARY_BYTES - addr % axi_defaults::BURST_BOUNDARY_BYTES});
-    beats += (addr % bpb + take + bpb - 1) / bpb;
-    ++bursts;
-    addr += take, left -= take;
+    const uint64_t page = std::min(left, axi_defaults::BURST_BOUNDARY_BYTES - addr % axi_defaults::BURST_BOUNDARY_BYTES);
+    const uint64_t from_beat = addr % bpb + page;  // bytes counted from the first beat's start
+    beats += (from_beat + bpb - 1) / bpb;
+    bursts += (from_beat + max_burst - 1) / max_burst;
+    addr += page, left -= page;
   }
   p.n.bursts += bursts;
   (gp.is_write() ? p.n.bytes_written : p.n.bytes_read) += gp.get_data_length();

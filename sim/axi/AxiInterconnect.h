@@ -77,6 +77,8 @@ class AxiInterconnect : public sc_core::sc_module, public stats::Reporter {
   };
 
   void b_transport(int id, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  /** DMI passes straight through: the interconnect does not remap addresses. */
+  bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   void fast_transaction(Port& p, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void acquire(Port& p, Burst* b);

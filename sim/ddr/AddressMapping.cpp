@@ -49,6 +49,23 @@ AddressMapping::AddressMapping(const std::string& spec, const uint32_t (&field_b
     if (bits > 0) pieces_.push_back(Piece{Field(f), bits, used[f]});
     used[f] += bits;
   }
+  // The column run (see column_run()): COL pieces adjacent, nothing but bank-selecting bits below.
+  uint32_t pos = 0;
+  bool in_col = false, col_done = false, row_below = false;
+  col_run_ok_ = true;
+  for (const Piece& p : pieces_) {
+    if (p.field == COL) {
+      if (col_done) col_run_ok_ = false;
+      if (!in_col) col_low_bits_ = pos;
+      in_col = true;
+      col_run_bits_ += p.bits;
+    } else {
+      if (in_col) in_col = false, col_done = true;
+      if (!col_done && p.field == ROW) row_below = true;
+    }
+    pos += p.bits;
+  }
+  if (row_below || col_run_bits_ == 0) col_run_ok_ = false;
   for (int f = 0; f < NUM_FIELDS; ++f)
     if (used[f] != field_bits[f])
       fail("address mapping '{}': field '{}' needs {} bits but the mapping places {}", spec, FIELD_NAMES[f],

@@ -36,6 +36,16 @@ class AddressMapping {
     return DramCoord{v[RANK], v[BG], v[BANK], v[ROW], v[COL]};
   }
   uint32_t offset_bits() const { return offset_bits_; }
+  /**
+   * Whether the column bits form one contiguous run with only bank-selecting bits (bg, bank,
+   * rank) below it: then, along a run of consecutive accesses, every access with the same bits
+   * outside the column run hits the same bank and row. `low_bits` = bits below the run,
+   * `col_bits` = its width (in access units).
+   */
+  bool column_run(uint32_t& low_bits, uint32_t& col_bits) const {
+    low_bits = col_low_bits_, col_bits = col_run_bits_;
+    return col_run_ok_;
+  }
   const std::string& spec() const { return spec_; }
 
  private:
@@ -46,6 +56,8 @@ class AddressMapping {
   std::vector<Piece> pieces_;  // LSB first
   uint32_t offset_bits_;
   std::string spec_;
+  bool col_run_ok_ = false;
+  uint32_t col_low_bits_ = 0, col_run_bits_ = 0;
 };
 
 }  // namespace fpgallm::sim

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "models/core/Error.h"
+#include "sim/tlm/Payload.h"
 
 namespace fpgallm::sim {
 
@@ -24,6 +25,7 @@ struct DdrController::Request {
   tlm::tlm_generic_payload* gp = nullptr;
   sc_core::sc_event* done = nullptr;  // blocking caller's event; null for nb requests
   uint64_t addr = 0, end = 0, next = 0;  // access-aligned byte range and the next byte to schedule
+  DramCoord next_at;                     // map(next), kept with it: select() asks for it every decision
   bool write = false;
   Cycle arrival = 0, finish = 0;
   uint64_t seq = 0;
@@ -102,9 +104,12 @@ bool DdrController::move_data(tlm::tlm_generic_payload& gp) {
     gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return false;
   }
-  if (gp.is_write()) write_backdoor(addr, gp.get_data_ptr(), len);
-  else if (gp.is_read()) read_backdoor(addr, gp.get_data_ptr(), len);
-  else {
+  const bool timing_only = gp.get_extension<TimingOnlyExt>() != nullptr;
+  if (gp.is_write()) {
+    if (!timing_only) write_backdoor(addr, gp.get_data_ptr(), len);
+  } else if (gp.is_read()) {
+    if (!timing_only) read_backdoor(addr, gp.get_data_ptr(), len);
+  } else {
     gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return false;
   }
@@ -159,6 +164,7 @@ DdrController::Request* DdrController::enqueue(tlm::tlm_generic_payload& gp, con
   r->addr = gp.get_address() / ab * ab;
   r->end = std::max<uint64_t>((gp.get_address() + gp.get_data_length() + ab - 1) / ab * ab, r->addr + ab);
   r->next = r->addr;
+  r->next_at = map_.map(r->next);
   r->write = gp.is_write();
   r->start = sc_core::sc_time_stamp() + delay;
   r->arrival = cycle_ceil(r->start + controller_latency_);
@@ -202,7 +208,7 @@ DdrController::Request* DdrController::select(Cycle decision) const {
   for (size_t i = 0; i < window; ++i) {
     Request* r = queue_[i];
     if (r->arrival > decision) continue;
-    const bool hit = frfcfs && timing_.row_open(map_.map(r->next));
+    const bool hit = frfcfs && timing_.row_open(r->next_at);
     if (!best || (hit && !best_hit) ||
         (hit == best_hit && (r->arrival < best->arrival || (r->arrival == best->arrival && r->seq < best->seq)))) {
       best = r;
@@ -218,7 +224,7 @@ Cycle DdrController::schedule_chunk(Request& r, Cycle decision) {
   const uint64_t ab = cfg_.access_bytes();
   const bool closed = cfg_.page_policy == PagePolicy::closed;
   Cycle last_cas = decision;
-  DramCoord at = map_.map(r.next);
+  DramCoord at = r.next_at;
   for (uint64_t a = r.next; a < stop; a += ab) {
     const bool more = a + ab < r.end;
     const DramCoord next_at = more ? map_.map(a + ab) : at;
@@ -232,6 +238,7 @@ Cycle DdrController::schedule_chunk(Request& r, Cycle decision) {
     at = next_at;
   }
   r.next = stop;
+  if (stop < r.end) r.next_at = at;  // `at` has moved on to map(stop)
   return last_cas;
 }
 
@@ -306,7 +313,8 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
   std::vector<size_t>& touched = fast_touched_;
   touched.clear();
   size_t last_bank = SIZE_MAX;
-  for (uint64_t a = first; a < end; a += ab) {
+  // One access against the open-row table, as the DRAM would see it.
+  auto visit = [&](uint64_t a) {
     const DramCoord c = map_.map(a);
     const size_t bank = (size_t(c.rank) * cfg_.bank_groups + c.bank_group) * cfg_.banks_per_group + c.bank;
     if (bank != last_bank) touched.push_back(bank), last_bank = bank;
@@ -321,6 +329,23 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
       open = c.row;
       ++opens;
     }
+  };
+  uint32_t low_bits = 0, col_bits = 0;
+  if (map_.column_run(low_bits, col_bits)) {
+    // Exact shortcut: within one sweep of the column bits, accesses sharing the low (bank-selecting)
+    // bits hit the same bank and row, and different low bits are different banks; so only the first
+    // access of each low value per sweep can open a row. Visiting those in sweep order gives the
+    // same opens, first-access result and touched banks as visiting every access.
+    const uint64_t a0 = first / ab, a1 = end / ab;
+    const uint64_t lows = uint64_t(1) << low_bits, span = uint64_t(1) << (low_bits + col_bits);
+    for (uint64_t s0 = a0; s0 < a1;) {
+      const uint64_t s1 = std::min(a1, (s0 / span + 1) * span);
+      const uint64_t n = std::min(s1 - s0, lows);
+      for (uint64_t k = 0; k < n; ++k) visit((s0 + k) * ab);
+      s0 = s1;
+    }
+  } else {
+    for (uint64_t a = first; a < end; a += ab) visit(a);
   }
   const uint64_t accesses = (end - first) / ab;
   tot_.fast_accesses += accesses;

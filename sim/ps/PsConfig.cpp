@@ -123,6 +123,9 @@ PsConfig parse_ps_config(YamlMap& ps) {
   tr.check_positive("chunk_bytes", c.traffic_chunk_bytes);
   c.scratch_addr = tr.require<uint64_t>("scratch_addr");
   c.scratch_bytes = tr.require<int64_t>("scratch_bytes");
+  c.traffic_detailed_bytes = tr.get<int64_t>("detailed_bytes", 0);
+  if (c.traffic_detailed_bytes < 0)
+    tr.error("detailed_bytes", fmt::format("must be >= 0 (0: simulate every chunk) (got {})", c.traffic_detailed_bytes));
   if (c.scratch_bytes < c.traffic_chunk_bytes)
     tr.error("scratch_bytes", fmt::format("must be >= chunk_bytes ({}) (got {})", c.traffic_chunk_bytes, c.scratch_bytes));
   tr.finish();

@@ -63,6 +63,9 @@ struct PsConfig {
   double polling_latency_ns = 500.0;      ///< status register poll loop: mean detection delay
 
   int64_t traffic_chunk_bytes = 4096;  ///< DDR traffic of an op is issued in chunks of this size
+  /** Per op and direction, this much timing-only traffic is simulated chunk by chunk; the rest of a
+   *  longer stream (the lm_head's 272 MB) is charged at the rate measured over it. 0: no limit. */
+  int64_t traffic_detailed_bytes = 0;
   uint64_t scratch_addr = 0x70000000;  ///< timing-only traffic of run_op goes here (data stays host-side)
   int64_t scratch_bytes = 16 << 20;
 

@@ -60,7 +60,8 @@ class PsCore : public sc_core::sc_module, public stats::Reporter {
   void report_stats(stats::Group& g) const override;
 
  private:
-  sc_core::sc_time transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes);
+  sc_core::sc_time transfer(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
+                            bool timing_only = false);
   /** Waits `ns` (as a software cost) and adds it to `acc`. */
   sc_core::sc_time spend(double ns, double& acc);
   /** Waits until `at_least_ns` have passed since t0 (a rate bound on work whose traffic took less). */
@@ -71,7 +72,7 @@ class PsCore : public sc_core::sc_module, public stats::Reporter {
   uint64_t scratch_offset_ = 0;
 
   struct ClassCounters {
-    int64_t calls = 0, elements = 0, bytes = 0;
+    int64_t calls = 0, elements = 0, bytes = 0, extrapolated_bytes = 0;
     double compute_ns = 0, time_ns = 0;
   };
   std::array<ClassCounters, kNumPsCostClasses> by_class_{};

@@ -1,5 +1,7 @@
 #include "sim/soc/Simulation.h"
 
+#include <time.h>
+
 #include <chrono>
 
 #include <systemc>
@@ -14,6 +16,12 @@
 namespace fpgallm::sim {
 
 namespace {
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 /** Runs the generation loop inside the simulation: every op's wait() happens on this thread. */
 class Driver : public sc_core::sc_module {
@@ -50,6 +58,7 @@ class Driver : public sc_core::sc_module {
 
     auto step = [&](const std::vector<int32_t>& tokens) {
       const auto wall0 = std::chrono::steady_clock::now();
+      const double cpu0 = process_cpu_seconds();
       const sc_core::sc_time t0 = sc_core::sc_time_stamp();
       std::vector<float> logits = model.forward(tokens, phase);
       be_.charge_sampling(OpContext{OpKind::Sampling, -1, phase, static_cast<int64_t>(tokens.size()), 0}, vocab);
@@ -62,6 +71,7 @@ class Driver : public sc_core::sc_module {
       res_.generated.push_back(next);
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
       (phase == Phase::Prefill ? res_.prefill_wall_seconds : res_.decode_wall_seconds) += wall;
+      (phase == Phase::Prefill ? res_.prefill_cpu_seconds : res_.decode_cpu_seconds) += process_cpu_seconds() - cpu0;
       return next;
     };
 

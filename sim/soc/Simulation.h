@@ -39,6 +39,8 @@ struct SimRunResult {
   double wall_seconds = 0;      ///< host time spent simulating
   double prefill_wall_seconds = 0;  ///< host time of the prefill pass (incl. first sampling)
   double decode_wall_seconds = 0;   ///< host time of all decode steps
+  /** Host CPU time (this process, all threads) of the same two phases: what they cost on a shared machine. */
+  double prefill_cpu_seconds = 0, decode_cpu_seconds = 0;
   int64_t placed_weight_bytes = 0;
 
   double prefill_ns() const { return ledger.phase_time_ns(Phase::Prefill); }

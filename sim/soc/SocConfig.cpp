@@ -59,25 +59,33 @@ void parse_calibration(YamlMap& cal, SocConfig& c) {
 
 }  // namespace
 
-SocConfig load_soc_config(const std::string& platform_file, const std::string& accel_file) {
+SocConfig parse_soc_config(YamlMap& platform_root, YamlMap& accel_root) {
   SocConfig c;
-  c.platform_file = platform_file;
-  c.accel_file = accel_file;
-  YamlMap root = YamlMap::load(platform_file);
-  auto ddr = root.child("ddr", true);
+  c.platform_file = platform_root.file();
+  c.accel_file = accel_root.file();
+  auto ddr = platform_root.child("ddr", true);
   c.ddr = parse_ddr_config(ddr);
-  auto axi = root.child("axi", true);
+  auto axi = platform_root.child("axi", true);
   c.axi = parse_axi_config(axi);
-  auto ps = root.child("ps", true);
+  auto ps = platform_root.child("ps", true);
   c.ps = parse_ps_config(ps);
-  auto pl = root.child("pl", true);
+  auto pl = platform_root.child("pl", true);
   c.pl = parse_pl_resources(pl);
-  auto cal = root.child("calibration");
+  auto cal = platform_root.child("calibration");
   parse_calibration(cal, c);
-  root.finish();
-  c.accel = load_accel_config(accel_file);
+  platform_root.finish();
+  c.accel = parse_accel_config(accel_root);
   // One fidelity for the whole system, chosen by the accelerator config (sweeps pick fast there).
   c.set_fidelity(c.accel.fidelity);
+  return c;
+}
+
+SocConfig load_soc_config(const std::string& platform_file, const std::string& accel_file) {
+  YamlMap platform = YamlMap::load(platform_file);
+  YamlMap accel = YamlMap::load(accel_file);
+  SocConfig c = parse_soc_config(platform, accel);
+  c.platform_file = platform_file;
+  c.accel_file = accel_file;
   c.validate();
   return c;
 }

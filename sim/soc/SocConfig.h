@@ -8,6 +8,7 @@
 #include "sim/axi/AxiConfig.h"
 #include "sim/ddr/DdrConfig.h"
 #include "sim/ps/PsConfig.h"
+#include "models/core/YamlConfig.h"
 
 namespace fpgallm::sim {
 
@@ -48,6 +49,13 @@ struct SocConfig {
   /** Cross-component checks: channels vs HP ports, PE array and buffers vs the PL, clocks. */
   void validate() const;
 };
+
+/**
+ * Builds a SocConfig from already-loaded roots (a platform YAML and an accel YAML, possibly patched
+ * by a sweep); rejects unknown keys but does not run validate(), so a sweep can report an
+ * infeasible point instead of stopping.
+ */
+SocConfig parse_soc_config(YamlMap& platform_root, YamlMap& accel_root);
 
 /** Reads a platform YAML (ddr/axi/ps/pl sections) and an accel YAML; validates both together. */
 SocConfig load_soc_config(const std::string& platform_file, const std::string& accel_file);

@@ -5,6 +5,16 @@
 
 namespace fpgallm::sim {
 
+/**
+ * Marks a transaction that only takes time: every block on the path charges it like any other,
+ * but the target moves no data (range and command are still checked). Fast-fidelity DMA uses it
+ * when its consumer reads the same bytes through DMI, so a weight stream is not copied twice.
+ */
+struct TimingOnlyExt : tlm::tlm_extension<TimingOnlyExt> {
+  tlm::tlm_extension_base* clone() const override { return new TimingOnlyExt(*this); }
+  void copy_from(const tlm::tlm_extension_base&) override {}
+};
+
 /** Fills a generic payload for a plain read or write of `bytes` at `addr` (no byte enables, no DMI). */
 inline void init_payload(tlm::tlm_generic_payload& p, tlm::tlm_command cmd, uint64_t addr, uint8_t* data,
                          int64_t bytes) {

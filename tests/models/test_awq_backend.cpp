@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "models/llm/AwqBackend.h"
 #include "models/quant/AwqKernels.h"
@@ -102,5 +103,28 @@ TEST(AwqBackend, KernelIsIndependentOfThreadCount) {
     awq_linear(row, x.data(), 2, nullptr, y1.data());
     ASSERT_EQ(y[r], y1[0]);
     ASSERT_EQ(y[out + r], y1[1]);
+  }
+}
+
+TEST(AwqBackend, MacroTileKernelsEqualAwqLinearBitForBit) {
+  // Tail tile (out % 8 != 0), tail group (in % 64 != 0, and a tail shorter than 8 lanes), GEMV and GEMM:
+  // the PE array's kernels (awq_macro_tiles over awq_block_accumulate) must reproduce awq_linear exactly.
+  for (const auto& [out, in, ntok] : {std::tuple<int64_t, int64_t, int64_t>{300, 512, 1}, {37, 200, 3},
+                                      {13, 131, 2}, {64, 64, 5}}) {
+    std::vector<float> w(out * in), x(ntok * in);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.37f * float(i) + 0.1f * float(out));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * float(i));
+    QuantOptions o;
+    const QuantLinear q = quantize_rtn(w.data(), out, in, o);
+    std::vector<float> ref(ntok * out), acc(out * ntok);
+    awq_linear(q, x.data(), ntok, nullptr, ref.data());
+    const MacroLayout L;  // 8 x 64, 4 bits, zero points
+    const MacroStream s = pack_macro(q, L);
+    std::vector<const uint8_t*> tiles;
+    for (int64_t t = 0; t < s.n_tiles(); ++t) tiles.push_back(s.block(t, 0));
+    awq_macro_tiles(tiles.data(), L, in, out, x.data(), ntok, acc.data());
+    for (int64_t r = 0; r < out; ++r)
+      for (int64_t t = 0; t < ntok; ++t)
+        ASSERT_EQ(acc[r * ntok + t], ref[t * out + r]) << out << "x" << in << " row " << r << " token " << t;
   }
 }

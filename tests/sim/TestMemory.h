@@ -29,6 +29,7 @@ class TestMemory : public sc_core::sc_module {
     for (int i = 0; i < n_ports; ++i) {
       ports.push_back(std::make_unique<Port>(("port" + std::to_string(i)).c_str()));
       ports.back()->register_b_transport(this, &TestMemory::b_transport, i);
+      ports.back()->register_get_direct_mem_ptr(this, &TestMemory::get_direct_mem_ptr, i);
     }
   }
 
@@ -38,8 +39,17 @@ class TestMemory : public sc_core::sc_module {
 
   int64_t transactions = 0;
   int64_t bytes = 0;
+  bool allow_dmi = true;  ///< grant DMI over the whole memory (fast-fidelity accelerator numerics)
 
  private:
+  bool get_direct_mem_ptr(int, tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
+    if (!allow_dmi) return false;
+    dmi.set_dmi_ptr(mem_.data());
+    dmi.set_start_address(0);
+    dmi.set_end_address(mem_.size() - 1);
+    dmi.allow_read_write();
+    return true;
+  }
   void b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     const uint64_t addr = p.get_address();
     const size_t len = p.get_data_length();

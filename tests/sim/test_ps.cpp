@@ -108,6 +108,35 @@ TEST_F(PsSim, MemoryBoundOpTakesBytesOverStreamBandwidthAndIssuesItsTraffic) {
   EXPECT_EQ(rig.mem.transactions, 10 + 2);  // 4 KiB chunks: 40000 -> 10, 8000 -> 2
 }
 
+TEST_F(PsSim, LongStreamIsSimulatedForDetailedBytesThenChargedAtTheMeasuredRate) {
+  // 4 MiB of reads then 256 KiB of writes, memory-bound: with traffic.detailed_bytes = 64 KiB only
+  // 16 + 16 chunks go through the socket and the rest costs what those took per byte.
+  constexpr int64_t kRead = 4 << 20, kWrite = 256 << 10, kDetailed = 64 << 10;
+  double took[2];
+  int64_t txns[2];
+  stats::Group g("ps");
+  for (int detailed = 0; detailed < 2; ++detailed) {
+    fpgallm::sim::new_simulation_context();
+    PsRig rig(ps_config(detailed ? "traffic: {chunk_bytes: 4096, scratch_addr: 0x100000, scratch_bytes: 65536, "
+                                   "detailed_bytes: 65536}"
+                                 : ""),
+              4.0, detailed ? "rig_detailed" : "rig_full");
+    rig.body = [&](PsRig& r) {
+      OpContext ctx;
+      ctx.op = OpKind::LmHead;
+      took[detailed] = ns_of(r.ps.run_op(ctx, 1000, kRead, kWrite));
+    };
+    sc_core::sc_start();
+    txns[detailed] = rig.mem.transactions;
+    if (detailed) rig.ps.report_stats(g);
+  }
+  EXPECT_EQ(txns[0], (kRead + kWrite) / 4096);
+  EXPECT_EQ(txns[1], 2 * kDetailed / 4096);
+  EXPECT_NEAR(took[1], took[0], 1e-3 * took[0]);
+  EXPECT_EQ(g.value("ops.gemv.extrapolated_bytes"), double(kRead + kWrite - 2 * kDetailed));
+  EXPECT_EQ(g.value("ops.gemv.bytes"), double(kRead + kWrite));
+}
+
 TEST_F(PsSim, ComputeBoundOpHidesItsTraffic) {
   PsRig rig(ps_config(), 100.0);
   double took = 0;

@@ -1,0 +1,109 @@
+#include "dse/Accuracy.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "models/checkpoint/Llama2c.h"
+#include "models/checkpoint/Synthetic.h"
+#include "models/core/Error.h"
+#include "models/eval/Eval.h"
+#include "models/llm/AwqBackend.h"
+#include "models/quant/Quantizer.h"
+#include "models/tokenizer/Tokenizer.h"
+
+namespace fpgallm::dse {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr uint64_t kSyntheticSeed = 0, kCalibSeed = 1, kEvalSeed = 2;  // as the quantization table
+constexpr int64_t kCalibSamples = 8;
+}  // namespace
+
+std::string QuantSetting::key() const {
+  if (!quantized) return "fp32";
+  return fmt::format("g{}_b{}_{}_{}", group_size, bits, zero_point ? "zp" : "sym", lm_head ? "qhead" : "fhead");
+}
+
+QuantSetting quant_setting(const sim::AccelConfig& a) {
+  QuantSetting s;
+  s.quantized = a.offload_linear;
+  s.group_size = a.macro.group_size;
+  s.bits = a.macro.bits;
+  s.zero_point = a.macro.zero_point;
+  s.lm_head = a.offload_lm_head;
+  return s;
+}
+
+nlohmann::json AccuracyFigures::to_json() const {
+  return {{"top1", top1}, {"kl", kl}, {"stories_ppl", ppl}, {"stories_ppl_fp32", ppl_fp32}};
+}
+
+AccuracyCache::AccuracyCache(std::string cache_dir, AccuracyOptions opt) : dir_(std::move(cache_dir)), opt_(std::move(opt)) {}
+
+AccuracyFigures AccuracyCache::get(const QuantSetting& s) {
+  const ModelConfig sc = opt_.model.empty() ? awq_table_synthetic_config() : resolve_model_config(opt_.model, "accuracy.model");
+  // The file name carries everything the figure depends on.
+  const std::string recipe = fmt::format("{}_{}_h{}i{}l{}v{}_n{}x{}{}", s.key(), opt_.method, sc.hidden_size,
+                                         sc.intermediate_size, sc.num_layers,
+                                         sc.vocab_size, opt_.eval_samples, opt_.eval_seq_len,
+                                         opt_.stories_model.empty() ? "" : "_stories");
+  const fs::path file = fs::path(dir_) / (recipe + ".json");
+  if (fs::exists(file)) {
+    try {
+      std::ifstream in(file);
+      const auto j = nlohmann::json::parse(in);
+      AccuracyFigures f;
+      f.top1 = j.at("top1");
+      f.kl = j.at("kl");
+      f.ppl = j.at("stories_ppl");
+      f.ppl_fp32 = j.at("stories_ppl_fp32");
+      return f;
+    } catch (const std::exception&) {
+      // A torn or foreign file: measure again and overwrite it.
+    }
+  }
+  AccuracyFigures f;
+  if (s.quantized) {
+    QuantOptions q;
+    q.method = opt_.method;
+    q.group_size = s.group_size;
+    q.bits = s.bits;
+    q.zero_point = s.zero_point;
+    q.quantize_lm_head = s.lm_head;
+    q.calib_samples = kCalibSamples;
+    q.calib_seq_len = opt_.eval_seq_len;
+    auto fp = make_synthetic_weights(sc, kSyntheticSeed);
+    const auto calib = make_random_sequences(sc.vocab_size, kCalibSamples, std::min(opt_.eval_seq_len, sc.max_context), kCalibSeed);
+    auto qm = quantize_model(*fp, q, calib);
+    std::vector<int32_t> eval;
+    for (const auto& x : make_random_sequences(sc.vocab_size, opt_.eval_samples, opt_.eval_seq_len, kEvalSeed))
+      eval.insert(eval.end(), x.begin(), x.end());
+    AwqBackend ref, test;
+    const CompareResult c = eval_compare(fp, ref, qm, test, eval, opt_.eval_seq_len);
+    f.top1 = c.top1_agreement;
+    f.kl = c.kl_mean;
+    if (!opt_.stories_model.empty()) {
+      auto st = load_llama2c(opt_.stories_model);
+      auto tok = load_tokenizer(opt_.stories_tokenizer, st->config.vocab_size);
+      const auto tokens = encode_documents(*tok, read_text_file(opt_.stories_text));
+      const int64_t ctx = std::min(kDefaultEvalContext, st->config.max_context);
+      AwqBackend b;
+      f.ppl_fp32 = eval_perplexity(st, b, tokens, ctx).perplexity();
+      auto stq = quantize_model(*st, q, make_calibration_sequences(*tok, read_text_file(opt_.stories_text), kCalibSamples,
+                                                                  std::min<int64_t>(opt_.eval_seq_len, st->config.max_context)));
+      f.ppl = eval_perplexity(stq, b, tokens, ctx).perplexity();
+    }
+  }
+  ++computed_;
+  fs::create_directories(dir_);
+  // Write then rename, so a killed run never leaves half a file behind.
+  const fs::path tmp = file.string() + ".tmp";
+  std::ofstream(tmp) << f.to_json().dump(2) << "\n";
+  fs::rename(tmp, file);
+  return f;
+}
+
+}  // namespace fpgallm::dse

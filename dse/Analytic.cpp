@@ -1,0 +1,396 @@
+#include "dse/Analytic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "models/core/Error.h"
+#include "sim/ddr/DdrTiming.h"
+#include "sim/ps/PsCostModel.h"
+
+namespace fpgallm::dse {
+
+namespace {
+
+constexpr int64_t kF32 = 4;
+constexpr int64_t kF16 = 2;
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/**
+ * Row opens of a sequential stream cut into `txn` byte transactions, counted as the fast DDR
+ * model does (an access whose bank has another row open opens it): the mean of max(opens - 1, 0)
+ * per transaction (the first open overlaps the previous transaction's data) and the fraction of
+ * transactions whose first access opens a row. Walks the address map once per geometry and size.
+ */
+struct StreamRows {
+  double extra_opens_per_txn = 0;
+  double first_open_fraction = 0;
+};
+
+StreamRows walk_stream(const sim::DdrConfig& d, uint64_t start, int64_t txn) {
+  using Key = std::tuple<std::string, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint64_t, int64_t>;
+  static std::mutex mu;
+  static std::map<Key, StreamRows> cache;
+  const Key key{d.address_mapping, d.ranks, d.bank_groups, d.banks_per_group, d.rows, d.columns, d.bus_width_bits,
+                start, txn};
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  const sim::AddressMapping map = d.mapping();
+  const uint64_t ab = d.access_bytes();
+  // Enough transactions to cover many row switches; at least 1 MiB of stream.
+  const int64_t n_txn = std::max<int64_t>(64, ceil_div(int64_t{1} << 20, txn));
+  std::vector<int64_t> open(static_cast<size_t>(d.ranks) * d.banks(), -2);  // -2: some other row
+  double extra = 0, first_opens = 0;
+  uint64_t a = start;
+  for (int64_t t = 0; t < n_txn; ++t) {
+    const uint64_t end = a + static_cast<uint64_t>(std::max<int64_t>(txn, static_cast<int64_t>(ab)));
+    int64_t opens = 0;
+    for (uint64_t x = a; x < end; x += ab) {
+      const sim::DramCoord c = map.map(x);
+      int64_t& o = open[(static_cast<size_t>(c.rank) * d.bank_groups + c.bank_group) * d.banks_per_group + c.bank];
+      if (o != static_cast<int64_t>(c.row)) {
+        if (x == a) first_opens += 1;
+        o = c.row;
+        ++opens;
+      }
+    }
+    extra += static_cast<double>(std::max<int64_t>(opens - 1, 0));
+    a = end;
+  }
+  StreamRows r{extra / static_cast<double>(n_txn), first_opens / static_cast<double>(n_txn)};
+  cache.emplace(key, r);
+  return r;
+}
+
+}  // namespace
+
+AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc), t_(soc.ddr) {
+  const sim::DdrCycles& t = t_;
+  tck_ns_ = soc_.ddr.tCK_ns();
+  refresh_share_ = soc_.ddr.refresh ? static_cast<double>(t.RFC) / t.REFI : 0.0;
+  // Bus share of one activation when many banks work in parallel (the fast DDR model's figure).
+  const double act = std::max({static_cast<double>(t.FAW) / sim::jedec::ACTIVATES_PER_TFAW, static_cast<double>(t.RRD_S),
+                               static_cast<double>(t.RAS + t.RP) / (soc_.ddr.ranks * soc_.ddr.banks())});
+  act_extra_cycles_ = std::max(0.0, act - t.burst);
+  ps_chunk_new_row_fraction_ =
+      walk_stream(soc_.ddr, soc_.ps.scratch_addr, soc_.ps.traffic_chunk_bytes).first_open_fraction;
+  // Sequential bytes per row open, from a long stream walk.
+  constexpr int64_t kLongTxn = int64_t{1} << 20;
+  const StreamRows r = walk_stream(soc_.ddr, 0, kLongTxn);
+  row_stream_bytes_ = static_cast<double>(kLongTxn) / std::max(1.0, r.extra_opens_per_txn + r.first_open_fraction);
+}
+
+double AnalyticModel::ddr_stream_gbps(int64_t txn_bytes) const {
+  for (const auto& [bytes, gbps] : stream_gbps_)
+    if (bytes == txn_bytes) return gbps;
+  const sim::DdrCycles& t = t_;
+  const double accesses = static_cast<double>(ceil_div(txn_bytes, soc_.ddr.access_bytes()));
+  const StreamRows rows = walk_stream(soc_.ddr, soc_.weights_base, txn_bytes);
+  const double cycles = (accesses * t.burst + rows.extra_opens_per_txn * act_extra_cycles_) / (1.0 - refresh_share_);
+  const double gbps = static_cast<double>(txn_bytes) / (cycles * tck_ns_);
+  stream_gbps_.emplace_back(txn_bytes, gbps);
+  return gbps;
+}
+
+double AnalyticModel::ps_transfer_ns(int64_t bytes, bool write) const {
+  // The PS port's fast path: DDR first data after the controller and CAS (plus a row open for the
+  // share of chunks that start one), the port streams its beats, the last burst crosses back.
+  const sim::DdrCycles& t = t_;
+  const sim::AxiPortConfig& p = soc_.axi.ps_port;
+  const double beat_ns = 1000.0 / p.clock_mhz;
+  const double row_open = ps_chunk_new_row_fraction_ * (t.RCD + t.RP);
+  const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + ((write ? t.CWL : t.CL) + row_open) * tck_ns_;
+  const double accesses = static_cast<double>(ceil_div(bytes, soc_.ddr.access_bytes()));
+  const double extra = std::max(0.0, static_cast<double>(bytes) / row_stream_bytes_ - 1.0);
+  const double bus = (accesses * t.burst + extra * act_extra_cycles_) / (1.0 - refresh_share_) * tck_ns_;
+  const double beats = static_cast<double>(ceil_div(bytes, p.bytes_per_beat()));
+  const double busy = beats * beat_ns, last = std::min<double>(beats, p.max_burst_beats) * beat_ns;
+  return std::max(first + p.crossing_latency_ns + busy, first + bus + p.crossing_latency_ns + last);
+}
+
+double AnalyticModel::ps_data_ns(int64_t bytes, bool write) const {
+  const int64_t c = soc_.ps.traffic_chunk_bytes;
+  const int64_t full = bytes / c, rest = bytes % c;
+  return static_cast<double>(full) * ps_transfer_ns(c, write) + (rest ? ps_transfer_ns(rest, write) : 0.0);
+}
+
+double AnalyticModel::ps_op_ns(OpKind op, int64_t elements, int64_t bytes_read, int64_t bytes_written) const {
+  const sim::PsConfig& ps = soc_.ps;
+  // Compute, stream rate and the software's dispatch come from the shared PS cost functions
+  // (sim/ps/PsCostModel.h), the very numbers PsCore charges.
+  const double dispatch = ps.software.op_dispatch_ns;
+  const double compute = sim::ps_compute_ns(ps, op, elements);
+  const int64_t total = bytes_read + bytes_written;
+  if (total <= 0) return dispatch + compute;
+  const double stream = ps.stream_gbps_per_core * sim::ps_stream_cores(ps, op);
+  const double per_byte = compute / static_cast<double>(total);
+  // Each chunk takes the slowest of the PS-port transfer, the cores' stream rate and the math.
+  auto chunk = [&](int64_t len, bool write) {
+    const double l = static_cast<double>(len);
+    return std::max({ps_transfer_ns(len, write), l / stream, per_byte * l});
+  };
+  const int64_t c = ps.traffic_chunk_bytes;
+  // Reads come first in 4 KiB chunks; a partial last read chunk is issued alone (PsCore never
+  // mixes reads and writes in a chunk), then the writes.
+  const int64_t rd_full = bytes_read / c, rd_rest = bytes_read % c;
+  double t = dispatch + static_cast<double>(rd_full) * chunk(c, false);
+  if (rd_rest) t += chunk(rd_rest, false);
+  const int64_t wr_full = bytes_written / c, wr_rest = bytes_written % c;
+  t += static_cast<double>(wr_full) * chunk(c, true) + (wr_rest ? chunk(wr_rest, true) : 0.0);
+  return t;
+}
+
+double AnalyticModel::hp_transfer_latency_ns(int64_t bytes, bool write) const {
+  const sim::DdrCycles& t = t_;
+  const sim::AxiPortConfig p = soc_.axi.hp_port();
+  const double beat_ns = 1000.0 / p.clock_mhz;
+  const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + (write ? t.CWL : t.CL) * tck_ns_;
+  const double beats = static_cast<double>(ceil_div(bytes, p.bytes_per_beat()));
+  const double bus = static_cast<double>(ceil_div(bytes, soc_.ddr.access_bytes())) * t.burst * tck_ns_;
+  return std::max(first + p.crossing_latency_ns + beats * beat_ns,
+                  first + bus + p.crossing_latency_ns + std::min<double>(beats, p.max_burst_beats) * beat_ns);
+}
+
+double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool bias) const {
+  const ChunkKey key{in, out, ntok, bias};
+  for (const auto& [k, ns] : chunks_)
+    if (k == key) return ns;
+  const double ns = time_chunk(in, out, ntok, bias);
+  chunks_.emplace_back(key, ns);
+  return ns;
+}
+
+double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const {
+  const sim::AccelConfig& a = soc_.accel;
+  const MacroLayout& L = a.macro;
+  const int64_t n_tiles = ceil_div(out, L.tile_rows), n_groups = ceil_div(in, L.group_size);
+  const int64_t n_blocks = n_tiles * n_groups, bb = L.block_bytes();
+  const int64_t buffer_blocks = a.weight_buffer_blocks();
+  const int64_t nch = a.n_channels;
+  // DMA units as the fast accelerator cuts them (one transaction each, unit u on channel u % nch).
+  int64_t bpu = buffer_blocks;
+  if (a.weight_double_buffered) {
+    const int64_t pair = 2 * nch;
+    bpu = std::max<int64_t>(1, std::min({a.fast_chunk_bytes / bb, buffer_blocks / pair, ceil_div(n_blocks, pair)}));
+  }
+  const int64_t n_units = ceil_div(n_blocks, bpu), slots = buffer_blocks / bpu;
+  const double period = a.clock_period_ns();
+  const int64_t pe_b = ceil_div(L.tile_rows, a.pe_rows) * ceil_div(L.group_size, a.pe_cols) * ntok;
+  const int64_t up_b = ceil_div(L.tile_rows * L.group_size, a.unpack_codes_per_cycle);
+
+  // Memory path constants: HP port beats at the PL clock, DDR bus time per transaction.
+  const sim::AxiPortConfig hp = soc_.axi.hp_port();
+  const double beat_ns = 1000.0 / hp.clock_mhz, cross = hp.crossing_latency_ns;
+  const double to_first_data = cross + soc_.ddr.controller_latency_ns + t_.CL * tck_ns_;
+  auto ddr_ns = [&](int64_t bytes) { return static_cast<double>(bytes) / ddr_stream_gbps(bytes); };
+  auto beats = [&](int64_t bytes) { return static_cast<double>(ceil_div(bytes, hp.bytes_per_beat())); };
+
+  // One transfer on channel c issued at `issue`: the DDR serves calls in order on one bus, the
+  // port streams the beats once the first data is there (the fast DDR and AXI models).
+  double bus_free = 0;
+  std::vector<double> port_free(static_cast<size_t>(nch), 0.0);
+  // A full unit's DDR and port times are the same for every unit: computed once.
+  const int64_t unit_bytes = std::min(bpu, n_blocks) * bb;
+  const double unit_ddr = ddr_ns(unit_bytes), unit_beats = beats(unit_bytes);
+  auto transfer = [&](int64_t c, double issue, int64_t bytes) {
+    const bool full = bytes == unit_bytes;
+    const double first = std::max(issue + to_first_data, bus_free);
+    const double ddr_done = first + (full ? unit_ddr : ddr_ns(bytes));
+    bus_free = ddr_done;
+    double& pf = port_free[static_cast<size_t>(c)];
+    const double start = std::max(first + cross, pf);
+    const double b = full ? unit_beats : beats(bytes);
+    const double finish = std::max(start + b * beat_ns, ddr_done + cross + std::min<double>(b, hp.max_burst_beats) * beat_ns);
+    pf = finish;
+    return finish;
+  };
+
+  // Each channel's first loader fetches its share of the activations, then the units follow in
+  // allocation order. A unit needs a free buffer slot (the unit `slots` earlier consumed) and its
+  // loader thread, which last waited for the unit nch x outstanding earlier.
+  const int64_t act_bytes = ntok * in * kF32;
+  const int64_t share = ceil_div(ceil_div(act_bytes, nch), kF32) * kF32;
+  std::vector<double> act_finish(static_cast<size_t>(nch), 0.0);
+  double act_done = 0;
+  const int64_t threads = nch * a.dma_outstanding_per_channel;
+  // History ring of one period: a multiple of the channel count that reaches back past the slot
+  // and loader-thread dependencies, so after a period the pipeline state repeats shifted in time.
+  const size_t hist = static_cast<size_t>(ceil_div(std::max(slots, threads) + 1, nch) * nch);
+  std::vector<double> finish_h(hist, 0.0), done_h(hist, 0.0);
+  double done = 0, issue_prev = 0;
+  const double write_per_tile = ddr_ns(std::max<int64_t>(L.tile_rows * kF32, 1)) * static_cast<double>(ntok);
+  // A write-back batch opens a row in the output region and the weight stream re-opens its own:
+  // the fast DDR model's row-conflict cost (tRP + tRCD each), once per batch.
+  const double batch_conflict_ns = 2.0 * (t_.RP + t_.RCD) * tck_ns_;
+  // Ring positions and the next tile boundary advance incrementally (this loop is the hot path).
+  const auto H = static_cast<int64_t>(hist);
+  int64_t c = 0, idx = 0, tile_end = n_groups;
+  // Steady state: when two consecutive periods shifted every time by the same amount (and the
+  // tile pattern repeats per period), the remaining full periods are added in closed form.
+  const bool tiles_repeat = (H * bpu) % n_groups == 0;
+  std::vector<double> snap, prev_snap;
+  double prev_delta = -1;
+  auto snapshot = [&] {
+    std::vector<double> v = {bus_free, done, issue_prev};
+    v.insert(v.end(), port_free.begin(), port_free.end());
+    v.insert(v.end(), finish_h.begin(), finish_h.end());
+    v.insert(v.end(), done_h.begin(), done_h.end());
+    return v;
+  };
+  for (int64_t u = 0; u < n_units; ++u) {
+    if (tiles_repeat && u % H == 0 && u >= 2 * H) {
+      snap = snapshot();
+      double delta = -1;
+      bool same = prev_snap.size() == snap.size();
+      for (size_t i = 0; same && i < snap.size(); ++i) {
+        const double d = snap[i] - prev_snap[i];
+        if (delta < 0) delta = d;
+        same = std::abs(d - delta) <= 1e-9 * std::max(1.0, std::abs(delta));
+      }
+      if (same && delta > 0 && std::abs(delta - prev_delta) <= 1e-9 * delta) {
+        // Leave at least the last (possibly partial) unit to the loop.
+        const int64_t k = (n_units - 1 - u) / H;
+        if (k > 0) {
+          const double shift = static_cast<double>(k) * delta;
+          bus_free += shift, done += shift, issue_prev += shift;
+          for (auto& x : port_free) x += shift;
+          for (auto& x : finish_h) x += shift;
+          for (auto& x : done_h) x += shift;
+          u += k * H;
+          tile_end += k * H * bpu;
+          snap = snapshot();
+        }
+      }
+      prev_delta = same ? delta : -1;
+      prev_snap = std::move(snap);
+    }
+    double issue = issue_prev;
+    if (u < nch) {  // this channel's activation share goes first, on the same loader
+      const int64_t off = std::min(act_bytes, share * c), len = std::min(act_bytes, off + share) - off;
+      if (len > 0) act_finish[static_cast<size_t>(c)] = transfer(c, 0.0, len);
+      act_done = std::max(act_done, act_finish[static_cast<size_t>(c)]);
+      issue = std::max(issue, act_finish[static_cast<size_t>(c)]);
+    }
+    if (u >= slots) issue = std::max(issue, done_h[static_cast<size_t>(idx >= slots ? idx - slots : idx - slots + H)]);
+    if (u >= threads) issue = std::max(issue, finish_h[static_cast<size_t>(idx >= threads ? idx - threads : idx - threads + H)]);
+    issue_prev = issue;
+    const int64_t k0 = u * bpu, k1 = std::min(n_blocks, k0 + bpu);
+    const double fin = transfer(c, issue, (k1 - k0) * bb);
+    // Compute the unit: PE array (plus the fill of each tile finishing in it) or unpacker.
+    int64_t fills = 0;
+    while (tile_end <= k1) ++fills, tile_end += n_groups;
+    const int64_t busy = std::max((k1 - k0) * pe_b + fills * a.pe_pipeline_fill_cycles, (k1 - k0) * up_b);
+    const double ready = a.weight_double_buffered ? fin : std::max(fin, done);
+    done = std::max({done, ready, act_done}) + static_cast<double>(busy) * period;
+    // Finished tiles' outputs leave over the same DDR bus.
+    if (fills > 0) bus_free += static_cast<double>(fills) * write_per_tile + batch_conflict_ns;
+    finish_h[static_cast<size_t>(idx)] = fin;
+    done_h[static_cast<size_t>(idx)] = done;
+    if (++idx == H) idx = 0;
+    if (++c == nch) c = 0;
+  }
+  // End: the last batch of tiles leaves through one channel (bias read, one write per token).
+  const int64_t last_rows = std::min(out, std::max<int64_t>(L.tile_rows, (bpu / std::max<int64_t>(1, n_groups)) * L.tile_rows));
+  const double tail_ns = (bias ? hp_transfer_latency_ns(last_rows * kF32, false) : 0.0) +
+                         static_cast<double>(ntok) * hp_transfer_latency_ns(last_rows * kF32, true);
+  return done + tail_ns;
+}
+
+double AnalyticModel::accel_job_ns(int64_t in, int64_t out, int64_t n_tokens, bool bias) const {
+  const sim::AccelConfig& a = soc_.accel;
+  const int64_t act_tokens = a.act_buffer_bytes / (in * kF32);
+  if (act_tokens < 1)
+    fail("accel.buffers.act_bytes = {} cannot hold one activation row of {} fp32 ({} bytes) in {}", a.act_buffer_bytes,
+         in, in * kF32, a.file);
+  const int64_t out_tokens = a.out_buffer_bytes / (a.macro.tile_rows * kF32);
+  const int64_t chunk = std::min({n_tokens, act_tokens, out_tokens});
+  double t = static_cast<double>(a.descriptor_cycles + a.completion_cycles) * a.clock_period_ns();
+  const int64_t full = n_tokens / chunk, rest = n_tokens % chunk;
+  t += static_cast<double>(full) * accel_chunk_ns(in, out, chunk, bias);
+  if (rest) t += accel_chunk_ns(in, out, rest, bias);
+  return t;
+}
+
+double AnalyticModel::pl_linear_ns(int64_t in, int64_t out, int64_t n, bool bias) const {
+  const sim::PsConfig& ps = soc_.ps;
+  const int64_t in_bytes = n * in * kF32, out_bytes = n * out * kF32;
+  // The software stack's share (driver call, copies into/out of the DMA buffers, cache maintenance,
+  // descriptor, completion) from the shared cost functions; a copy takes at least its DDR transfers.
+  return ps.software.driver_call_ns + std::max(ps_data_ns(in_bytes, true), sim::ps_copy_ns(ps, in_bytes)) +
+         sim::ps_flush_ns(ps, in_bytes) + sim::ps_descriptor_ns(ps) + accel_job_ns(in, out, n, bias) +
+         sim::ps_completion_ns(ps) + sim::ps_invalidate_ns(ps, out_bytes) +
+         std::max(ps_data_ns(out_bytes, false), sim::ps_copy_ns(ps, out_bytes));
+}
+
+double AnalyticModel::ps_linear_ns(OpKind op, int64_t in, int64_t out, int64_t n) const {
+  const sim::AccelConfig& a = soc_.accel;
+  const int64_t params = in * out;
+  const double wbytes = sim::ps_weight_bytes_per_param(a.ps_linear_weights, a.macro);
+  return ps_op_ns(op, n * params, static_cast<int64_t>(wbytes * static_cast<double>(params)) + n * in * kF32,
+                  n * out * kF32);
+}
+
+double AnalyticModel::linear_ns(OpKind op, int64_t in, int64_t out, int64_t n, bool bias) const {
+  return soc_.accel.offloads(op) ? pl_linear_ns(in, out, n, bias) : ps_linear_ns(op, in, out, n);
+}
+
+PerfFigures AnalyticModel::evaluate(const ModelConfig& c, const Workload& w) const {
+  const int64_t H = c.hidden_size, I = c.intermediate_size, Q = c.q_dim(), KV = c.kv_dim(), V = c.vocab_size;
+  const int64_t nh = c.num_heads, hd = c.head_dim;
+  const double L = static_cast<double>(c.num_layers);
+  using ByOp = std::array<double, kNumOpKinds>;
+  auto add = [](ByOp& t, OpKind k, double ns, double times = 1.0) { t[static_cast<size_t>(k)] += ns * times; };
+  // The ops of a forward pass of n tokens whose cost does not depend on the position.
+  auto fixed = [&](int64_t n) {
+    ByOp t{};
+    const int64_t e = n * H;
+    add(t, OpKind::Embedding, ps_op_ns(OpKind::Embedding, e, e * kF16, e * kF32));
+    add(t, OpKind::AttnNorm, ps_op_ns(OpKind::AttnNorm, e, e * kF32 + H * kF16, e * kF32), L);
+    add(t, OpKind::QProj, linear_ns(OpKind::QProj, H, Q, n, c.qkv_bias), L);
+    add(t, OpKind::KProj, linear_ns(OpKind::KProj, H, KV, n, c.qkv_bias), L);
+    add(t, OpKind::VProj, linear_ns(OpKind::VProj, H, KV, n, c.qkv_bias), L);
+    const int64_t eq = n * nh * hd, ek = n * c.num_kv_heads * hd;
+    add(t, OpKind::Rope, ps_op_ns(OpKind::Rope, eq, eq * kF32, eq * kF32) + ps_op_ns(OpKind::Rope, ek, ek * kF32, ek * kF32), L);
+    add(t, OpKind::OProj, linear_ns(OpKind::OProj, Q, H, n, false), L);
+    add(t, OpKind::ResidualAdd, 2 * ps_op_ns(OpKind::ResidualAdd, e, 2 * e * kF32, e * kF32), L);
+    add(t, OpKind::MlpNorm, ps_op_ns(OpKind::MlpNorm, e, e * kF32 + H * kF16, e * kF32), L);
+    add(t, OpKind::GateProj, linear_ns(OpKind::GateProj, H, I, n, false), L);
+    add(t, OpKind::UpProj, linear_ns(OpKind::UpProj, H, I, n, false), L);
+    add(t, OpKind::SiluMul, ps_op_ns(OpKind::SiluMul, n * I, 2 * n * I * kF32, n * I * kF32), L);
+    add(t, OpKind::DownProj, linear_ns(OpKind::DownProj, I, H, n, false), L);
+    // Only the last row goes through the final norm and lm_head.
+    add(t, OpKind::FinalNorm, ps_op_ns(OpKind::FinalNorm, H, H * kF32 + H * kF16, H * kF32));
+    add(t, OpKind::LmHead, linear_ns(OpKind::LmHead, H, V, 1, false));
+    add(t, OpKind::Sampling, ps_op_ns(OpKind::Sampling, V, V * kF32, 0));
+    // The host loop's fixed cost per forward pass (kept with the sampling row here).
+    add(t, OpKind::Sampling, sim::ps_forward_overhead_ns(soc_.ps));
+    return t;
+  };
+  // Attention of n new tokens at position pos (causal: token t sees pos + t + 1 keys).
+  auto attention = [&](ByOp& t, int64_t n, int64_t pos) {
+    const int64_t pairs = n * pos + n * (n + 1) / 2, ctx = pos + n;
+    add(t, OpKind::AttnScore, ps_op_ns(OpKind::AttnScore, pairs * nh * hd, ctx * KV * kF32 + n * nh * hd * kF32, pairs * nh * kF32), L);
+    add(t, OpKind::Softmax, ps_op_ns(OpKind::Softmax, pairs * nh, pairs * nh * kF32, pairs * nh * kF32), L);
+    add(t, OpKind::AttnValue, ps_op_ns(OpKind::AttnValue, pairs * nh * hd, ctx * KV * kF32 + pairs * nh * kF32, n * nh * hd * kF32), L);
+  };
+  auto sum = [](const ByOp& t) {
+    double s = 0;
+    for (double x : t) s += x;
+    return s;
+  };
+  PerfFigures f;
+  ByOp pre = fixed(w.prompt_len);
+  attention(pre, w.prompt_len, 0);
+  f.prefill_tokens = w.prompt_len;
+  f.prefill_ns = sum(pre);
+  const ByOp step = fixed(1);
+  for (size_t k = 0; k < step.size(); ++k) f.decode_ns_by_op[k] = step[k] * static_cast<double>(w.gen);
+  for (int64_t i = 0; i < w.gen; ++i) attention(f.decode_ns_by_op, 1, w.prompt_len + i);
+  f.decode_tokens = w.gen;
+  f.decode_ns = sum(f.decode_ns_by_op);
+  return f;
+}
+
+}  // namespace fpgallm::dse

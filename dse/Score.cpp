@@ -1,0 +1,60 @@
+#include "dse/Score.h"
+
+#include <algorithm>
+
+#include "models/core/Error.h"
+
+namespace fpgallm::dse {
+
+std::vector<double> score(const std::vector<Objectives>& c, const Objectives& base, const ScoreWeights& w) {
+  if (base.decode_tps <= 0 || base.prefill_tps <= 0 || base.memory_bytes <= 0 || base.accuracy <= 0)
+    fail("score: the baseline needs positive decode/prefill tokens/s, memory and accuracy");
+  struct Ratios {
+    double acc, mem, pre, dec;
+  };
+  std::vector<Ratios> r;
+  Ratios mx{0, 0, 0, 0};
+  for (const auto& o : c) {
+    Ratios x{o.accuracy / base.accuracy, o.memory_bytes > 0 ? base.memory_bytes / o.memory_bytes : 0,
+             o.prefill_tps / base.prefill_tps, o.decode_tps / base.decode_tps};
+    mx = {std::max(mx.acc, x.acc), std::max(mx.mem, x.mem), std::max(mx.pre, x.pre), std::max(mx.dec, x.dec)};
+    r.push_back(x);
+  }
+  auto part = [](double v, double m) { return m > 0 ? v / m : 0.0; };
+  std::vector<double> s;
+  for (const auto& x : r)
+    s.push_back(w.accuracy * part(x.acc, mx.acc) + w.memory * part(x.mem, mx.mem) + w.prefill * part(x.pre, mx.pre) +
+                w.decode * part(x.dec, mx.dec));
+  return s;
+}
+
+bool dominates(const Objectives& a, const Objectives& b) {
+  const bool ge = a.decode_tps >= b.decode_tps && a.prefill_tps >= b.prefill_tps && a.memory_bytes <= b.memory_bytes &&
+                  a.accuracy >= b.accuracy && a.resources <= b.resources;
+  const bool gt = a.decode_tps > b.decode_tps || a.prefill_tps > b.prefill_tps || a.memory_bytes < b.memory_bytes ||
+                  a.accuracy > b.accuracy || a.resources < b.resources;
+  return ge && gt;
+}
+
+std::vector<size_t> pareto_front(const std::vector<Objectives>& c) {
+  // Sorted by decode rate (best first), a point can only be dominated by one before it or tied with it.
+  std::vector<size_t> order(c.size());
+  for (size_t i = 0; i < c.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return c[a].decode_tps > c[b].decode_tps; });
+  std::vector<size_t> front;
+  for (size_t i : order) {
+    bool dominated = false;
+    for (size_t j : order) {
+      if (c[j].decode_tps < c[i].decode_tps) break;
+      if (j != i && dominates(c[j], c[i])) {
+        dominated = true;
+        break;
+      }
+    }
+    if (!dominated) front.push_back(i);
+  }
+  std::sort(front.begin(), front.end());
+  return front;
+}
+
+}  // namespace fpgallm::dse

@@ -1,0 +1,76 @@
+#pragma once
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dse/Accuracy.h"
+#include "dse/Analytic.h"
+#include "dse/Resources.h"
+#include "dse/Score.h"
+#include "dse/SweepSpec.h"
+
+namespace fpgallm::dse {
+
+/**
+ * Append-only JSON-lines file of finished points, one object per line with an "id". Each append
+ * is flushed to the OS before returning, so a killed sweep (Ctrl-C or SIGKILL) loses no finished
+ * point; a torn last line (killed mid-write) is ignored on reload and the point runs again.
+ */
+class Journal {
+ public:
+  explicit Journal(std::string path);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+  bool has(const std::string& id) const { return rows_.count(id) != 0; }
+  const nlohmann::json& row(const std::string& id) const { return rows_.at(id); }
+  const std::map<std::string, nlohmann::json>& rows() const { return rows_; }
+  /** Records a finished point (a second row for the same id is ignored: no duplicates). */
+  void append(const nlohmann::json& row);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::FILE* f_ = nullptr;
+  std::map<std::string, nlohmann::json> rows_;
+};
+
+/** The evaluator behind a row: analytic (every point) or the SystemC simulator (finalists). */
+enum class EvaluatorKind { Analytic, SystemC };
+
+/**
+ * Evaluates a point with the analytic model: configs, resources (infeasible points name the
+ * resource), DDR footprint, prefill/decode tokens/s. A flat JSON row (axis values by axis name).
+ * Needs no SystemC context: thousands of points per second.
+ */
+nlohmann::json evaluate_analytic(const SweepSpec& spec, const DesignPoint& p, const ResourceCosts& costs);
+
+/** SystemC options for finalists (the spec's `finalists:` section). */
+struct SystemCOptions {
+  sim::Fidelity fidelity = sim::Fidelity::fast;
+  bool timing_only = false;
+  int64_t prompt_len = 8, gen = 2;
+};
+SystemCOptions systemc_options(const SweepSpec& spec);
+
+/**
+ * Runs the point through sim::simulate() (synthetic weights of the point's model, RTN-quantized to
+ * its MACRO layout) and returns {id, systemc_prefill_tps, systemc_decode_tps, ...}, together with
+ * the analytic figures for the same short workload, so the two evaluators compare like for like.
+ */
+nlohmann::json evaluate_systemc(const SweepSpec& spec, const DesignPoint& p, const SystemCOptions& o);
+
+/** Analytic figures of a point for an explicit workload (for the SystemC comparison). */
+PerfFigures analytic_perf(const DesignPoint& p, const Workload& w);
+
+/** Column order of results.csv: fixed columns, then the axes, then the rest. */
+std::vector<std::string> csv_columns(const SweepSpec& spec, const std::vector<nlohmann::json>& rows);
+void write_csv(const std::string& path, const std::vector<std::string>& cols, const std::vector<nlohmann::json>& rows);
+
+/** The accel YAML of a point with its name set, ready for `fpgallm run --accel`. */
+std::string point_accel_yaml(const SweepSpec& spec, const DesignPoint& p, const std::string& name);
+
+}  // namespace fpgallm::dse

@@ -1,0 +1,182 @@
+// The analytic model against the SystemC simulator (fast fidelity, the sweep's finalist mode) on a
+// reduced Qwen2-structured model over points spread across the axes: the model must stay within
+// 10 % on prefill and decode tokens/s: six hand-picked points (1 channel, the largest array that
+// fits, lm_head on the PL, all on the PS, ...) and 32 spread over the axes (docs/dse.md shows the
+// measured error distribution). The 7B-class point needs the simulator's timing-only mode.
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "dse/Analytic.h"
+#include "dse/Resources.h"
+#include "dse/SweepSpec.h"
+#include "models/core/Error.h"
+#include "models/checkpoint/Synthetic.h"
+#include "models/quant/Quantizer.h"
+#include "sim/soc/Simulation.h"
+
+using namespace fpgallm;
+using namespace fpgallm::dse;
+
+namespace {
+const std::string kSrc = FPGALLM_SOURCE_DIR;
+constexpr double kTolerance = 0.10;  // the bound on analytic vs SystemC
+constexpr int64_t kPrompt = 8, kGen = 3;
+
+ModelConfig reduced() {
+  ModelConfig c = model_config_preset("qwen2.5-0.5b");
+  c.hidden_size = 256;
+  c.intermediate_size = 1024;
+  c.num_layers = 2;
+  c.num_heads = 4;
+  c.num_kv_heads = 2;
+  c.head_dim = 64;
+  c.vocab_size = 2048;
+  c.max_context = 64;
+  c.validate("reduced qwen2 (dse test)");
+  return c;
+}
+
+/** One design point: the paper config with some fields changed. */
+struct Pt {
+  const char* name;
+  int64_t rows = 8, cols = 8, channels = 4, G = 64;
+  double clock = 300;
+  bool lm_head_pl = false;
+  bool polling = false;
+  bool offload = true;
+  bool single_buffer = false;
+  int64_t weight_kib = 64;
+};
+
+sim::SocConfig config(const Pt& p) {
+  sim::SocConfig s = sim::load_soc_config(kSrc + "/configs/platform/kv260.yaml", kSrc + "/configs/accel/paper_gs64_pe8x8.yaml");
+  auto& a = s.accel;
+  a.pe_rows = p.rows;
+  a.pe_cols = p.cols;
+  a.macro.tile_rows = p.rows;
+  a.unpack_codes_per_cycle = p.rows * p.cols;
+  a.n_channels = p.channels;
+  a.macro.group_size = p.G;
+  a.clock_mhz = p.clock;
+  s.axi.pl_clock_mhz = p.clock;
+  a.offload_lm_head = p.lm_head_pl;
+  a.offload_linear = p.offload;
+  if (!p.offload) a.ps_linear_weights = sim::PsWeightFormat::Bf16;
+  a.weight_double_buffered = !p.single_buffer;
+  a.weight_buffer_bytes = p.weight_kib * 1024;
+  if (p.polling) s.ps.software.completion = sim::CompletionMode::Polling;
+  s.set_fidelity(sim::Fidelity::fast);
+  s.validate();
+  return s;
+}
+
+struct Cmp {
+  double pre_err, dec_err;
+};
+
+Cmp compare(const Pt& p) {
+  const sim::SocConfig s = config(p);
+  const ModelConfig mc = reduced();
+  std::shared_ptr<const ModelWeights> w = make_synthetic_weights(mc, 3);
+  if (p.offload) {
+    QuantOptions q;
+    q.method = "rtn";
+    q.group_size = p.G;
+    q.quantize_lm_head = p.lm_head_pl;
+    w = quantize_model(*w, q, {});
+  }
+  sim::SimRunOptions o;
+  for (int64_t i = 0; i < kPrompt; ++i) o.prompt.push_back(static_cast<int32_t>((i * 131 + 7) % mc.vocab_size));
+  o.decode_steps = kGen;
+  const auto r = sim::simulate(s, w, o);
+  const PerfFigures f = AnalyticModel(s).evaluate(mc, {kPrompt, kGen});
+  Cmp c{f.prefill_tokens_per_s() / r.prefill_tokens_per_s() - 1.0, f.decode_tokens_per_s() / r.decode_tokens_per_s() - 1.0};
+  std::printf("analytic-vs-systemc %-28s prefill %8.2f vs %8.2f (%+.2f%%)  decode %8.2f vs %8.2f (%+.2f%%)\n", p.name,
+              f.prefill_tokens_per_s(), r.prefill_tokens_per_s(), 100 * c.pre_err, f.decode_tokens_per_s(),
+              r.decode_tokens_per_s(), 100 * c.dec_err);
+  return c;
+}
+
+void check(const std::vector<Pt>& pts) {
+  for (const auto& p : pts) {
+    const Cmp c = compare(p);
+    EXPECT_LT(std::abs(c.pre_err), kTolerance) << p.name << " prefill";
+    EXPECT_LT(std::abs(c.dec_err), kTolerance) << p.name << " decode";
+  }
+}
+}  // namespace
+
+TEST(AnalyticVsSystemC, StaysWithinTenPercentOnARepresentativeSetOfPoints) {
+  Pt paper{"paper 8x8 G64 4ch 300MHz"};
+  Pt one{"1 channel"};
+  one.channels = 1;
+  Pt head{"lm_head on the PL"};
+  head.lm_head_pl = true;
+  Pt big{"16x8 (largest that fits)"};
+  big.rows = 16;
+  Pt slow{"G128 4x4 200MHz polling"};
+  slow.G = 128, slow.rows = 4, slow.cols = 4, slow.clock = 200, slow.polling = true;
+  Pt ps{"everything on the PS (bf16)"};
+  ps.offload = false;
+  check({paper, one, head, big, slow, ps});
+}
+
+TEST(AnalyticVsSystemC, StaysWithinTenPercentOverThirtyTwoPointsAcrossTheAxes) {
+  std::vector<Pt> pts;
+  const int64_t sizes[][2] = {{4, 4}, {8, 4}, {4, 8}, {8, 8}, {16, 4}, {16, 8}, {8, 16}, {4, 16}};
+  int i = 0;
+  for (const auto& rc : sizes)
+    for (int64_t ch : {1, 2, 3, 4}) {
+      Pt p{"sweep point"};
+      p.rows = rc[0], p.cols = rc[1], p.channels = ch;
+      p.G = (i % 3 == 0) ? 32 : (i % 3 == 1) ? 64 : 128;
+      p.clock = (i % 2) ? 200 : 300;
+      p.lm_head_pl = (i / 2) % 2;
+      p.polling = (i % 5) == 0;
+      p.single_buffer = (i % 7) == 3;
+      ++i;
+      pts.push_back(p);
+    }
+  static std::vector<std::string> names;
+  names.reserve(pts.size());
+  for (auto& p : pts) {
+    names.push_back(fmt::format("{}x{} {}ch G{} {}MHz{}{}{}", p.rows, p.cols, p.channels, p.G, p.clock,
+                                p.lm_head_pl ? " head-PL" : "", p.polling ? " poll" : "", p.single_buffer ? " 1buf" : ""));
+    p.name = names.back().c_str();
+  }
+  check(pts);
+}
+
+TEST(Analytic, MoreChannelsAndTheLmHeadOnThePlNeverSlowDecodeDown) {
+  const ModelConfig mc = model_config_preset("qwen2.5-0.5b");
+  double prev = 0;
+  for (int64_t ch = 1; ch <= 4; ++ch) {
+    Pt p{"c"};
+    p.channels = ch;
+    const double d = AnalyticModel(config(p)).evaluate(mc, {16, 4}).decode_tokens_per_s();
+    EXPECT_GE(d, prev * 0.999) << ch << " channels";
+    prev = d;
+  }
+  Pt ps{"ps"}, pl{"pl"};
+  pl.lm_head_pl = true;
+  EXPECT_GT(AnalyticModel(config(pl)).evaluate(mc, {16, 4}).decode_tokens_per_s(),
+            AnalyticModel(config(ps)).evaluate(mc, {16, 4}).decode_tokens_per_s());
+}
+
+TEST(Analytic, TheSevenBClassModelEvaluatesWithoutWeightsOnceItsActivationRowsFit) {
+  // Qwen2.5-7B shapes: the analytic model needs no weights, so the model itself can be an axis.
+  const ModelConfig big = resolve_model_config(kSrc + "/configs/model/qwen2.5-7b.yaml", "test");
+  Pt p{"7b"};
+  sim::SocConfig s = config(p);
+  // The paper's 64 KiB activation buffer cannot hold one 18944-wide down_proj input row.
+  EXPECT_THROW(AnalyticModel(s).evaluate(big, {16, 4}), Error);
+  s.accel.act_buffer_bytes = 128 * 1024;
+  const PerfFigures f = AnalyticModel(s).evaluate(big, {16, 4});
+  const PerfFigures small = AnalyticModel(s).evaluate(model_config_preset("qwen2.5-0.5b"), {16, 4});
+  EXPECT_GT(f.decode_tokens_per_s(), 0.0);
+  EXPECT_LT(f.decode_tokens_per_s(), small.decode_tokens_per_s());
+}

@@ -38,7 +38,7 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$PWD"
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S . -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release \
       -DFPGALLM_BUILD_FUZZERS=ON -DFPGALLM_BUILD_TESTS=OFF -DFPGALLM_BUILD_BENCHMARKS=OFF \
       -DPython3_EXECUTABLE=/usr/bin/python3 "${LAUNCHER[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS" --target fuzzers

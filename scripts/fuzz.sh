@@ -52,6 +52,11 @@ else
   for d in "$CORPUS"/*/; do targets+=("fuzz_$(basename "$d")"); done
 fi
 
+# The targets write each input to files under this folder (in RAM when /dev/shm exists).
+SHM=/dev/shm; [ -d $SHM ] || SHM=${TMPDIR:-/tmp}
+export FPGALLM_FUZZ_SCRATCH=$(mktemp -d "$SHM/fpgallm-fuzz.XXXXXX")
+trap 'rm -rf "$FPGALLM_FUZZ_SCRATCH"' EXIT
+
 status=0
 for t in "${targets[@]}"; do
   corpus=$CORPUS/${t#fuzz_}

@@ -25,11 +25,17 @@ inline void note_rejected(const Error& e) {
   if (verbose) std::fprintf(stderr, "rejected: %s\n", e.what());
 }
 
-/** This process's scratch folder, created on first use and removed at exit. */
+/**
+ * This process's scratch folder, created on first use, under $FPGALLM_FUZZ_SCRATCH when set (scripts/
+ * fuzz.sh sets it and removes it afterwards: libFuzzer often leaves with _Exit, skipping atexit).
+ */
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
     namespace fs = std::filesystem;
-    const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+    const char* env = std::getenv("FPGALLM_FUZZ_SCRATCH");
+    const fs::path base = env && *env                      ? fs::path(env)
+                          : fs::is_directory("/dev/shm") ? fs::path("/dev/shm")
+                                                         : fs::temp_directory_path();
     fs::path d = base / ("fpgallm_fuzz_" + std::to_string(::getpid()));
     fs::create_directories(d);
     std::atexit([] { std::error_code ec; std::filesystem::remove_all(scratch_dir(), ec); });

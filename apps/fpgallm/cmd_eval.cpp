@@ -91,7 +91,7 @@ struct TableArgs {
   std::string out, stories_dir = "data/stories260K", calib = "configs/calib/default.txt",
                    text = "configs/calib/stories260k_eval.txt";
   std::vector<int64_t> groups = {32, 64, 128};
-  int64_t calib_samples = 32, calib_seq_len = 128;
+  int64_t calib_samples = fpgallm::kDefaultCalibSamples, calib_seq_len = fpgallm::kDefaultCalibBlockTokens;
 };
 
 void run_table(TableArgs a) {
@@ -154,8 +154,8 @@ void setup(CLI::App& app) {
   tab->add_option("--calib", t->calib, "calibration text");
   tab->add_option("--text", t->text, "stories260K evaluation text");
   tab->add_option("--group-sizes", t->groups, "group sizes to compare")->delimiter(',');
-  tab->add_option("--calib-samples", t->calib_samples, "calibration sequences")->check(CLI::PositiveNumber);
-  tab->add_option("--calib-seq-len", t->calib_seq_len, "tokens per calibration sequence")->check(CLI::PositiveNumber);
+  tab->add_option("--calib-samples", t->calib_samples, "calibration documents read (AutoAWQ's n_samples)")->check(CLI::PositiveNumber);
+  tab->add_option("--calib-seq-len", t->calib_seq_len, "tokens per calibration block")->check(CLI::PositiveNumber);
   for (auto* opt : {"--stories", "--calib", "--text"}) tab->get_option(opt)->capture_default_str();
   tab->callback([t] { run_table(*t); });
 }

@@ -7,9 +7,11 @@
 #include "apps/fpgallm/Command.h"
 #include "apps/fpgallm/Progress.h"
 #include "apps/fpgallm/Published.h"
+#include "apps/fpgallm/QuantCache.h"
 #include "apps/fpgallm/Resources.h"
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
+#include "models/quant/PackedModel.h"
 #include "models/checkpoint/ModelLoader.h"
 #include "models/core/YamlConfig.h"
 #include "sim/soc/RunSetup.h"
@@ -36,7 +38,9 @@ struct RunArgs {
   std::string platform, accel, tokenizer, reference;  // empty: the defaults above
   std::string model = kDefaultModel;
   std::string prompt = kDefaultPrompt;
-  std::string quant = "rtn";
+  std::string quant;  // empty: sim::kDefaultRunQuant
+  std::string cache_dir;  // empty: default_cache_dir()
+  bool no_cache = false;
   std::string fidelity;
   std::string out;
   int64_t prompt_len = 0;
@@ -61,10 +65,15 @@ sim::RunSetup run_setup(const RunArgs& a) {
   s.tokenizer = a.tokenizer;
   s.byte_prompt = a.byte_prompt;
   s.prompt_len = a.prompt_len;
-  s.quant = a.quant;
+  s.quant = a.quant.empty() ? sim::kDefaultRunQuant : a.quant;
   s.calib_file = cli::resource_path(kDefaultCalib);
   return s;
 }
+
+/** Why the default quantizer (sim::kDefaultRunQuant) ran, as the run prints it. */
+constexpr const char* kDefaultQuantWhy =
+    "the default: simulated timing and footprint do not depend on the quantizer, and AWQ of a full-size model "
+    "takes minutes; --quant awq runs AutoAWQ's search (cached afterwards)";
 
 /** Loads (and quantizes when needed) the model; `prompt` is encoded first, so a bad tokenizer fails at once. */
 std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::SocConfig& soc, bool quiet,
@@ -77,26 +86,64 @@ std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::S
     prompt = sim::make_run_prompt(run_setup(a), w->config);
     return w;
   }
+  auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  sim::RunSetup s = run_setup(a);
+  // Nothing offloaded (the unaccelerated deployment runs the unquantized model on the PS) or an
+  // already quantized model: no quantizer, no cache.
+  const bool packed = fs::is_regular_file(a.model) && looks_like_packed_model(a.model);
+  if (!soc.accel.offload_linear || packed) {
+    if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
+    auto w = load_model(a.model);
+    prompt = sim::make_run_prompt(s, w->config);
+    return w;
+  }
+  const QuantOptions o = sim::run_quant_options(soc, s);
+  const std::string why = a.quant.empty() ? kDefaultQuantWhy : "--quant";
+
+  // The calibration source is part of the cache key; the tokens themselves are made only on a miss.
+  nlohmann::json calib_id = nullptr;
+  if (o.method == "awq") {
+    if (a.byte_prompt) calib_id = {{"random_blocks", kDefaultRandomCalibBlocks}, {"seed", sim::kRandomCalibSeed}};
+    else calib_id = {{"text", cli::file_identity(s.calib_file)}, {"tokenizer", cli::model_identity(a.tokenizer)}};
+  }
+  const nlohmann::json key = {
+      {"model", cli::model_identity(a.model)}, {"method", o.method}, {"bits", o.bits}, {"group_size", o.group_size},
+      {"zero_point", o.zero_point}, {"lm_head", o.quantize_lm_head}, {"scale_grid", o.scale_grid},
+      {"clip_grid", o.clip_grid}, {"max_shrink", o.max_shrink}, {"clip_sample_tokens", o.clip_sample_tokens},
+      {"calib_samples", o.calib_samples}, {"calib_seq_len", o.calib_seq_len}, {"search_tokens", o.search_tokens},
+      {"calibration", calib_id}, {"macro", {{"tile_rows", soc.accel.macro.tile_rows}, {"group_size", soc.accel.macro.group_size},
+                 {"bits", soc.accel.macro.bits}, {"beat_bytes", soc.accel.macro.beat_bytes},
+                 {"zero_point", soc.accel.macro.zero_point}}}};
+  const fs::path dir = a.no_cache ? fs::path() : (a.cache_dir.empty() ? cli::default_cache_dir() : fs::path(a.cache_dir));
+  const cli::QuantCache cache(dir, key, fmt::format("{}-{}-g{}", a.model, o.method, o.group_size));
+  if (!quiet) fmt::print(stderr, "quantizer: {} G={} ({})\n", o.method, o.group_size, why);
+  if (auto hit = cache.load()) {
+    prompt = sim::make_run_prompt(s, hit->config);
+    if (!quiet) fmt::print(stderr, "loaded quantized model from cache {} in {:.1f} s\n", cache.path().string(), since());
+    return hit;
+  }
+
   if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
   std::shared_ptr<ModelWeights> w = load_model(a.model);
-  sim::RunSetup s = run_setup(a);
   prompt = sim::make_run_prompt(s, w->config);
+  for (const auto& L : w->layers)
+    if (L.q.quant) return w;  // an AutoAWQ checkpoint: quantized already
   cli::ProgressLine progress(!quiet);
-  bool quantizes = false;
   s.progress = [&](int64_t layer, int64_t n, const std::string& what) {
-    quantizes = true;
-    progress.update(fmt::format("quantizing ({}) layer {}/{}", what, std::min(layer + 1, n), n));
+    progress.update(fmt::format("[{:6.1f} s] quantizing ({}) layer {}/{}", since(), what, std::min(layer + 1, n), n));
   };
   auto q = sim::prepare_run_weights(std::move(w), soc, s);
-  if (quantizes)
-    progress.finish(fmt::format("quantized {} with {} G={} in {:.1f} s", a.model, a.quant, soc.accel.macro.group_size,
-                                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+  progress.finish(fmt::format("quantized {} with {} G={} in {:.1f} s", a.model, o.method, o.group_size, since()));
+  if (cache.enabled()) {
+    cache.store(*q, soc.accel.macro, {{"method", o.method}, {"source_model", a.model}});
+    if (!quiet) fmt::print(stderr, "cached as {} ({:.1f} s so far)\n", cache.path().string(), since());
+  }
   return q;
 }
 
 void run(RunArgs& a) {
   a.resolve_defaults();
-  if (a.quant != "rtn" && a.quant != "awq") fail("--quant must be rtn or awq (got '{}')", a.quant);
+  if (!a.quant.empty() && a.quant != "rtn" && a.quant != "awq") fail("--quant must be rtn or awq (got '{}')", a.quant);
   if (a.gen < 0) fail("--gen must be >= 0 (got {})", a.gen);
   if (a.prompt_len < 0) fail("--prompt-len must be >= 0 (got {})", a.prompt_len);
   sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
@@ -183,7 +230,13 @@ void setup(CLI::App& app) {
   c->add_flag("--timing-only", a->timing_only,
               "no weights: only placement, traffic and timing (same times and stats as a full run; no logits); "
               "--model may be synthetic:<preset>, a model config YAML or a HF folder of any size");
-  c->add_option("--quant", a->quant, "how to quantize an unquantized model: rtn | awq")->capture_default_str();
+  c->add_option("--quant", a->quant,
+                fmt::format("how to quantize an unquantized model: rtn | awq (default {}; the run prints which ran and why)",
+                            sim::kDefaultRunQuant));
+  c->add_flag("--no-cache", a->no_cache, "quantize afresh and do not write the cache of quantized models");
+  c->add_option("--cache-dir", a->cache_dir,
+                fmt::format("cache of quantized models; default ${}, else $XDG_CACHE_HOME/fpgallm or ~/.cache/fpgallm",
+                            cli::kCacheDirEnv));
   c->add_option("--fidelity", a->fidelity, "override the configs: cycle | fast");
   c->add_option("--reference", a->reference,
                 fmt::format("published figures YAML shown beside the simulated ones; default {}", kDefaultReference));

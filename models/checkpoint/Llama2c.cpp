@@ -48,11 +48,19 @@ std::shared_ptr<ModelWeights> load_llama2c(const std::string& path) {
   const int64_t D = c.hidden_size, F = c.intermediate_size, L = c.num_layers, V = c.vocab_size;
   const int64_t KV = c.kv_dim();
   const int64_t half = c.head_dim / 2;
-  const int64_t expect = 28 + 4 * (V * D + L * D + L * D * D + 2 * L * KV * D + L * D * D + L * D +
-                                   3 * L * F * D + D + 2 * c.max_context * half + (c.tie_word_embeddings ? 0 : V * D));
+  const int64_t S = c.max_context;
+  const auto bytes_for = [&](auto zero) {
+    using T = decltype(zero);
+    return T(28) + T(4) * (T(V) * T(D) + T(L) * T(D) + T(L) * T(D) * T(D) + T(2) * T(L) * T(KV) * T(D) +
+                           T(L) * T(D) * T(D) + T(L) * T(D) + T(3) * T(L) * T(F) * T(D) + T(D) +
+                           T(2) * T(S) * T(half) + (c.tie_word_embeddings ? T(0) : T(V) * T(D)));
+  };
+  // A corrupt header's dims can overflow the exact int64 sum: check the size in floating point first.
+  const long double approx = bytes_for(0.0L);
+  const int64_t expect = approx > static_cast<long double>(file_size) ? -1 : bytes_for(int64_t{0});
   if (file_size != expect)
-    fail("{}: file is {} bytes but its header (dim {}, hidden {}, layers {}, heads {}/{}, vocab {}, seq {}) implies {}",
-         path, file_size, D, F, L, c.num_heads, c.num_kv_heads, V, c.max_context, expect);
+    fail("{}: file is {} bytes but its header (dim {}, hidden {}, layers {}, heads {}/{}, vocab {}, seq {}) implies {:.0f}",
+         path, file_size, D, F, L, c.num_heads, c.num_kv_heads, V, S, static_cast<double>(approx));
 
   auto read = [&](std::vector<int64_t> shape, const char* what) {
     Tensor t(std::move(shape));

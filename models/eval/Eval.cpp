@@ -270,7 +270,8 @@ std::string make_awq_table(const AwqTableOptions& o) {
   Llama2cTokenizer st_tok(o.stories_tokenizer, st_fp->config.vocab_size);
   const std::vector<int32_t> st_eval = encode_documents(st_tok, read_text_file(o.stories_text));
   const auto st_calib =
-      make_calibration_sequences(st_tok, read_text_file(o.calib_text), o.calib_samples, o.calib_seq_len);
+      make_calibration_sequences(st_tok, read_text_file(o.calib_text), o.calib_samples,
+                                 std::min(o.calib_seq_len, st_fp->config.max_context));
   const int64_t st_ctx = std::min(kDefaultEvalContext, st_fp->config.max_context);
   AwqBackend backend;
   const PerplexityResult st_base = eval_perplexity(st_fp, backend, st_eval, st_ctx);
@@ -279,7 +280,7 @@ std::string make_awq_table(const AwqTableOptions& o) {
   // Synthetic outlier model: KL and top-1 against fp32 on random tokens.
   auto sy_fp = make_synthetic_weights(o.synthetic, o.synthetic_seed);
   constexpr uint64_t kCalibSeed = 1, kEvalSeed = 2;  // disjoint streams for calibration and evaluation
-  const auto sy_calib = make_random_sequences(o.synthetic.vocab_size, o.calib_samples,
+  const auto sy_calib = make_random_sequences(o.synthetic.vocab_size, o.synthetic_calib_blocks,
                                               std::min(o.calib_seq_len, o.synthetic.max_context), kCalibSeed);
   std::vector<int32_t> sy_eval;
   for (const auto& s : make_random_sequences(o.synthetic.vocab_size, o.synthetic_eval_samples,
@@ -322,15 +323,16 @@ std::string make_awq_table(const AwqTableOptions& o) {
   md += fmt::format(
       "- 4-bit asymmetric weights, fp16 scales, 4-bit zeros; decoder linears quantized, lm_head and "
       "embeddings fp32.\n"
-      "- AWQ calibration: {} sequences x {} tokens. stories260K uses `{}` (its own tokenizer); the synthetic model "
-      "uses random token ids (seed {}).\n"
+      "- AWQ calibration as AutoAWQ: up to {} documents, concatenated and cut into blocks of {} tokens. stories260K "
+      "uses `{}` (its own tokenizer, {} blocks); the synthetic model uses {} blocks of random token ids (seed {}).\n"
       "- stories260K (dim 64, hidden 172, 5 layers, GQA 8/4): perplexity on `{}` ({} predicted tokens, windows of "
       "{}). 172 is not a multiple of any G: down_proj's last group is partial.\n"
       "- Synthetic outlier model: **reduced size** with Qwen2.5's structure (hidden {}, intermediate {}, {} layers, "
       "{} q / {} kv heads of {}, vocab {}, q/k/v bias, tied embeddings), `make_synthetic_weights` seed {} (outlier "
       "residual channels {}). KL(fp32 || quantized) per position, mean and max, and top-1 agreement over {} random "
       "sequences x {} tokens.\n\n",
-      o.calib_samples, o.calib_seq_len, o.calib_text, kCalibSeed, o.stories_text, st_base.n_predicted, st_ctx,
+      o.calib_samples, o.calib_seq_len, o.calib_text, st_calib.size(), o.synthetic_calib_blocks, kCalibSeed,
+      o.stories_text, st_base.n_predicted, st_ctx,
       sc.hidden_size, sc.intermediate_size, sc.num_layers, sc.num_heads, sc.num_kv_heads, sc.head_dim, sc.vocab_size,
       o.synthetic_seed, fmt::join(outliers, ", "), o.synthetic_eval_samples, o.synthetic_eval_seq_len);
   // Quantization times go to the log only: they depend on the machine, the table must not.

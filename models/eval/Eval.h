@@ -1,4 +1,5 @@
 #pragma once
+#include "models/quant/Quantizer.h"
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -82,8 +83,9 @@ struct AwqTableOptions {
   std::vector<int64_t> group_sizes = {32, 64, 128};
   ModelConfig synthetic;          ///< reduced qwen2-structured config for the outlier model
   uint64_t synthetic_seed = 0;
-  int64_t calib_samples = 32;
-  int64_t calib_seq_len = 128;
+  int64_t calib_samples = kDefaultCalibSamples;      ///< AutoAWQ's n_samples (documents of calib_text)
+  int64_t calib_seq_len = kDefaultCalibBlockTokens;  ///< AutoAWQ's block length (capped at the model's context)
+  int64_t synthetic_calib_blocks = kDefaultRandomCalibBlocks;  ///< random-id blocks for the synthetic model
   int64_t synthetic_eval_samples = 8;
   int64_t synthetic_eval_seq_len = 128;
   std::function<void(const std::string&)> log;

@@ -1,6 +1,7 @@
 #include "models/llm/ModelConfig.h"
 
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -119,27 +120,34 @@ ModelConfig model_config_from_hf_json(const nlohmann::json& j, const std::string
     if (!j[k].is_number()) fail("{}: '{}' must be a number", where, k);
     return j[k];
   };
+  // Integer fields: a float (4.4e104) or an unsigned past int64 must not be converted unchecked.
+  auto as_int = [&](const nlohmann::json& v, const char* k) -> int64_t {
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      fail("{}: '{}' is too large ({})", where, k, v.dump());
+    if (v.is_number_integer()) return v.get<int64_t>();
+    fail("{}: '{}' must be an integer (got {})", where, k, v.dump());
+  };
   try {
     const std::string type = j.value("model_type", std::string("qwen2"));
     if (type != "qwen2" && type != "llama")
       fail("{}: model_type '{}' is not supported (qwen2 or llama)", where, type);
     c.name = type;
-    c.hidden_size = req("hidden_size").get<int64_t>();
-    c.intermediate_size = req("intermediate_size").get<int64_t>();
-    c.num_layers = req("num_hidden_layers").get<int64_t>();
-    c.num_heads = req("num_attention_heads").get<int64_t>();
-    c.num_kv_heads = j.value("num_key_value_heads", c.num_heads);
+    c.hidden_size = as_int(req("hidden_size"), "hidden_size");
+    c.intermediate_size = as_int(req("intermediate_size"), "intermediate_size");
+    c.num_layers = as_int(req("num_hidden_layers"), "num_hidden_layers");
+    c.num_heads = as_int(req("num_attention_heads"), "num_attention_heads");
+    c.num_kv_heads = j.contains("num_key_value_heads") ? as_int(j["num_key_value_heads"], "num_key_value_heads") : c.num_heads;
     c.head_dim = c.num_heads > 0 ? c.hidden_size / c.num_heads : 0;
-    if (j.contains("head_dim") && j["head_dim"].is_number()) c.head_dim = j["head_dim"].get<int64_t>();
-    c.vocab_size = req("vocab_size").get<int64_t>();
-    c.max_context = req("max_position_embeddings").get<int64_t>();
+    if (j.contains("head_dim") && j["head_dim"].is_number()) c.head_dim = as_int(j["head_dim"], "head_dim");
+    c.vocab_size = as_int(req("vocab_size"), "vocab_size");
+    c.max_context = as_int(req("max_position_embeddings"), "max_position_embeddings");
     c.rms_norm_eps = j.value("rms_norm_eps", 1e-6);
     c.rope_theta = j.value("rope_theta", 10000.0);
     c.qkv_bias = type == "qwen2" ? true : j.value("attention_bias", false);
     // Qwen2Config and LlamaConfig both default to separate heads when the key is absent.
     c.tie_word_embeddings = j.value("tie_word_embeddings", false);
-    if (j.contains("bos_token_id") && j["bos_token_id"].is_number()) c.bos_token_id = j["bos_token_id"].get<int64_t>();
-    if (j.contains("eos_token_id") && j["eos_token_id"].is_number()) c.eos_token_id = j["eos_token_id"].get<int64_t>();
+    if (j.contains("bos_token_id") && j["bos_token_id"].is_number()) c.bos_token_id = as_int(j["bos_token_id"], "bos_token_id");
+    if (j.contains("eos_token_id") && j["eos_token_id"].is_number()) c.eos_token_id = as_int(j["eos_token_id"], "eos_token_id");
     // Project extension so llama2.c-derived checkpoints round-trip; HF files never carry it.
     if (j.contains("fpgallm_rope_layout")) c.rope_layout = parse_rope_layout(j["fpgallm_rope_layout"].get<std::string>(), where);
     if (j.contains("fpgallm_qkv_bias")) c.qkv_bias = j["fpgallm_qkv_bias"].get<bool>();

@@ -7,6 +7,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#include <cpuid.h>
 #define FPGALLM_AWQ_X86 1
 #endif
 
@@ -215,7 +216,12 @@ __attribute__((target("avx2,f16c"))) void block_accumulate_avx2(const uint8_t* c
 
 bool cpu_has_avx2() {
   // F16C widens the fp16 scales in one instruction (exactly, like f16_to_f32); every AVX2 CPU has it.
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  // F16C is read from CPUID leaf 1 (ECX bit 29) because clang's __builtin_cpu_supports has no "f16c".
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+    return __builtin_cpu_supports("avx2") && f16c;
+  }();
   return has;
 }
 #endif

@@ -66,26 +66,38 @@ PackedModel run_quantize_job(const QuantizeJob& job) {
   nlohmann::json record = {{"method", o.method},
                            {"source_model", job.model},
                            {"search_scale", o.search_scale},
-                           {"search_clip", o.search_clip}};
+                           {"search_clip", o.search_clip},
+                           {"search_tokens", o.search_tokens},
+                           {"clip_sample_tokens", o.clip_sample_tokens},
+                           {"rtn_candidate", o.rtn_candidate},
+                           {"clip_include_max_shrink", o.clip_include_max_shrink},
+                           {"clip_codes", o.clip_codes}};
   std::vector<std::vector<int32_t>> calib;
   if (o.method == "awq") {
     const std::string tok_path = job.tokenizer.empty() ? find_model_tokenizer(job.model) : job.tokenizer;
     record["calib_samples"] = o.calib_samples;
     record["calib_seq_len"] = o.calib_seq_len;
-    if (!tok_path.empty()) {
+    if (!job.calib_tokens.empty()) {
+      calib = make_calibration_blocks(read_token_samples(job.calib_tokens), o.calib_samples, o.calib_seq_len);
+      record["calib_tokens_file"] = job.calib_tokens;
+      log(fmt::format("calibration: {} blocks x {} tokens from the token-id samples of {}", calib.size(),
+                      o.calib_seq_len, job.calib_tokens));
+    } else if (!tok_path.empty()) {
       auto tok = load_tokenizer(tok_path, c.vocab_size);
       if (tok->vocab_size() > c.vocab_size)
         fail("{}: tokenizer has {} tokens but the model's vocabulary is {}", tok_path, tok->vocab_size(), c.vocab_size);
       calib = make_calibration_sequences(*tok, read_text_file(job.calib_file), o.calib_samples, o.calib_seq_len);
       record["calib_file"] = job.calib_file;
       record["tokenizer"] = tok_path;
-      log(fmt::format("calibration: {} x {} tokens of {} (tokenizer {})", o.calib_samples, o.calib_seq_len,
-                      job.calib_file, tok_path));
+      log(fmt::format("calibration: {} blocks x {} tokens from up to {} documents of {} (tokenizer {})", calib.size(),
+                      o.calib_seq_len, o.calib_samples, job.calib_file, tok_path));
     } else if (job.model.starts_with(kSyntheticPrefix)) {
-      calib = make_random_sequences(c.vocab_size, o.calib_samples, o.calib_seq_len, job.calib_seed);
+      if (job.calib_blocks <= 0) fail("calib_blocks must be > 0 (got {})", job.calib_blocks);
+      calib = make_random_sequences(c.vocab_size, job.calib_blocks, o.calib_seq_len, job.calib_seed);
       record["calib_random_seed"] = job.calib_seed;
-      log(fmt::format("calibration: {} x {} random token ids (seed {}; synthetic model without a tokenizer)",
-                      o.calib_samples, o.calib_seq_len, job.calib_seed));
+      record["calib_random_blocks"] = job.calib_blocks;
+      log(fmt::format("calibration: {} blocks x {} random token ids (seed {}; synthetic model without a tokenizer)",
+                      job.calib_blocks, o.calib_seq_len, job.calib_seed));
     } else {
       fail("{}: no tokenizer found next to the model (vocab.json + merges.txt, tokenizer.bin or tok*.bin); give "
            "a tokenizer (--tokenizer PATH / tokenizer=) for AWQ calibration", job.model);

@@ -21,8 +21,10 @@ struct QuantizeJob {
   std::string autoawq_out;      ///< also an AutoAWQ GEMM checkpoint folder here (empty: none)
   QuantOptions options;         ///< method, bits, group size, searches, calibration size, progress
   std::string calib_file;       ///< AWQ calibration text (required with a tokenizer)
+  std::string calib_tokens;     ///< pre-tokenized calibration, one sample of token ids a line (instead of calib_file)
   std::string tokenizer;        ///< empty: look next to the model (find_model_tokenizer)
   uint64_t calib_seed = kDefaultRandomCalibSeed;  ///< random calibration ids: synthetic models without a tokenizer
+  int64_t calib_blocks = kDefaultRandomCalibBlocks;  ///< blocks of random calibration ids (same case)
   int64_t tile_rows = MacroLayout{}.tile_rows;
   int64_t beat_bytes = MacroLayout{}.beat_bytes;
   /** Receives one human-readable line per step (model, calibration source, notes). */

@@ -10,6 +10,7 @@
 
 #include "models/core/Dtype.h"
 #include "models/core/Error.h"
+#include "models/core/Gemm.h"
 #include "models/llm/Kernels.h"
 
 namespace fpgallm {
@@ -20,19 +21,29 @@ constexpr int kMinBits = 2;  // symmetric mode needs 2^(bits-1) - 1 > 0
 constexpr int kMaxBits = 8;  // codes are stored one per byte
 // AutoAWQ's guards in the scale formula: s = x^a / (w^(1-a) + eps), clamped below at eps.
 constexpr float kAwqScaleEps = 1e-4f;
+// AutoAWQ's guard in w_mean: |w| / (max |w| of its group + 1e-6).
+constexpr float kAwqWMeanEps = 1e-6f;
+// AutoAWQ's pseudo_quantize_tensor: scale = (max - min).clamp(min=1e-5) / max_int.
+constexpr float kAwqMinRange = 1e-5f;
 // Smallest positive fp16 (a subnormal): the scale of an all-zero group, so nothing divides by 0.
 constexpr uint16_t kF16MinPositiveBits = 0x0001;
 constexpr uint64_t kRandomSeqMultiplier = 0x2545F4914F6CDD1Dull;
 // Below this many multiply-adds a parallel region costs more than it saves (threads sleep/wake,
 // and on a loaded machine a spinning team is much worse).
 constexpr int64_t kParallelMinMacs = int64_t{1} << 24;
+// Quantizing a weight costs a few dozen operations: threads pay from this many weights on.
+constexpr int64_t kParallelMinWeights = int64_t{1} << 18;
 
 // Half-to-even like torch.round; std::nearbyint follows the (default) round-to-nearest-even mode.
 inline float round_even(float v) { return std::nearbyint(v); }
 
-/** Quantizes one group of `len` weights; false when the weights are not finite or too large. */
-bool quantize_group(const float* w, int64_t len, float clip_ratio, int bits, bool zero_point, uint8_t* codes,
-                    uint16_t* scale_out, uint8_t* zero_out) {
+/**
+ * Quantizes one group of `len` weights; false when the weights are not finite or too large.
+ * clip_ratio < 1 clamps the weights to [-c, c], c = ratio * absmax (AutoAWQ), or with
+ * clip_codes only shrinks min/max and lets the codes saturate.
+ */
+bool quantize_group(const float* w, int64_t len, float clip_ratio, int bits, bool zero_point, bool clip_codes,
+                    uint8_t* codes, uint16_t* scale_out, uint8_t* zero_out) {
   const int qmax = (1 << bits) - 1;
   float mn = w[0], mx = w[0];
   bool finite = true;
@@ -43,11 +54,13 @@ bool quantize_group(const float* w, int64_t len, float clip_ratio, int bits, boo
   }
   if (!finite) return false;
   const float absmax = std::max(std::fabs(mn), std::fabs(mx));
-  if (clip_ratio < 1.0f) {
-    const float c = absmax * clip_ratio;
+  const bool clip = clip_ratio < 1.0f;
+  const float c = absmax * clip_ratio;
+  if (clip) {
     mx = std::min(mx, c);
     mn = std::max(mn, -c);
   }
+  const bool clamp_w = clip && !clip_codes;
   float scale;
   int zero;
   const int half = 1 << (bits - 1);
@@ -55,6 +68,7 @@ bool quantize_group(const float* w, int64_t len, float clip_ratio, int bits, boo
     float range = mx - mn;
     // A constant group has no range; spanning [0, |v|] makes its value exactly representable.
     if (!(range > 0.0f)) range = std::max(std::fabs(mx), std::fabs(mn));
+    else range = std::max(range, kAwqMinRange);
     scale = range / static_cast<float>(qmax);
   } else {
     scale = std::max(std::fabs(mn), std::fabs(mx)) / static_cast<float>(half - 1);
@@ -69,7 +83,8 @@ bool quantize_group(const float* w, int64_t len, float clip_ratio, int bits, boo
   if (zero_point) zero = static_cast<int>(std::clamp(-round_even(mn / s), 0.0f, static_cast<float>(qmax)));
   else zero = half;
   for (int64_t i = 0; i < len; ++i) {
-    const float q = round_even(w[i] / s) + static_cast<float>(zero);
+    const float wi = clamp_w ? std::clamp(w[i], -c, c) : w[i];
+    const float q = round_even(wi / s) + static_cast<float>(zero);
     codes[i] = static_cast<uint8_t>(std::clamp(q, 0.0f, static_cast<float>(qmax)));
   }
   *scale_out = s16;
@@ -84,11 +99,13 @@ std::vector<float> fake_quant(const float* w, int64_t out, int64_t in, const flo
                               const float* clip = nullptr) {
   std::vector<float> ws(w, w + out * in);
   if (s)
+#pragma omp parallel for schedule(static) if (out * in >= kParallelMinWeights)
     for (int64_t r = 0; r < out; ++r)
       for (int64_t i = 0; i < in; ++i) ws[r * in + i] *= s[i];
   QuantLinear q = quantize_rtn(ws.data(), out, in, o, clip);
   dequantize(q, ws.data());
   if (s)
+#pragma omp parallel for schedule(static) if (out * in >= kParallelMinWeights)
     for (int64_t r = 0; r < out; ++r)
       for (int64_t i = 0; i < in; ++i) ws[r * in + i] /= s[i];
   return ws;
@@ -129,8 +146,8 @@ std::vector<float> mean_abs_w_normalised(const std::vector<const float*>& ws, co
         const int64_t b = g * G, len = group_len(in, G, g);
         float amax = 0.0f;
         for (int64_t i = 0; i < len; ++i) amax = std::max(amax, std::fabs(row[b + i]));
-        if (amax > 0.0f)
-          for (int64_t i = 0; i < len; ++i) acc[b + i] += std::fabs(row[b + i]) / amax;
+        const float denom = amax + kAwqWMeanEps;
+        for (int64_t i = 0; i < len; ++i) acc[b + i] += std::fabs(row[b + i]) / denom;
       }
     }
     rows += outs[k];
@@ -151,27 +168,31 @@ std::vector<float> awq_scales_for_alpha(const std::vector<float>& x_mean, const 
   }
   const auto [mn, mx] = std::minmax_element(s.begin(), s.end());
   const float norm = std::sqrt(*mn * *mx);
-  for (auto& v : s) v /= norm;
+  for (auto& v : s) {
+    v /= norm;
+    if (!std::isfinite(v)) v = 1.0f;  // AutoAWQ resets inf and nan scales to 1
+  }
   return s;
 }
 
 /**
  * The grid search shared by every scaling group: `block` maps the group's pseudo-quantized
  * weights (one per linear) to the inspected output; `ref` is that output with fp weights.
- * The identity (plain RTN) is a candidate too, so the chosen scales never lose to RTN here.
+ * As AutoAWQ's _compute_best_scale: the first alpha with the smallest loss wins. With
+ * o.rtn_candidate the identity (plain RTN) competes too and wins ties.
  */
 AwqScaleSearch search_scales(const std::vector<const float*>& ws, const std::vector<int64_t>& outs, int64_t in,
                              const std::vector<float>& x_mean,
                              const std::function<std::vector<float>(const std::vector<std::vector<float>>&)>& block,
-                             const std::vector<float>& ref, const QuantOptions& o) {
+                             const std::vector<float>& ref, const QuantOptions& o, bool measure_rtn) {
   auto loss_of = [&](const float* s) {
     std::vector<std::vector<float>> wq;
     for (size_t k = 0; k < ws.size(); ++k) wq.push_back(fake_quant(ws[k], outs[k], in, s, o));
     return mse(block(wq), ref);
   };
   AwqScaleSearch r;
-  r.loss_rtn = loss_of(nullptr);
-  r.loss_best = r.loss_rtn;
+  r.loss_rtn = measure_rtn || o.rtn_candidate ? loss_of(nullptr) : std::numeric_limits<double>::quiet_NaN();
+  r.loss_best = o.rtn_candidate ? r.loss_rtn : std::numeric_limits<double>::infinity();
   r.scales.assign(static_cast<size_t>(in), 1.0f);
   const std::vector<float> w_mean = mean_abs_w_normalised(ws, outs, in, o.group_size);
   for (int step = 0; step < o.scale_grid; ++step) {
@@ -187,28 +208,36 @@ AwqScaleSearch search_scales(const std::vector<const float*>& ws, const std::vec
   return r;
 }
 
-/** kernels::linear_f32's arithmetic, but threaded only when the work pays for waking threads. */
+/** y = x wᵀ + b through Eigen (gemm::xwt): deterministic, not bit-equal to kernels::linear_f32. */
 std::vector<float> linear_out(const float* x, int64_t n, const float* w, const float* bias, int64_t in, int64_t out) {
   std::vector<float> y(static_cast<size_t>(n * out));
-#pragma omp parallel for schedule(static) if (n * in * out >= kParallelMinMacs)
-  for (int64_t o = 0; o < out; ++o) {
-    const float b = bias ? bias[o] : 0.0f;
-    for (int64_t t = 0; t < n; ++t) y[t * out + o] = kernels::dot(x + t * in, w + o * in, in) + b;
-  }
+  gemm::xwt(x, n, w, bias, in, out, y.data());
   return y;
 }
 
-/** Causal self-attention of one sequence at positions 0..n-1 (q, k rotated in place). */
+/**
+ * Causal self-attention of one sequence at positions 0..n-1 (q, k rotated in place), each head's
+ * scores and values as matrix products (gemm::), heads shared out by OpenMP. Same math as the
+ * inference kernels, not the same summation order: the search only compares its own outputs.
+ */
 void attention_core(const ModelConfig& c, float* q, float* k, const float* v, int64_t n, float* att) {
   kernels::rope(q, n, c.num_heads, c.head_dim, 0, c.rope_theta, c.rope_layout);
   kernels::rope(k, n, c.num_kv_heads, c.head_dim, 0, c.rope_theta, c.rope_layout);
-  const kernels::AttnShape shape{n, 0, c.num_heads, c.num_kv_heads, c.head_dim};
-  std::vector<float> scores(static_cast<size_t>(n * c.num_heads * shape.ctx()));
-  kernels::attn_scores(shape, q, k, scores.data());
-  for (int64_t t = 0; t < n; ++t)
-    for (int64_t h = 0; h < c.num_heads; ++h)
-      kernels::softmax(scores.data() + (t * c.num_heads + h) * shape.ctx(), shape.valid(t));
-  kernels::attn_values(shape, scores.data(), v, att);
+  const int64_t hd = c.head_dim, Q = c.q_dim(), KV = c.kv_dim(), group = c.num_heads / c.num_kv_heads;
+  const float inv_sqrt = 1.0f / std::sqrt(static_cast<float>(hd));
+#pragma omp parallel for schedule(static) if (n * n * hd * c.num_heads >= kParallelMinMacs)
+  for (int64_t h = 0; h < c.num_heads; ++h) {
+    const int64_t kvh = h / group;
+    std::vector<float> p(static_cast<size_t>(n * n));
+    gemm::abt_strided(q + h * hd, Q, k + kvh * hd, KV, n, n, hd, p.data(), n);
+    for (int64_t t = 0; t < n; ++t) {
+      float* row = p.data() + t * n;
+      for (int64_t j = 0; j <= t; ++j) row[j] *= inv_sqrt;
+      kernels::softmax(row, t + 1);
+      std::fill(row + t + 1, row + n, 0.0f);  // causal: later keys weigh nothing
+    }
+    gemm::ab_strided(p.data(), n, v + kvh * hd, KV, n, n, hd, att + h * hd, Q);
+  }
 }
 
 const float* ptr_or_null(const TensorPtr& t) { return t ? t->ptr() : nullptr; }
@@ -299,8 +328,12 @@ void divide_columns(std::vector<float>& x, int64_t cols, const std::vector<float
     for (int64_t i = 0; i < cols; ++i) x[t * cols + i] /= s[i];
 }
 
-/** First whole sequences covering at least `tokens` tokens: the scale search's sub-sample. */
+/** First whole sequences covering at least `tokens` tokens (all for tokens <= 0): the scale search's tokens. */
 int64_t search_token_count(const SeqSpans& spans, int64_t tokens, size_t* n_seqs) {
+  if (tokens <= 0) {
+    *n_seqs = spans.begin.size();
+    return spans.total;
+  }
   size_t k = 0;
   int64_t covered = 0;
   while (k < spans.begin.size() && covered < tokens) covered += spans.size(k++);
@@ -319,7 +352,8 @@ void QuantOptions::validate() const {
   if (!(max_shrink >= 0.0 && max_shrink < 1.0)) fail("quantize: max shrink must be in [0, 1) (got {})", max_shrink);
   if (calib_samples <= 0) fail("quantize: calibration samples must be > 0 (got {})", calib_samples);
   if (calib_seq_len <= 0) fail("quantize: calibration sequence length must be > 0 (got {})", calib_seq_len);
-  if (search_tokens <= 0) fail("quantize: search tokens must be > 0 (got {})", search_tokens);
+  if (search_tokens < 0) fail("quantize: search tokens must be >= 0 (0: all; got {})", search_tokens);
+  if (clip_sample_tokens < 0) fail("quantize: clip sample tokens must be >= 0 (0: all; got {})", clip_sample_tokens);
 }
 
 QuantLinear quantize_rtn(const float* w, int64_t out, int64_t in, const QuantOptions& o,
@@ -337,12 +371,12 @@ QuantLinear quantize_rtn(const float* w, int64_t out, int64_t in, const QuantOpt
   q.scales.resize(static_cast<size_t>(out * ng));
   q.zeros.resize(static_cast<size_t>(out * ng));
   int64_t bad_row = -1;  // exceptions must not leave the parallel region: record, then throw
-#pragma omp parallel for schedule(static) if (out * in >= kParallelMinMacs)
+#pragma omp parallel for schedule(static) if (out * in >= kParallelMinWeights)
   for (int64_t r = 0; r < out; ++r) {
     for (int64_t g = 0; g < ng; ++g) {
       const int64_t b = g * o.group_size;
       const float clip = clip_ratio_per_group ? clip_ratio_per_group[r * ng + g] : 1.0f;
-      if (!quantize_group(w + r * in + b, group_len(in, o.group_size, g), clip, o.bits, o.zero_point,
+      if (!quantize_group(w + r * in + b, group_len(in, o.group_size, g), clip, o.bits, o.zero_point, o.clip_codes,
                           q.q.data() + r * in + b, &q.scales[r * ng + g], &q.zeros[r * ng + g])) {
 #pragma omp critical
         bad_row = bad_row < 0 ? r : std::min(bad_row, r);
@@ -356,6 +390,7 @@ QuantLinear quantize_rtn(const float* w, int64_t out, int64_t in, const QuantOpt
 
 void dequantize(const QuantLinear& q, float* w_out) {
   const int64_t in = q.in_features, ng = q.n_groups();
+#pragma omp parallel for schedule(static) if (q.out_features * in >= kParallelMinWeights)
   for (int64_t r = 0; r < q.out_features; ++r)
     for (int64_t i = 0; i < in; ++i) {
       const int64_t g = i / q.group_size;
@@ -403,7 +438,7 @@ AwqScaleSearch awq_search_scale_linear(const float* w, int64_t out, int64_t in, 
   auto block = [&](const std::vector<std::vector<float>>& wq) {
     return linear_out(x, n_tokens, wq[0].data(), nullptr, in, out);
   };
-  return search_scales({w}, {out}, in, mean_abs_x(x, n_tokens, in), block, ref, o);
+  return search_scales({w}, {out}, in, mean_abs_x(x, n_tokens, in), block, ref, o, /*measure_rtn=*/true);
 }
 
 std::vector<float> awq_search_clip(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
@@ -411,43 +446,49 @@ std::vector<float> awq_search_clip(const float* w, int64_t out, int64_t in, cons
   o.validate();
   const int64_t G = o.group_size, ng = (in + G - 1) / G;
   std::vector<float> best(static_cast<size_t>(out * ng), 1.0f);
-  const int n_steps = static_cast<int>(std::floor(o.max_shrink * o.clip_grid + 1e-9));
-  if (n_steps == 0 || n_tokens == 0) return best;
-  std::vector<float> gram(static_cast<size_t>(G * G));
+  // AutoAWQ: for i_s in range(int(max_shrink * n_grid)); the extra also tries i_s = that bound.
+  const int n_ratios = static_cast<int>(o.max_shrink * o.clip_grid + 1e-9) + (o.clip_include_max_shrink ? 1 : 0);
+  if (n_ratios <= 1 || n_tokens == 0) return best;
+  // AutoAWQ's input_feat[:, ::max(1, T // n_sample_token)]: every step-th token from the first.
+  const int64_t step = o.clip_sample_tokens > 0 ? std::max<int64_t>(1, n_tokens / o.clip_sample_tokens) : 1;
+  const int64_t ns = (n_tokens + step - 1) / step;
+  std::vector<float> xs(static_cast<size_t>(ns * in));
+  for (int64_t t = 0; t < ns; ++t) std::copy_n(x + t * step * in, in, xs.data() + t * in);
+  std::vector<float> ratios(static_cast<size_t>(n_ratios));
+  for (int i = 0; i < n_ratios; ++i) ratios[i] = static_cast<float>(1.0 - static_cast<double>(i) / o.clip_grid);
+  // The error of a group's partial sum, mean over tokens of (x·d)² with d = w_q - w, equals
+  // dᵀ (XᵀX / T) d: one Gram matrix per group, then all rows and ratios of the group in one GEMM.
+#pragma omp parallel for schedule(dynamic, 1) if (out * in * G * n_ratios >= kParallelMinMacs)
   for (int64_t g = 0; g < ng; ++g) {
     const int64_t b = g * G, len = group_len(in, G, g);
-    // The error of a group's partial sum over tokens is d^T (X^T X / T) d with d = w_q - w, so one
-    // Gram matrix per group replaces a pass over all tokens per candidate.
-#pragma omp parallel for schedule(static) if (len * len * n_tokens >= kParallelMinMacs)
-    for (int64_t i = 0; i < len; ++i)
-      for (int64_t j = 0; j < len; ++j) {
-        double acc = 0.0;
-        for (int64_t t = 0; t < n_tokens; ++t) acc += static_cast<double>(x[t * in + b + i]) * x[t * in + b + j];
-        gram[i * len + j] = static_cast<float>(acc / static_cast<double>(n_tokens));
-      }
-#pragma omp parallel for schedule(static) if (out * len * len * (n_steps + 1) >= kParallelMinMacs)
+    std::vector<float> gram(static_cast<size_t>(len * len));
+    gemm::ata(xs.data() + b, ns, len, in, gram.data());
+    for (auto& v : gram) v /= static_cast<float>(ns);
+    std::vector<float> d(static_cast<size_t>(out * n_ratios * len), 0.0f), dg(d.size());
+    std::vector<uint8_t> ok(static_cast<size_t>(out * n_ratios), 0), codes(static_cast<size_t>(len));
     for (int64_t r = 0; r < out; ++r) {
       const float* wr = w + r * in + b;
-      std::vector<uint8_t> codes(static_cast<size_t>(len));
-      std::vector<double> d(static_cast<size_t>(len));
-      double best_err = std::numeric_limits<double>::infinity();
-      for (int step = 0; step <= n_steps; ++step) {
-        const float ratio = 1.0f - static_cast<float>(step) / static_cast<float>(o.clip_grid);
+      for (int k = 0; k < n_ratios; ++k) {
         uint16_t s16;
         uint8_t z;
-        if (!quantize_group(wr, len, ratio, o.bits, o.zero_point, codes.data(), &s16, &z)) break;
+        if (!quantize_group(wr, len, ratios[k], o.bits, o.zero_point, o.clip_codes, codes.data(), &s16, &z)) break;
         const float s = f16_to_f32(s16);
-        for (int64_t i = 0; i < len; ++i)
-          d[i] = static_cast<double>(static_cast<float>(static_cast<int>(codes[i]) - z) * s) - wr[i];
+        float* dr = d.data() + (r * n_ratios + k) * len;
+        for (int64_t i = 0; i < len; ++i) dr[i] = static_cast<float>(static_cast<int>(codes[i]) - z) * s - wr[i];
+        ok[r * n_ratios + k] = 1;
+      }
+    }
+    gemm::ab(d.data(), out * n_ratios, len, gram.data(), len, dg.data());
+    for (int64_t r = 0; r < out; ++r) {
+      float best_err = std::numeric_limits<float>::infinity();
+      for (int k = 0; k < n_ratios && ok[r * n_ratios + k]; ++k) {
+        const float* dr = d.data() + (r * n_ratios + k) * len;
+        const float* gr = dg.data() + (r * n_ratios + k) * len;
         double err = 0.0;
-        for (int64_t i = 0; i < len; ++i) {
-          double row = 0.0;
-          for (int64_t j = 0; j < len; ++j) row += gram[i * len + j] * d[j];
-          err += d[i] * row;
-        }
-        if (err < best_err) {
-          best_err = err;
-          best[r * ng + g] = ratio;
+        for (int64_t i = 0; i < len; ++i) err += static_cast<double>(dr[i]) * gr[i];
+        if (static_cast<float>(err) < best_err) {  // strict: ties keep the larger ratio (AutoAWQ)
+          best_err = static_cast<float>(err);
+          best[r * ng + g] = ratios[k];
         }
       }
     }
@@ -490,14 +531,14 @@ void quantize_layer_awq(const ModelConfig& c, LayerWeights& L, LayerActs& acts, 
     std::vector<std::vector<float>> fp_qkv;
     for (size_t i = 0; i < 3; ++i) fp_qkv.emplace_back(qkv_w[i], qkv_w[i] + qkv_out[i] * H);
     scales.qkv = search_scales(qkv_w, qkv_out, H, mean_abs_x(acts.xn1.data(), T, H), attn_block,
-                               attn_block(fp_qkv), o).scales;
+                               attn_block(fp_qkv), o, false).scales;
 
     if (awq_can_fold_o_into_v(c)) {
       auto o_block = [&](const std::vector<std::vector<float>>& wq) {
         return linear_out(acts.att.data(), Ts, wq[0].data(), nullptr, Q, H);
       };
       scales.o = search_scales({L.o.weight->ptr()}, {H}, Q, mean_abs_x(acts.att.data(), T, Q), o_block,
-                               linear_out(acts.att.data(), Ts, L.o.weight->ptr(), nullptr, Q, H), o).scales;
+                               linear_out(acts.att.data(), Ts, L.o.weight->ptr(), nullptr, Q, H), o, false).scales;
     }
 
     // gate and up inspected at the MLP output (down_proj in fp32).
@@ -510,14 +551,14 @@ void quantize_layer_awq(const ModelConfig& c, LayerWeights& L, LayerActs& acts, 
     const std::vector<const float*> gu_w = {L.gate.weight->ptr(), L.up.weight->ptr()};
     std::vector<std::vector<float>> fp_gu = {std::vector<float>(gu_w[0], gu_w[0] + I * H),
                                              std::vector<float>(gu_w[1], gu_w[1] + I * H)};
-    scales.mlp = search_scales(gu_w, {I, I}, H, mean_abs_x(acts.xn2.data(), T, H), mlp_block, mlp_block(fp_gu), o)
+    scales.mlp = search_scales(gu_w, {I, I}, H, mean_abs_x(acts.xn2.data(), T, H), mlp_block, mlp_block(fp_gu), o, false)
                      .scales;
 
     auto down_block = [&](const std::vector<std::vector<float>>& wq) {
       return linear_out(acts.act.data(), Ts, wq[0].data(), nullptr, I, H);
     };
     scales.down = search_scales({L.down.weight->ptr()}, {H}, I, mean_abs_x(acts.act.data(), T, I), down_block,
-                                linear_out(acts.act.data(), Ts, L.down.weight->ptr(), nullptr, I, H), o)
+                                linear_out(acts.act.data(), Ts, L.down.weight->ptr(), nullptr, I, H), o, false)
                       .scales;
 
     apply_awq_scales(L, c, scales);
@@ -620,16 +661,17 @@ std::shared_ptr<ModelWeights> quantize_model(const ModelWeights& fp, const Quant
   return out;
 }
 
-std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::string& text) {
-  std::vector<int32_t> stream;
-  // Documents are separated by blank lines; each starts with BOS like the model's training data.
+namespace {
+
+/** Each blank-line-separated document of `text`, stripped and encoded with BOS where the tokenizer has one. */
+std::vector<std::vector<int32_t>> encode_each_document(const Tokenizer& tok, const std::string& text) {
+  std::vector<std::vector<int32_t>> docs;
   std::string doc;
   auto flush = [&] {
     const auto b = doc.find_first_not_of(" \t\r\n");
     if (b != std::string::npos) {
       const auto e = doc.find_last_not_of(" \t\r\n");
-      std::vector<int32_t> ids = tok.encode(doc.substr(b, e - b + 1), true);
-      stream.insert(stream.end(), ids.begin(), ids.end());
+      docs.push_back(tok.encode(doc.substr(b, e - b + 1), true));
     }
     doc.clear();
   };
@@ -644,25 +686,74 @@ std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::string& t
     }
   }
   flush();
+  return docs;
+}
+
+}  // namespace
+
+std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::string& text) {
+  std::vector<int32_t> stream;
+  // Each document starts with BOS like the model's training data.
+  for (const auto& ids : encode_each_document(tok, text)) stream.insert(stream.end(), ids.begin(), ids.end());
   return stream;
+}
+
+std::vector<std::vector<int32_t>> make_calibration_blocks(const std::vector<std::vector<int32_t>>& samples,
+                                                          int64_t n_samples, int64_t block_len) {
+  if (n_samples <= 0) fail("calibration: number of samples must be > 0 (got {})", n_samples);
+  if (block_len <= 0) fail("calibration: block length must be > 0 (got {})", block_len);
+  std::vector<int32_t> cat;
+  int64_t kept = 0, skipped = 0;
+  for (const auto& s : samples) {
+    if (kept == n_samples) break;
+    if (static_cast<int64_t>(s.size()) > block_len) {
+      ++skipped;  // AutoAWQ skips samples longer than max_seq_len rather than cutting them
+      continue;
+    }
+    if (s.empty()) continue;
+    cat.insert(cat.end(), s.begin(), s.end());
+    ++kept;
+  }
+  const int64_t n_blocks = static_cast<int64_t>(cat.size()) / block_len;
+  if (n_blocks == 0)
+    fail("calibration: {} samples of at most {} tokens give {} tokens ({} longer samples skipped), not one block of "
+         "{}; give more text or a shorter block length", kept, block_len, cat.size(), skipped, block_len);
+  std::vector<std::vector<int32_t>> blocks(static_cast<size_t>(n_blocks));
+  for (int64_t i = 0; i < n_blocks; ++i)
+    blocks[static_cast<size_t>(i)].assign(cat.begin() + i * block_len, cat.begin() + (i + 1) * block_len);
+  return blocks;
 }
 
 std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
                                                              int64_t n_samples, int64_t seq_len) {
-  if (n_samples <= 0) fail("calibration: number of samples must be > 0 (got {})", n_samples);
-  if (seq_len <= 0) fail("calibration: sequence length must be > 0 (got {})", seq_len);
-  const std::vector<int32_t> stream = encode_documents(tok, text);
-  if (stream.empty()) fail("calibration: the text encodes to no tokens");
-  std::vector<std::vector<int32_t>> seqs(static_cast<size_t>(n_samples));
-  size_t pos = 0;
-  for (auto& s : seqs) {
-    s.reserve(static_cast<size_t>(seq_len));
-    while (static_cast<int64_t>(s.size()) < seq_len) {
-      s.push_back(stream[pos]);
-      pos = (pos + 1) % stream.size();
+  return make_calibration_blocks(encode_each_document(tok, text), n_samples, seq_len);
+}
+
+std::vector<std::vector<int32_t>> read_token_samples(const std::string& path) {
+  std::istringstream in(read_text_file(path));
+  std::vector<std::vector<int32_t>> samples;
+  std::string line;
+  int64_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::istringstream ls(line);
+    std::vector<int32_t> ids;
+    std::string tok;
+    while (ls >> tok) {
+      size_t used = 0;
+      long long v = -1;
+      try {
+        v = std::stoll(tok, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != tok.size() || v < 0 || v > std::numeric_limits<int32_t>::max())
+        fail("{}:{}: '{}' is not a token id (non-negative integer)", path, line_no, tok);
+      ids.push_back(static_cast<int32_t>(v));
     }
+    if (!ids.empty()) samples.push_back(std::move(ids));
   }
-  return seqs;
+  return samples;
 }
 
 std::vector<std::vector<int32_t>> make_random_sequences(int64_t vocab, int64_t n_samples, int64_t seq_len,

@@ -11,10 +11,20 @@
 
 namespace fpgallm {
 
-/** Default size of the calibration sub-sample the AWQ scale search runs its block forwards on. */
-constexpr int64_t kDefaultAwqSearchTokens = 512;
+/** AutoAWQ's n_sample_token: the clip search's loss runs on every max(1, T / 512)-th token. */
+constexpr int64_t kDefaultAwqClipSampleTokens = 512;
+/** AutoAWQ's calibration defaults: up to 128 samples, concatenated, cut into 512-token blocks. */
+constexpr int64_t kDefaultCalibSamples = 128;
+constexpr int64_t kDefaultCalibBlockTokens = 512;
+/** Blocks of random token ids for models without a tokenizer (synthetic ones): 8 x 512 tokens. */
+constexpr int64_t kDefaultRandomCalibBlocks = 8;
 
-/** What and how to quantize. Defaults follow AutoAWQ (4-bit, zero point, 20-step grids). */
+/**
+ * What and how to quantize. Defaults follow AutoAWQ's AwqQuantizer exactly where the algorithm is
+ * concerned (4-bit, zero point, G = 64 here, scale grid 20, clip grid range(int(0.5 * 20)), clip
+ * by clamping weights, clip loss on ~512 tokens); docs/quantization.md lists what remains different
+ * (fp32 arithmetic instead of fp16, degenerate groups). The extras below are off by default.
+ */
 struct QuantOptions {
   std::string method = "awq";  ///< awq | rtn
   int bits = 4;                ///< 4; 3 and 8 also work (codes are stored one per byte)
@@ -24,12 +34,18 @@ struct QuantOptions {
   bool search_scale = true;
   bool search_clip = true;
   int scale_grid = 20;      ///< alpha in {0, 1/grid, ..., (grid-1)/grid}
-  int clip_grid = 20;       ///< clip ratios 1 - i/grid for i = 0 .. max_shrink*grid
-  double max_shrink = 0.5;  ///< largest fraction of the group's |w| max the clip search removes
-  int64_t calib_samples = 32;
-  int64_t calib_seq_len = 128;
-  /** Whole calibration sequences covering at least this many tokens feed the scale search. */
-  int64_t search_tokens = kDefaultAwqSearchTokens;
+  int clip_grid = 20;       ///< clip ratios 1 - i/grid for i = 0 .. int(max_shrink*grid) - 1 (AutoAWQ)
+  double max_shrink = 0.5;  ///< AutoAWQ's max_shrink: bounds the clip ratios (exclusive by default)
+  /** Clip loss on every max(1, T / n)-th calibration token (AutoAWQ's n_sample_token); 0: all T. */
+  int64_t clip_sample_tokens = kDefaultAwqClipSampleTokens;
+  int64_t calib_samples = kDefaultCalibSamples;     ///< samples (documents) read, AutoAWQ's n_samples
+  int64_t calib_seq_len = kDefaultCalibBlockTokens;  ///< block length, AutoAWQ's max_seq_len
+  /** Scale search on the first whole blocks covering >= this many tokens; 0: all (AutoAWQ). */
+  int64_t search_tokens = 0;
+  // Extras (not AutoAWQ), off by default:
+  bool rtn_candidate = false;            ///< s = 1 (plain RTN) is also a scale candidate
+  bool clip_include_max_shrink = false;  ///< also try the ratio 1 - max_shrink (11 ratios at defaults)
+  bool clip_codes = false;  ///< clip by shrinking min/max and clamping the codes, not clamping the weights
   std::function<void(int64_t layer, int64_t n_layers, const std::string& what)> progress;
 
   /** Throws fpgallm::Error naming the bad option. */
@@ -38,10 +54,11 @@ struct QuantOptions {
 
 /**
  * Round-to-nearest quantization of w [out, in] per (row, group of group_size inputs):
- * scale = (max - min) / (2^bits - 1) rounded to fp16, zero = clamp(-round(min / scale)),
+ * scale = max(max - min, 1e-5) / (2^bits - 1) rounded to fp16, zero = clamp(-round(min / scale)),
  * q = clamp(round(w / scale) + zero); rounding is half-to-even (torch.round). A group_size that
  * does not divide `in` leaves a shorter last group (the zero-padded group of the packed forms).
- * clip_ratio_per_group [out, n_groups] shrinks each group's range to [-r*absmax, r*absmax] first.
+ * clip_ratio_per_group [out, n_groups] clamps each group's weights to [-r*absmax, r*absmax] first
+ * (AutoAWQ's apply_clip; with o.clip_codes only min/max shrink and the codes saturate).
  * zero_point = false: symmetric, scale = absmax / (2^(bits-1) - 1), zero = 2^(bits-1).
  */
 QuantLinear quantize_rtn(const float* w, int64_t out, int64_t in, const QuantOptions& o,
@@ -59,12 +76,22 @@ std::shared_ptr<ModelWeights> quantize_model(const ModelWeights& fp, const Quant
                                              const std::vector<std::vector<int32_t>>& calib_sequences);
 
 /**
- * Cuts `text` into n_samples sequences of seq_len tokens: blank-line-separated documents are
- * encoded (with BOS where the tokenizer has one) into one stream that is cut into consecutive
- * windows; the stream is reused from its start when it is shorter than n_samples windows.
+ * AutoAWQ's get_calib_dataset on tokenized samples: samples longer than block_len (or empty) are
+ * skipped, the first n_samples kept are concatenated and cut into whole blocks of block_len tokens;
+ * the remainder is dropped. Throws when not one block results.
+ */
+std::vector<std::vector<int32_t>> make_calibration_blocks(const std::vector<std::vector<int32_t>>& samples,
+                                                          int64_t n_samples, int64_t block_len);
+
+/**
+ * make_calibration_blocks over `text`'s blank-line-separated documents, each stripped and encoded
+ * (with BOS where the tokenizer adds one, as HF's encode does).
  */
 std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
                                                              int64_t n_samples, int64_t seq_len);
+
+/** One token-id sample per non-empty line of a text file of whitespace-separated ids. */
+std::vector<std::vector<int32_t>> read_token_samples(const std::string& path);
 
 /**
  * Encodes `text` as blank-line-separated documents, each with BOS where the tokenizer has one,
@@ -110,14 +137,16 @@ struct AwqScaleSearch {
 
 /**
  * The AWQ scale search for a single linear inspected at its own output: x [n_tokens, in] is the
- * calibration input, w [out, in]. Exposed so the search can be tested on one layer.
+ * calibration input, w [out, in]. Exposed so the search can be tested on one layer; loss_rtn is
+ * always measured here.
  */
 AwqScaleSearch awq_search_scale_linear(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
                                        const QuantOptions& o);
 
 /**
  * Per-(row, group) clip ratio minimising the mean squared error of the group's partial output
- * sum over x [n_tokens, in]; returns [out, n_groups] ratios in [1 - max_shrink, 1].
+ * sum over x [n_tokens, in] (every max(1, n_tokens / clip_sample_tokens)-th token); returns
+ * [out, n_groups] ratios in [1 - max_shrink, 1]. Ties keep the larger ratio, as AutoAWQ.
  */
 std::vector<float> awq_search_clip(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
                                    const QuantOptions& o);

@@ -8,6 +8,11 @@
 
 namespace fpgallm {
 
+namespace {
+/** llama2.c / sentencepiece: ids 0..2 are <unk>, <s>, </s>; byte b falls back to token b + 3. */
+constexpr int32_t kByteFallbackFirstId = 3;
+}  // namespace
+
 std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
   std::string out;
   int32_t prev = -1;
@@ -68,7 +73,13 @@ std::vector<int32_t> Llama2cTokenizer::encode(const std::string& text, bool add_
     if (id >= 0) {
       ids.push_back(id);
     } else {
-      for (char ch : cp) ids.push_back(static_cast<int32_t>(static_cast<unsigned char>(ch)) + 3);
+      for (char ch : cp) {
+        const int32_t byte_id = static_cast<int32_t>(static_cast<unsigned char>(ch)) + kByteFallbackFirstId;
+        if (byte_id >= static_cast<int32_t>(vocab_.size()))
+          fail("llama2.c tokenizer: byte 0x{:02X} needs byte-fallback token {} but the vocabulary has {} tokens",
+               static_cast<unsigned char>(ch), byte_id, vocab_.size());
+        ids.push_back(byte_id);
+      }
     }
     i += len;
   }

@@ -450,8 +450,9 @@ void QwenTokenizer::bpe(std::string_view word, std::vector<int32_t>& out) const 
   // Lowest rank first; among equal ranks the leftmost pair, as HF's BPE does.
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
   const auto push = [&](int32_t left) {
+    if (left < 0) return;  // the first symbol has no left neighbour (prev == -1)
     const int32_t right = sym[left].next;
-    if (left < 0 || right < 0) return;
+    if (right < 0) return;
     const uint64_t pair = (static_cast<uint64_t>(static_cast<uint32_t>(sym[left].id)) << 32) | static_cast<uint32_t>(sym[right].id);
     if (auto it = merges_.find(pair); it != merges_.end())
       heap.push({it->second.rank, left, sym[left].id, sym[right].id, it->second.merged_id});

@@ -10,8 +10,9 @@ from .progress import Bar
 from .resources import find_file, resource_path
 
 DEFAULT_CALIB = "configs/calib/default.txt"
-# Seed of random calibration ids for synthetic models without a tokenizer (as `fpgallm quantize`).
-DEFAULT_RANDOM_CALIB_SEED = 1234
+# Calibration sizes, search settings and the random-calibration seed as `fpgallm quantize` has them.
+QUANT_DEFAULTS = dict(_fpgallm.models.QUANT_DEFAULTS)
+DEFAULT_RANDOM_CALIB_SEED = QUANT_DEFAULTS["calib_seed"]
 
 
 class PackedModel:
@@ -57,15 +58,25 @@ def load_packed(path):
 
 
 def quantize(model, out, *, method="awq", group_size=64, bits=4, zero_point=True, quantize_lm_head=False,
-             search_scale=True, search_clip=True, calib_samples=32, calib_len=128, calib=None, tokenizer=None,
-             calib_seed=DEFAULT_RANDOM_CALIB_SEED, tile_rows=8, beat_bytes=16, progress=True, verbose=False):
+             search_scale=True, search_clip=True, calib_samples=None, calib_len=None, calib=None, calib_tokens=None,
+             calib_blocks=None, calib_seed=DEFAULT_RANDOM_CALIB_SEED, search_tokens=None, clip_sample_tokens=None,
+             rtn_candidate=False, clip_include_max_shrink=False, clip_codes=False, tokenizer=None, tile_rows=8,
+             beat_bytes=16, autoawq_out=None, progress=True, verbose=False):
     """Quantizes `model` (llama2.c .bin, HF folder or synthetic:<preset>) with AWQ or RTN, packs it into
-    MACRO blocks and writes `out` (what `fpgallm quantize` does); returns the PackedModel.
+    MACRO blocks and writes `out` (what `fpgallm quantize` does, option for option); returns the PackedModel.
 
-    AWQ calibrates on `calib` text (default: the shipped configs/calib/default.txt) through
-    `tokenizer` (default: one found next to the model); a synthetic model without either uses
-    random ids seeded by `calib_seed`. The GIL is released while quantizing.
+    AWQ calibrates as AutoAWQ: up to `calib_samples` documents of `calib` text (default: the shipped
+    configs/calib/default.txt) through `tokenizer` (default: one found next to the model), concatenated
+    and cut into blocks of `calib_len` tokens; or pre-tokenized `calib_tokens` (one sample of token ids
+    a line); a synthetic model without a tokenizer uses `calib_blocks` blocks of random ids seeded by
+    `calib_seed`. None means the CLI's default (QUANT_DEFAULTS). `autoawq_out` also writes an AutoAWQ
+    GEMM checkpoint folder. The GIL is released while quantizing.
     """
+    d = QUANT_DEFAULTS
+
+    def pick(value, key):
+        return int(d[key] if value is None else value)
+
     spec = str(model) if str(model).startswith("synthetic:") else str(find_file(model))
     bar = None
 
@@ -79,10 +90,13 @@ def quantize(model, out, *, method="awq", group_size=64, bits=4, zero_point=True
     try:
         _fpgallm.models.quantize(
             spec, str(out), method, int(group_size), int(bits), bool(zero_point), bool(quantize_lm_head),
-            bool(search_scale), bool(search_clip), int(calib_samples), int(calib_len),
+            bool(search_scale), bool(search_clip), pick(calib_samples, "calib_samples"), pick(calib_len, "calib_len"),
             str(find_file(calib)) if calib else str(resource_path(DEFAULT_CALIB)),
             str(find_file(tokenizer)) if tokenizer else "", int(calib_seed), int(tile_rows), int(beat_bytes),
-            on_progress, log)
+            str(find_file(calib_tokens)) if calib_tokens else "", pick(calib_blocks, "calib_blocks"),
+            pick(search_tokens, "search_tokens"), pick(clip_sample_tokens, "clip_sample_tokens"),
+            bool(rtn_candidate), bool(clip_include_max_shrink), bool(clip_codes),
+            str(autoawq_out) if autoawq_out else "", on_progress, log)
     finally:
         if bar is not None:
             bar.close()

@@ -65,12 +65,25 @@ py::dict packed_header(const PackedModel& p) {
 }  // namespace
 
 void bind_models(py::module_& m) {
+  // The C++ defaults, so fpgallm.quantize() and `fpgallm quantize` cannot drift apart.
+  const QuantOptions qd;
+  py::dict quant_defaults;
+  quant_defaults["calib_samples"] = qd.calib_samples;
+  quant_defaults["calib_len"] = qd.calib_seq_len;
+  quant_defaults["calib_blocks"] = kDefaultRandomCalibBlocks;
+  quant_defaults["calib_seed"] = kDefaultRandomCalibSeed;
+  quant_defaults["search_tokens"] = qd.search_tokens;
+  quant_defaults["clip_sample_tokens"] = qd.clip_sample_tokens;
+  m.attr("QUANT_DEFAULTS") = quant_defaults;
+
   m.def(
       "quantize",
       [](const std::string& model, const std::string& out, const std::string& method, int64_t group_size, int bits,
          bool zero_point, bool quantize_lm_head, bool search_scale, bool search_clip, int64_t calib_samples,
          int64_t calib_len, const std::string& calib_file, const std::string& tokenizer, uint64_t calib_seed,
-         int64_t tile_rows, int64_t beat_bytes, py::object progress, py::object log) {
+         int64_t tile_rows, int64_t beat_bytes, const std::string& calib_tokens, int64_t calib_blocks,
+         int64_t search_tokens, int64_t clip_sample_tokens, bool rtn_candidate, bool clip_include_max_shrink,
+         bool clip_codes, const std::string& autoawq_out, py::object progress, py::object log) {
         QuantizeJob job;
         job.model = model;
         job.out = out;
@@ -83,10 +96,18 @@ void bind_models(py::module_& m) {
         job.options.search_clip = search_clip;
         job.options.calib_samples = calib_samples;
         job.options.calib_seq_len = calib_len;
+        job.options.search_tokens = search_tokens;
+        job.options.clip_sample_tokens = clip_sample_tokens;
+        job.options.rtn_candidate = rtn_candidate;
+        job.options.clip_include_max_shrink = clip_include_max_shrink;
+        job.options.clip_codes = clip_codes;
         job.options.progress = with_gil(std::move(progress));
         job.calib_file = calib_file;
         job.tokenizer = tokenizer;
         job.calib_seed = calib_seed;
+        job.calib_tokens = calib_tokens;
+        job.calib_blocks = calib_blocks;
+        job.autoawq_out = autoawq_out;
         job.tile_rows = tile_rows;
         job.beat_bytes = beat_bytes;
         if (!log.is_none()) {
@@ -106,7 +127,10 @@ void bind_models(py::module_& m) {
       py::arg("model"), py::arg("out"), py::arg("method"), py::arg("group_size"), py::arg("bits"),
       py::arg("zero_point"), py::arg("quantize_lm_head"), py::arg("search_scale"), py::arg("search_clip"),
       py::arg("calib_samples"), py::arg("calib_len"), py::arg("calib_file"), py::arg("tokenizer"),
-      py::arg("calib_seed"), py::arg("tile_rows"), py::arg("beat_bytes"), py::arg("progress"), py::arg("log"),
+      py::arg("calib_seed"), py::arg("tile_rows"), py::arg("beat_bytes"), py::arg("calib_tokens"),
+      py::arg("calib_blocks"), py::arg("search_tokens"), py::arg("clip_sample_tokens"), py::arg("rtn_candidate"),
+      py::arg("clip_include_max_shrink"), py::arg("clip_codes"), py::arg("autoawq_out"), py::arg("progress"),
+      py::arg("log"),
       "Quantizes `model` and writes a packed file (the job of `fpgallm quantize`); returns the file's header.");
 
   m.def(

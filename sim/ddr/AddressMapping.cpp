@@ -1,6 +1,7 @@
 #include "sim/ddr/AddressMapping.h"
 
 #include <cctype>
+#include <charconv>
 
 #include "models/core/Error.h"
 
@@ -36,9 +37,12 @@ AddressMapping::AddressMapping(const std::string& spec, const uint32_t (&field_b
       if (name == FIELD_NAMES[i]) f = i;
     if (f < 0) fail("address mapping '{}': unknown field '{}' (use row, rank, bank, bg, col)", spec, *it);
     const uint32_t left = field_bits[f] - used[f];
-    uint32_t bits;
+    uint32_t bits = 0;
     if (!digits.empty()) {
-      bits = uint32_t(std::stoul(digits));
+      // from_chars, not stoul: a count too large for 32 bits is an error, never a wrapped value.
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
+      if (ec != std::errc() || end != digits.data() + digits.size())
+        fail("address mapping '{}': '{}' asks more bits than {} has ({} left)", spec, *it, name, left);
       if (bits == 0 || bits > left)
         fail("address mapping '{}': '{}' asks {} bits but {} has {} left", spec, *it, bits, name, left);
     } else {

@@ -1,9 +1,11 @@
 #include "sim/soc/RunSetup.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "models/core/Error.h"
+#include "models/quant/PackedModel.h"
 #include "models/quant/Quantizer.h"
 #include "models/tokenizer/Tokenizer.h"
 
@@ -51,29 +53,38 @@ std::vector<int32_t> make_run_prompt(const RunSetup& s, const ModelConfig& mc) {
   return ids;
 }
 
-std::shared_ptr<const ModelWeights> prepare_run_weights(std::shared_ptr<ModelWeights> w, const SocConfig& soc,
-                                                        const RunSetup& s) {
-  bool quantized = false;
-  for (const auto& L : w->layers) quantized = quantized || L.q.quant;
-  // Nothing offloaded: the unaccelerated deployment runs the unquantized model on the PS.
-  if (quantized || !soc.accel.offload_linear) return w;
+QuantOptions run_quant_options(const SocConfig& soc, const RunSetup& s) {
   QuantOptions o;
   o.method = s.quant;
   o.group_size = soc.accel.macro.group_size;
   o.bits = soc.accel.macro.bits;
   o.zero_point = soc.accel.macro.zero_point;
   o.quantize_lm_head = soc.accel.offload_lm_head;
+  return o;
+}
+
+std::shared_ptr<const ModelWeights> prepare_run_weights(std::shared_ptr<ModelWeights> w, const SocConfig& soc,
+                                                        const RunSetup& s) {
+  bool quantized = false;
+  for (const auto& L : w->layers) quantized = quantized || L.q.quant;
+  // Nothing offloaded: the unaccelerated deployment runs the unquantized model on the PS.
+  if (quantized || !soc.accel.offload_linear) return w;
+  QuantOptions o = run_quant_options(soc, s);
   o.progress = s.progress;
   std::vector<std::vector<int32_t>> calib;
   if (o.method == "awq") {
+    o.calib_seq_len = std::min(o.calib_seq_len, w->config.max_context);  // small test models
     // The calibration text through the prompt's tokenizer; seeded random ids for byte prompts.
     if (s.byte_prompt)
-      calib = make_random_sequences(w->config.vocab_size, o.calib_samples, o.calib_seq_len, kRandomCalibSeed);
+      calib = make_random_sequences(w->config.vocab_size, kDefaultRandomCalibBlocks, o.calib_seq_len, kRandomCalibSeed);
     else
       calib = make_calibration_sequences(*prompt_tokenizer(s, w->config), read_text_file(s.calib_file),
                                          o.calib_samples, o.calib_seq_len);
   }
-  return quantize_model(*w, o, calib);
+  auto q = quantize_model(*w, o, calib);
+  w.reset();
+  round_unquantized_to_fp16(*q);
+  return q;
 }
 
 Footprint run_footprint(const SocConfig& soc, const ModelConfig& mc) {

@@ -7,6 +7,7 @@
 
 #include "models/llm/Weights.h"
 #include "models/quant/Footprint.h"
+#include "models/quant/Quantizer.h"
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 
@@ -14,6 +15,12 @@ namespace fpgallm::sim {
 
 /** Seed of the random AWQ calibration ids used when the prompt has no tokenizer (byte prompts). */
 constexpr uint64_t kRandomCalibSeed = 0;
+/**
+ * RTN for unquantized models unless asked otherwise: AWQ of the full-size model takes minutes on a
+ * laptop-class host (docs/quantization.md, bench_awq_search), and the simulated timing and
+ * footprint do not depend on the quantizer.
+ */
+constexpr const char* kDefaultRunQuant = "rtn";
 
 /**
  * What a run needs besides the SoC: how to turn the prompt text into ids and how to quantize an
@@ -25,7 +32,7 @@ struct RunSetup {
   std::string tokenizer;       ///< tokenizer folder or llama2.c tok*.bin (unused with byte_prompt)
   bool byte_prompt = false;    ///< the prompt's bytes are the token ids (no tokenizer)
   int64_t prompt_len = 0;      ///< repeat the prompt's tokens to exactly this many (0: as encoded)
-  std::string quant = "rtn";   ///< how to quantize an unquantized model: rtn | awq
+  std::string quant = kDefaultRunQuant;  ///< how to quantize an unquantized model: rtn | awq
   std::string calib_file;      ///< AWQ calibration text (unused for rtn or byte prompts)
   /** Called per quantized layer: layer, layers, what. */
   std::function<void(int64_t layer, int64_t n_layers, const std::string& what)> progress;
@@ -37,10 +44,14 @@ struct RunSetup {
 /** The prompt's token ids (see RunSetup); errors say how to fix a missing or mismatched tokenizer. */
 std::vector<int32_t> make_run_prompt(const RunSetup& s, const ModelConfig& mc);
 
+/** How an unquantized model is quantized for `soc`: the MACRO's group size, bits and zero point, lm_head as offloaded. */
+QuantOptions run_quant_options(const SocConfig& soc, const RunSetup& s);
+
 /**
  * The weights the SoC runs: an already quantized model, or an unquantized one when nothing is
  * offloaded (the unaccelerated deployment runs the fp model on the PS), as is; otherwise `w`
- * quantized with the accelerator's MACRO group size, bits and zero point (RTN or AWQ per `s`).
+ * quantized with run_quant_options (RTN or AWQ per `s`), its unquantized tensors rounded to fp16
+ * as a packed model file holds them (so a run from a cached packed file computes the same).
  */
 std::shared_ptr<const ModelWeights> prepare_run_weights(std::shared_ptr<ModelWeights> w, const SocConfig& soc,
                                                         const RunSetup& s);

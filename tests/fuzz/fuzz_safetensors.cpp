@@ -5,6 +5,7 @@
 
 #include "models/core/Error.h"
 #include "models/checkpoint/Safetensors.h"
+#include "tests/fuzz/FuzzInput.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
@@ -17,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (t.dtype == fpgallm::DType::F32 || t.dtype == fpgallm::DType::F16 || t.dtype == fpgallm::DType::BF16)
         (void)f.to_f32(t.name);
     }
-  } catch (const fpgallm::Error&) {
+  } catch (const fpgallm::Error& e) {
+    fpgallm::fuzz::note_rejected(e);
   }
   return 0;
 }

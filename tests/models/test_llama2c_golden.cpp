@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "models/llm/Backend.h"
 #include "models/core/Error.h"
@@ -49,6 +53,22 @@ TEST(Llama2cLoader, ReadsHeaderAsLlamaConfig) {
   EXPECT_EQ(w->config.rope_layout, RopeLayout::AdjacentPairs);
   EXPECT_FALSE(w->config.qkv_bias);
   EXPECT_EQ(w->lm_head.weight, w->embed);  // shared classifier
+}
+
+TEST(Llama2cLoader, HeaderWhoseSizesOverflowIsAnErrorNotUndefinedBehaviour) {
+  // Found by fuzz_llama2c_checkpoint: these dims overflowed the int64 expected-size sum.
+  const int32_t hdr[7] = {134217736, 201326592, 33554432, 33554432, 33554432, -268435456, 83886079};
+  const std::filesystem::path p = std::filesystem::path(FPGALLM_BINARY_DIR) / "test_tmp" /
+                                  ("llama2c_overflow_" + std::to_string(::getpid()) + ".bin");
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(hdr), sizeof(hdr));
+  try {
+    load_llama2c(p.string());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(p);
 }
 
 TEST(Llama2cLoader, RejectsMissingFileWithItsName) {

@@ -161,7 +161,7 @@ TEST(ModelConfigHf, MissingFieldAndInvalidJsonAreNamed) {
 
 // The YAML fuzz seed corpus (and crashers found later) must parse or fail with fpgallm::Error.
 TEST(ModelConfigYaml, FuzzCorpusParsesOrFailsWithError) {
-  const fs::path dir = fs::path(FPGALLM_SOURCE_DIR) / "tests" / "fuzz" / "corpus" / "yaml";
+  const fs::path dir = fs::path(FPGALLM_SOURCE_DIR) / "tests" / "fuzz" / "corpus" / "yaml_config";
   ASSERT_TRUE(fs::is_directory(dir)) << dir;
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -181,4 +181,23 @@ TEST(ModelConfigHf, AbsentTieKeyMeansSeparateHeadAsInTransformers) {
   EXPECT_FALSE(model_config_from_hf_json(j, "config.json").tie_word_embeddings);
   j["tie_word_embeddings"] = true;
   EXPECT_TRUE(model_config_from_hf_json(j, "config.json").tie_word_embeddings);
+}
+
+TEST(ModelConfigHf, NonIntegerOrHugeShapeIsAnErrorNamingTheKey) {
+  // Found by fuzz_hf_checkpoint: 4.4e104 was converted to int64 (undefined behaviour).
+  nlohmann::json j = {{"model_type", "qwen2"},       {"hidden_size", 64},        {"intermediate_size", 128},
+                      {"num_hidden_layers", 1},      {"num_attention_heads", 4}, {"num_key_value_heads", 2},
+                      {"vocab_size", 100},           {"max_position_embeddings", 64}};
+  auto with = [&](const char* key, const nlohmann::json& v) {
+    nlohmann::json k = j;
+    k[key] = v;
+    return k;
+  };
+  expect_error([&] { model_config_from_hf_json(with("hidden_size", 4.44444e104), "config.json"); },
+               {"config.json", "hidden_size", "must be an integer"});
+  expect_error([&] { model_config_from_hf_json(with("num_key_value_heads", 2.5), "config.json"); },
+               {"num_key_value_heads", "must be an integer"});
+  expect_error([&] { model_config_from_hf_json(with("vocab_size", UINT64_MAX), "config.json"); },
+               {"vocab_size", "too large"});
+  EXPECT_EQ(model_config_from_hf_json(j, "config.json").hidden_size, 64);
 }

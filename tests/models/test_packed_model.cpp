@@ -419,8 +419,7 @@ TEST(PackedModelEndToEnd, Stories260KLogitsFromPackedFileEqualInMemoryQuantizedM
   QuantOptions o;
   o.method = "awq";
   o.group_size = 32;
-  o.calib_samples = 8;
-  o.calib_seq_len = 64;
+  o.calib_samples = 16;  // AutoAWQ's 512-token blocks from the first 16 documents
   const auto calib = make_calibration_sequences(
       tok, read_text_file(std::string(FPGALLM_SOURCE_DIR) + "/configs/calib/default.txt"), o.calib_samples,
       o.calib_seq_len);

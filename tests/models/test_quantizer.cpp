@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -141,6 +144,35 @@ TEST(QuantizeRtn, ClipRatioShrinksTheRange) {
   EXPECT_NEAR(d[3], 5.0f, 0.21f);
 }
 
+TEST(QuantizeRtn, ClipClampsTheWeightsBeforeRoundingLikeAutoAwqUnlessClipCodes) {
+  // AutoAWQ clamps w to [-c, c] and then quantizes; with the fp16 scale, c itself can land on
+  // qmax - 1, where the clip_codes extra (shrunk range, saturated codes) gives qmax.
+  const int64_t G = 16, rows = 4000;
+  const std::vector<float> w = randn(static_cast<size_t>(rows * G), 77);
+  std::vector<float> ratio(static_cast<size_t>(rows), 0.7f);
+  QuantOptions clamp_w = opts(G), clamp_codes = opts(G);
+  clamp_codes.clip_codes = true;
+  const QuantLinear a = quantize_rtn(w.data(), rows, G, clamp_w, ratio.data());
+  const QuantLinear b = quantize_rtn(w.data(), rows, G, clamp_codes, ratio.data());
+  int64_t differ = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    ASSERT_EQ(a.scales[r], b.scales[r]);  // same shrunk range either way
+    ASSERT_EQ(a.zeros[r], b.zeros[r]);
+    float absmax = 0;
+    for (int64_t i = 0; i < G; ++i) absmax = std::max(absmax, std::fabs(w[r * G + i]));
+    const float c = absmax * 0.7f, s = f16_to_f32(a.scales[r]);
+    for (int64_t i = 0; i < G; ++i) {
+      const float v = w[r * G + i];
+      if (v <= c) continue;
+      const float want = std::clamp(std::nearbyint(c / s) + a.zeros[r], 0.0f, 15.0f);
+      ASSERT_EQ(a.q[r * G + i], static_cast<uint8_t>(want)) << r << " " << i;
+      ASSERT_EQ(b.q[r * G + i], std::clamp(std::nearbyint(v / s) + b.zeros[r], 0.0f, 15.0f)) << r << " " << i;
+      differ += a.q[r * G + i] != b.q[r * G + i];
+    }
+  }
+  EXPECT_GT(differ, 0);  // the two forms are not the same quantizer
+}
+
 TEST(QuantizeRtn, RejectsBadOptionsAndNonFiniteWeights) {
   const std::vector<float> w = {1, 2, 3, 4};
   EXPECT_THROW(quantize_rtn(w.data(), 1, 4, opts(0)), Error);
@@ -246,6 +278,68 @@ TEST(AwqSearch, ClipSearchNeverIncreasesGroupOutputError) {
   EXPECT_LE(mse(matmul(x, n, clipped, out, in), ref), mse(matmul(x, n, plain, out, in), ref) * (1 + 1e-6));
 }
 
+TEST(AwqSearch, ClipGridIsAutoAwqsTenRatiosDownTo055AndElevenWithTheExtra) {
+  // One heavy weight per row on a channel whose input is always 0: its own error costs nothing,
+  // while shrinking the range shrinks the step of the other 63, so strong shrinks win.
+  const int64_t out = 32, in = 64, n = 256;
+  std::vector<float> w = randn(out * in, 41, 0.5f);
+  for (int64_t r = 0; r < out; ++r) w[r * in + 3] = 10.0f;
+  std::vector<float> x = randn(n * in, 42);
+  for (int64_t t = 0; t < n; ++t) x[t * in + 3] = 0.0f;
+  QuantOptions o = opts(64);
+  auto on_grid = [](float r, int n_ratios) {
+    for (int i = 0; i < n_ratios; ++i)
+      if (r == static_cast<float>(1.0 - i / 20.0)) return true;
+    return false;
+  };
+  const auto def = awq_search_clip(w.data(), out, in, x.data(), n, o);
+  for (float r : def) EXPECT_TRUE(on_grid(r, 10)) << r;
+  EXPECT_FLOAT_EQ(*std::min_element(def.begin(), def.end()), 0.55f);
+  o.clip_include_max_shrink = true;
+  const auto extra = awq_search_clip(w.data(), out, in, x.data(), n, o);
+  for (float r : extra) EXPECT_TRUE(on_grid(r, 11)) << r;
+  EXPECT_FLOAT_EQ(*std::min_element(extra.begin(), extra.end()), 0.5f);
+}
+
+TEST(AwqSearch, ClipLossSubsamplesTokensWithAutoAwqsStride) {
+  // T = 1500 and 512 sample tokens: stride 2, tokens 0, 2, 4, ... Zeroing the odd tokens changes
+  // nothing; zeroing the even ones does.
+  const int64_t out = 16, in = 64, n = 1500;
+  std::vector<float> w = randn(out * in, 51, 0.05f);
+  for (int64_t r = 0; r < out; ++r) w[r * in + (r * 7) % in] = 0.4f;
+  const std::vector<float> x = randn(n * in, 52);
+  const QuantOptions o = opts(64);
+  const auto base = awq_search_clip(w.data(), out, in, x.data(), n, o);
+  std::vector<float> odd_zero = x, even_scaled = x;
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t i = 0; i < in; ++i) {
+      if (t % 2) odd_zero[t * in + i] = 0.0f;
+      else even_scaled[t * in + i] *= (i % 3 == 0) ? 8.0f : 0.1f;
+    }
+  EXPECT_EQ(awq_search_clip(w.data(), out, in, odd_zero.data(), n, o), base);
+  EXPECT_NE(awq_search_clip(w.data(), out, in, even_scaled.data(), n, o), base);
+  QuantOptions all = o;
+  all.clip_sample_tokens = 0;  // every token: the odd ones count again
+  EXPECT_NE(awq_search_clip(w.data(), out, in, odd_zero.data(), n, all), awq_search_clip(w.data(), out, in, x.data(), n, all));
+}
+
+TEST(AwqSearch, ResultsAreBitIdenticalRunToRunAndAcrossThreadCounts) {
+  const int64_t out = 300, in = 256, n = 700;
+  const std::vector<float> w = randn(out * in, 61, 0.05f);
+  const std::vector<float> x = outlier_inputs(n, in, {5, 77}, 20.0f, 62);
+  const QuantOptions o = opts(64);
+  const auto s1 = awq_search_scale_linear(w.data(), out, in, x.data(), n, o);
+  const auto c1 = awq_search_clip(w.data(), out, in, x.data(), n, o);
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const auto s2 = awq_search_scale_linear(w.data(), out, in, x.data(), n, o);
+  const auto c2 = awq_search_clip(w.data(), out, in, x.data(), n, o);
+  omp_set_num_threads(threads);
+  EXPECT_EQ(s1.scales, s2.scales);
+  EXPECT_EQ(s1.loss_best, s2.loss_best);
+  EXPECT_EQ(c1, c2);
+}
+
 TEST(AwqFold, ScalesFoldedIntoStories260KLeaveLogitsUnchanged) {
   auto fp = load_llama2c(kData + "/stories260K/stories260K.bin");
   auto folded = std::make_shared<ModelWeights>(*fp);
@@ -312,8 +406,7 @@ TEST(QuantizeModel, AwqOnStories260KQuantizesEveryDecoderLinear) {
   Llama2cTokenizer tok(kData + "/stories260K/tok512.bin", fp->config.vocab_size);
   const std::string text = read_text_file(std::string(FPGALLM_SOURCE_DIR) + "/configs/calib/default.txt");
   QuantOptions o = opts(64);
-  o.calib_samples = 8;
-  o.calib_seq_len = 64;
+  o.calib_samples = 16;  // AutoAWQ's 512-token blocks; 16 documents keep the test quick
   int64_t progress_calls = 0;
   o.progress = [&](int64_t, int64_t n, const std::string&) {
     EXPECT_EQ(n, fp->config.num_layers);
@@ -369,19 +462,35 @@ TEST(QuantizeModel, RejectsBadCalibration) {
   EXPECT_THROW(quantize_model(*fp, o, {{}}), Error);
 }
 
-TEST(Calibration, SequencesAreDeterministicWindowsThatWrapAround) {
+TEST(Calibration, BlocksConcatenateSamplesSkipLongOnesAndDropTheRemainderLikeAutoAwq) {
+  const std::vector<std::vector<int32_t>> samples = {{1, 2, 3}, {4, 5, 6, 7, 8, 9}, {}, {10, 11}, {12, 13, 14, 15},
+                                                     {16}};
+  // Block 4, up to 3 samples: {1,2,3} kept, the 6-token one skipped, {} skipped, {10,11} and
+  // {12..15} kept (3 samples, 9 tokens): 2 blocks, token 15 dropped.
+  const auto b = make_calibration_blocks(samples, 3, 4);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0], (std::vector<int32_t>{1, 2, 3, 10}));
+  EXPECT_EQ(b[1], (std::vector<int32_t>{11, 12, 13, 14}));
+  EXPECT_THROW(make_calibration_blocks({{1, 2}}, 3, 4), Error);  // not one block
+  EXPECT_THROW(make_calibration_blocks(samples, 0, 4), Error);
+  EXPECT_THROW(make_calibration_blocks(samples, 3, 0), Error);
+}
+
+TEST(Calibration, TextDocumentsAreEncodedWithBosAndCutIntoBlocks) {
   Llama2cTokenizer tok(kData + "/stories260K/tok512.bin", 512);
-  const std::string text = "Once upon a time there was a cat.\n\nThe dog ran home.";
-  auto a = make_calibration_sequences(tok, text, 5, 16);
-  auto b = make_calibration_sequences(tok, text, 5, 16);
-  EXPECT_EQ(a, b);
-  ASSERT_EQ(a.size(), 5u);
-  for (const auto& s : a) EXPECT_EQ(s.size(), 16u);
+  const std::string text = "Once upon a time there was a cat.\n\nThe dog ran home.\n\n  A bird sang.  ";
+  const auto cat = tok.encode("Once upon a time there was a cat.", true);
+  const auto dog = tok.encode("The dog ran home.", true), bird = tok.encode("A bird sang.", true);
+  ASSERT_EQ(cat.size(), 11u);  // these lengths make the block below skip the first document
+  ASSERT_EQ(dog.size(), 10u);
+  ASSERT_EQ(bird.size(), 10u);
+  const auto a = make_calibration_sequences(tok, text, 128, 10);
+  EXPECT_EQ(a, make_calibration_sequences(tok, text, 128, 10));
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0], dog);
+  EXPECT_EQ(a[1], bird);
   EXPECT_EQ(a[0][0], tok.bos_id());  // every document starts with BOS
-  std::vector<int32_t> stream = tok.encode("Once upon a time there was a cat.", true);
-  const auto second = tok.encode("The dog ran home.", true);
-  stream.insert(stream.end(), second.begin(), second.end());
-  for (size_t i = 0; i < 5 * 16; ++i) EXPECT_EQ(a[i / 16][i % 16], stream[i % stream.size()]) << i;
+  EXPECT_EQ(make_calibration_sequences(tok, text, 1, 10).size(), 1u);  // only the first kept sample
   EXPECT_THROW(make_calibration_sequences(tok, "  \n\n ", 2, 8), Error);
   EXPECT_THROW(make_calibration_sequences(tok, text, 0, 8), Error);
 }

@@ -398,3 +398,11 @@ TEST(Llama2cTok, TruncatedFileOrWrongSizeIsAnErrorNamingTheFile) {
   Llama2cTokenizer t(kTok512, kTok512VocabSize);
   expect_error([&] { t.decode_token(1, 512); }, {"512", "outside"});
 }
+
+TEST(Llama2cTok, ByteFallbackBeyondASmallVocabularyIsAnErrorNotAnOutOfBoundsRead) {
+  // Found by fuzz_llama2c_tokenizer: the first 100 tokens of tok512.bin load as a 100-token
+  // vocabulary, whose byte-fallback ids (byte + 3) for most bytes lie past its end.
+  Llama2cTokenizer t(kTok512, 100);
+  EXPECT_NO_THROW(t.encode("\x01", false));  // 0x01 + 3 = 4 is inside
+  expect_error([&] { t.encode("\xC3\xA9", false); }, {"0xC3", "100 tokens"});
+}

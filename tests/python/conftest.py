@@ -37,3 +37,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "long" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_quant_cache(tmp_path_factory):
+    """`fpgallm run` caches quantized models; tests use their own folder, never the user's cache."""
+    old = os.environ.get("FPGALLM_CACHE_DIR")
+    os.environ["FPGALLM_CACHE_DIR"] = str(tmp_path_factory.mktemp("quant_cache"))
+    yield
+    if old is None:
+        os.environ.pop("FPGALLM_CACHE_DIR", None)
+    else:
+        os.environ["FPGALLM_CACHE_DIR"] = old

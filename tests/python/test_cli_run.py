@@ -377,3 +377,49 @@ def test_timing_only_runs_a_7b_shape_without_its_weights(fpgallm_bin, data_dir, 
     assert r.returncode == 0, r.stderr
     assert "timing only" in r.stdout
     assert "== Prefill: 2 tokens ==" in r.stdout
+
+
+def summary_and_tables(stdout):
+    """The report without the host-time row (the only line that may differ between runs)."""
+    return "\n".join(l for l in stdout.splitlines() if not l.startswith("host time"))
+
+
+def test_second_run_loads_the_quantized_model_from_the_cache(fpgallm_bin, data_dir, tmp_path):
+    cache = tmp_path / "cache"
+    base = [fpgallm_bin, "run", "--platform", str(PLATFORM), "--accel", str(PAPER), "--prompt", PROMPT,
+            "--gen", "2", "--fidelity", "fast", "--cache-dir", str(cache), *stories(data_dir)]
+    cold = subprocess.run(base, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert cold.returncode == 0, cold.stderr
+    assert "quantizer: rtn G=64 (the default" in cold.stderr
+    entries = list(cache.glob("*.fpk"))
+    assert len(entries) == 1 and "cached as" in cold.stderr
+    warm = subprocess.run(base, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert warm.returncode == 0, warm.stderr
+    assert "from cache" in warm.stderr and "quantizing" not in warm.stderr
+    assert summary_and_tables(warm.stdout) == summary_and_tables(cold.stdout)
+    # Other settings are another entry; --no-cache neither reads nor writes.
+    accel = yaml.safe_load(PAPER.read_text())
+    accel["accel"]["macro"]["group_size"] = 32
+    g32 = tmp_path / "g32.yaml"
+    g32.write_text(yaml.safe_dump(accel))
+    other = subprocess.run([a if a != str(PAPER) else str(g32) for a in base], capture_output=True, text=True,
+                           timeout=TIMEOUT_S)
+    assert other.returncode == 0, other.stderr
+    assert "quantizer: rtn G=32 (the default" in other.stderr and "from cache" not in other.stderr
+    assert len(list(cache.glob("*.fpk"))) == 2
+    fresh = subprocess.run(base + ["--no-cache"], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "from cache" not in fresh.stderr and "cached as" not in fresh.stderr
+    assert summary_and_tables(fresh.stdout) == summary_and_tables(cold.stdout)
+
+
+def test_a_corrupt_cache_entry_is_requantized_not_fatal(fpgallm_bin, data_dir, tmp_path):
+    cache = tmp_path / "cache"
+    base = [fpgallm_bin, "run", "--platform", str(PLATFORM), "--accel", str(PAPER), "--prompt", PROMPT,
+            "--gen", "1", "--fidelity", "fast", "--cache-dir", str(cache), *stories(data_dir)]
+    assert subprocess.run(base, capture_output=True, text=True, timeout=TIMEOUT_S).returncode == 0
+    (entry,) = cache.glob("*.fpk")
+    entry.write_bytes(entry.read_bytes()[:1000])
+    r = subprocess.run(base, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert r.returncode == 0, r.stderr
+    assert "cannot read" in r.stderr and "cached as" in r.stderr

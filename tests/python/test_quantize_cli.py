@@ -4,7 +4,8 @@ import subprocess
 
 import pytest
 
-SMALL_CALIB = ["--calib-samples", "8", "--calib-len", "64"]
+SMALL_CALIB = ["--calib-samples", "16"]  # AutoAWQ's 512-token blocks from the first 16 documents
+TINY_CALIB = ["--calib-blocks", "2", "--calib-len", "64"]  # random ids; the tiny preset's context is 256
 
 
 def run(fpgallm_bin, *args):
@@ -77,7 +78,7 @@ def test_awq_without_any_tokenizer_is_a_clear_error(fpgallm_bin, stories, tmp_pa
 
 
 def test_synthetic_model_without_tokenizer_calibrates_on_seeded_random_tokens(fpgallm_bin, tmp_path):
-    r = run(fpgallm_bin, "quantize", "--model", "synthetic:tiny", "--group-size", 32, *SMALL_CALIB,
+    r = run(fpgallm_bin, "quantize", "--model", "synthetic:tiny", "--group-size", 32, *TINY_CALIB,
             "--tile-rows", 4, "--beat-bytes", 32, "--out", tmp_path / "t.fpk")
     assert r.returncode == 0, r.stderr
     assert "random token ids (seed" in r.stderr

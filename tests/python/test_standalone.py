@@ -84,7 +84,7 @@ def test_installed_binary_runs_from_any_directory(fpgallm_bin, tmp_path):
     assert "== Summary ==" in r.stdout
     # The installed quantize finds its default calibration text there too.
     q = cli(str(exe), "quantize", "--model", d / "stories260K.bin", "--method", "awq", "--group-size", 32,
-            "--calib-samples", 2, "--calib-len", 32, "--out", tmp_path / "s.fpk", cwd="/", env=env)
+            "--calib-samples", 4, "--out", tmp_path / "s.fpk", cwd="/", env=env)
     assert q.returncode == 0, q.stderr
     assert str(share / "configs" / "calib" / "default.txt") in q.stderr
 

@@ -27,8 +27,8 @@ def test_python_and_cli_quantize_write_identical_files(packed_path, fpgallm_bin,
 
 
 def test_awq_quantize_calibrates_with_the_tokenizer_next_to_the_model(tmp_path):
-    p = fpgallm.quantize(STORIES, tmp_path / "a.fpk", method="awq", group_size=GROUP, calib_samples=4,
-                         calib_len=32, progress=False)
+    p = fpgallm.quantize(STORIES, tmp_path / "a.fpk", method="awq", group_size=GROUP, calib_samples=16,
+                         progress=False)  # AutoAWQ's 512-token blocks from the first 16 documents
     assert p.quantization["method"] == "awq"
     assert p.quantization["tokenizer"] == str(STORIES_TOK)
 

@@ -107,6 +107,20 @@ TEST(DdrAddressMapping, SplitColumnAndRejectsBadSpecs) {
   EXPECT_THROW(c.mapping(), Error);
 }
 
+TEST(DdrAddressMapping, BitCountTooLargeForAnIntegerIsAnErrorNotAWrappedCount) {
+  DdrConfig c;
+  // Found by fuzz_platform_yaml: stoul threw std::out_of_range, and 2^32 + 2 would have wrapped to 2.
+  for (const std::string spec : {"row_bank_col_bg33333333333333333333333", "row_bank_col_bg_col4294967298"}) {
+    c.address_mapping = spec;
+    try {
+      (void)c.mapping();
+      ADD_FAILURE() << spec << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("more bits than"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(DdrConfigParse, PlatformFileParsesToTheDefaults) {
   auto root = YamlMap::load(std::string(FPGALLM_SOURCE_DIR) + "/configs/platform/kv260.yaml");
   auto m = root.child("ddr", true);

@@ -7,8 +7,7 @@
 
 Configs load, edit and validate with load_platform / load_accel / load_model_config (ValueError
 names the bad field); quantize() writes packed models whose MACRO streams load_packed() exposes as
-numpy arrays; fpgallm.plot draws breakdowns, rooflines, Pareto fronts and resource bars;
-emit_hls() writes the Vitis HLS project of an accelerator config.
+numpy arrays; fpgallm.plot draws breakdowns, rooflines, Pareto fronts and resource bars.
 """
 from . import _fpgallm, plot
 from .config import Config, check_soc, load_accel, load_model_config, load_platform, read_yaml
@@ -16,10 +15,13 @@ from .quant import PackedModel, compare, load_packed, perplexity, quantize
 from .resources import resource_path, resource_root
 from .run import RunResult, run
 
+if hasattr(_fpgallm, "dse"):
+    from .dse import ExploreResult, explore, hypervolume, sweep
 if hasattr(_fpgallm, "accel_hls"):
     from .hls import emit_hls
 
 __all__ = [
     "Config", "PackedModel", "RunResult", "check_soc", "compare", "load_accel", "load_model_config", "load_packed",
     "load_platform", "perplexity", "plot", "quantize", "read_yaml", "resource_path", "resource_root", "run",
-] + (["emit_hls"] if hasattr(_fpgallm, "accel_hls") else [])
+] + (["ExploreResult", "explore", "hypervolume", "sweep"] if hasattr(_fpgallm, "dse") else []) \
+  + (["emit_hls"] if hasattr(_fpgallm, "accel_hls") else [])

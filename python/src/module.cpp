@@ -71,6 +71,10 @@ PYBIND11_MODULE(_fpgallm, m) {
   pb::bind_models(models);
   auto sim = m.def_submodule("sim", "runs on the simulated KV260");
   pb::bind_sim(sim);
+#if FPGALLM_HAVE_DSE
+  auto dse = m.def_submodule("dse", "a sweep spec's design space, point by point");
+  pb::bind_dse(dse);
+#endif
 #if FPGALLM_HAVE_ACCEL_HLS
   auto hls = m.def_submodule("accel_hls", "Vitis HLS projects of accelerator configs");
   pb::bind_accel_hls(hls);

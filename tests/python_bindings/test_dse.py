@@ -1,0 +1,101 @@
+"""fpgallm.sweep() returns `fpgallm sweep`'s results as a DataFrame; fpgallm.explore() searches a
+space too large for the grid with NSGA-II over the same analytic evaluator, beats random sampling
+at the same budget (hypervolume of the front) and verifies its finalists in SystemC."""
+import pytest
+import yaml
+
+import fpgallm
+from conftest import ROOT
+
+LARGE = ROOT / "configs" / "sweep" / "explore_large.yaml"
+BUDGET = 1000
+
+
+def spec_without_accuracy(tmp_path, src=LARGE, **overrides):
+    """The spec with absolute base paths and no accuracy measurement (keeps the tests quick)."""
+    doc = yaml.safe_load(src.read_text())
+    sw = doc["sweep"]
+    for k in ("platform", "accel"):
+        sw["base"][k] = str((src.parent / sw["base"][k]).resolve())
+    sw["resources"]["costs"] = str((src.parent / sw["resources"]["costs"]).resolve())
+    sw["accuracy"] = {"enabled": False}
+    for k, v in overrides.items():
+        sw[k] = v
+    out = tmp_path / src.name
+    out.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return out
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    return spec_without_accuracy(tmp_path_factory.mktemp("spec"))
+
+
+def test_sweep_rows_are_the_analytic_figures_of_each_point(tmp_path):
+    small = spec_without_accuracy(tmp_path, axes=[
+        {"name": "G", "fields": ["accel.macro.group_size"], "values": [32, 64]},
+        {"name": "pe_rows", "fields": ["accel.pe_array.rows", "accel.macro.tile_rows"], "values": [4, 8]}],
+        constraints=[], derived={}, finalists={"max": 2, "top_k": 1, "fidelity": "fast", "prompt_len": 4, "gen": 1})
+    df = fpgallm.sweep(small, out=tmp_path / "out", jobs=1, progress=False)
+    assert len(df) == 4 and {"id", "decode_tps", "score", "pareto"} <= set(df.columns)
+    space = fpgallm._fpgallm.dse.Space(str(small), str(tmp_path / "cache"))
+    for idx in space.points():
+        row = space.evaluate(idx)
+        got = df.set_index("id").loc[row["id"]]
+        assert got.decode_tps == pytest.approx(row["decode_tps"], rel=1e-6)
+        assert got.memory_bytes == pytest.approx(row["memory_bytes"], rel=1e-9)
+
+
+def test_a_bad_sweep_spec_raises_value_error_naming_the_field(tmp_path):
+    bad = spec_without_accuracy(tmp_path, sampling={"mode": "sometimes"})
+    with pytest.raises(ValueError, match="mode"):
+        fpgallm.explore(bad, budget=4, verify=False, progress=False)
+    with pytest.raises(ValueError, match="mode"):
+        fpgallm.sweep(bad, out=tmp_path / "o", progress=False)
+
+
+def test_the_search_space_is_larger_than_the_budget(large, tmp_path):
+    space = fpgallm._fpgallm.dse.Space(str(large), str(tmp_path))
+    assert space.n_allowed > 40 * BUDGET
+
+
+def test_nsga2_finds_a_larger_hypervolume_than_random_sampling_at_the_same_budget(large, tmp_path):
+    nsga = fpgallm.explore(large, strategy="nsga2", budget=BUDGET, seed=0, verify=False, cache_dir=tmp_path,
+                           progress=False)
+    rand = fpgallm.explore(large, strategy="random", budget=BUDGET, seed=0, verify=False, cache_dir=tmp_path,
+                           progress=False)
+    print(f"hypervolume at budget {BUDGET}: nsga2 {nsga.hypervolume:.4f} ({len(nsga.rows)} points, "
+          f"{len(nsga.front)} on the front), random {rand.hypervolume:.4f} ({len(rand.rows)} points, "
+          f"{len(rand.front)} on the front)")
+    assert 0 < rand.hypervolume < nsga.hypervolume
+    assert len(nsga.rows) <= BUDGET and nsga.rows.feasible.any()
+
+
+def test_explore_is_deterministic_for_a_seed(large, tmp_path):
+    a = fpgallm.explore(large, budget=40, seed=3, verify=False, cache_dir=tmp_path, progress=False)
+    b = fpgallm.explore(large, budget=40, seed=3, verify=False, cache_dir=tmp_path, progress=False)
+    assert list(a.rows.id) == list(b.rows.id) and a.hypervolume == b.hypervolume
+
+
+def test_explore_verifies_its_pareto_finalists_in_systemc(large, tmp_path):
+    r = fpgallm.explore(large, budget=40, seed=2, verify=True, cache_dir=tmp_path, progress=False)
+    assert 0 < len(r.verified) <= 4
+    assert set(r.verified.id) <= set(r.front.id)
+    assert (r.verified.systemc_decode_tps > 0).all()
+
+
+def test_an_unknown_strategy_is_rejected(large):
+    with pytest.raises(ValueError, match="strategy must be nsga2 or random"):
+        fpgallm.explore(large, strategy="grid", budget=4)
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("budget", [300, 1000, 2000])
+def test_hypervolume_table_for_docs(large, tmp_path, budget):
+    """The figures of docs/dse.md: NSGA-II vs random sampling, three seeds per budget."""
+    for seed in range(3):
+        n = fpgallm.explore(large, "nsga2", budget=budget, seed=seed, verify=False, cache_dir=tmp_path, progress=False)
+        r = fpgallm.explore(large, "random", budget=budget, seed=seed, verify=False, cache_dir=tmp_path,
+                            progress=False)
+        print(f"budget {budget} seed {seed}: nsga2 {n.hypervolume:.4f} random {r.hypervolume:.4f}")
+        assert n.hypervolume > 0 and r.hypervolume > 0

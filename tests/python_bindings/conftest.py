@@ -2,6 +2,7 @@
 package the CMake build assembles); run by hand the same way:
     PYTHONPATH=build/python /usr/bin/python3 -m pytest tests/python_bindings --fpgallm-bin build/apps/fpgallm
 Tests marked `long` (full-size models) are skipped unless -m long is given."""
+import importlib.util
 import os
 import pathlib
 
@@ -40,9 +41,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def fpgallm_bin(request):
-    path = pathlib.Path(request.config.getoption("--fpgallm-bin"))
-    if not path.exists():
-        pytest.fail(f"fpgallm binary not found at {path}; build first")
-    return str(path)
+
+def _cli_conftest():
+    """tests/python/conftest.py (the CLI tests'), whose fixtures these tests share."""
+    spec = importlib.util.spec_from_file_location("fpgallm_cli_conftest", ROOT / "tests" / "python" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fpgallm_bin = _cli_conftest().fpgallm_bin  # the built CLI, as --fpgallm-bin gives it

@@ -2,7 +2,7 @@
 // reduced Qwen2-structured model over points spread across the axes: the model must stay within
 // 10 % on prefill and decode tokens/s: six hand-picked points (1 channel, the largest array that
 // fits, lm_head on the PL, all on the PS, ...) and 32 spread over the axes (docs/dse.md shows the
-// measured error distribution). The 7B-class point needs the simulator's timing-only mode.
+// measured error distribution), plus a Qwen2.5-7B-shaped point against timing-only SystemC.
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -179,4 +179,26 @@ TEST(Analytic, TheSevenBClassModelEvaluatesWithoutWeightsOnceItsActivationRowsFi
   const PerfFigures small = AnalyticModel(s).evaluate(model_config_preset("qwen2.5-0.5b"), {16, 4});
   EXPECT_GT(f.decode_tokens_per_s(), 0.0);
   EXPECT_LT(f.decode_tokens_per_s(), small.decode_tokens_per_s());
+}
+
+TEST(AnalyticVsSystemC, SevenBClassModelStaysWithinTenPercentOfTimingOnlySystemC) {
+  // Qwen2.5-7B shapes through SystemC without weights (timing-only): the analytic model must agree
+  // on the model axis too, not only on the 0.5B shapes it was built around.
+  const ModelConfig big = resolve_model_config(kSrc + "/configs/model/qwen2.5-7b.yaml", "test");
+  Pt p{"7b"};
+  sim::SocConfig s = config(p);
+  s.accel.act_buffer_bytes = 128 * 1024;  // one 18944-wide fp32 down_proj row is 74 KiB
+  constexpr int64_t kBigPrompt = 4, kBigGen = 1;
+  sim::SimRunOptions o;
+  for (int64_t i = 0; i < kBigPrompt; ++i) o.prompt.push_back(static_cast<int32_t>(i * 131 + 7));
+  o.decode_steps = kBigGen;
+  const auto r = sim::simulate(s, make_shape_only_weights(big), o);
+  const PerfFigures f = AnalyticModel(s).evaluate(big, {kBigPrompt, kBigGen});
+  const double pre = f.prefill_tokens_per_s() / r.prefill_tokens_per_s() - 1.0;
+  const double dec = f.decode_tokens_per_s() / r.decode_tokens_per_s() - 1.0;
+  std::printf("analytic-vs-systemc 7b prefill %8.3f vs %8.3f (%+.2f%%)  decode %8.3f vs %8.3f (%+.2f%%)\n",
+              f.prefill_tokens_per_s(), r.prefill_tokens_per_s(), 100 * pre, f.decode_tokens_per_s(),
+              r.decode_tokens_per_s(), 100 * dec);
+  EXPECT_LT(std::abs(pre), kTolerance);
+  EXPECT_LT(std::abs(dec), kTolerance);
 }

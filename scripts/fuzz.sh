@@ -36,6 +36,9 @@ fi
 LAUNCHER=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$PWD"
+  # Debug-info builds (sanitizers, fuzzers) would otherwise hash the build folder and miss in
+  # every fresh clone.
+  export CCACHE_NOHASHDIR=1
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S . -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Release \

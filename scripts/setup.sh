@@ -27,6 +27,9 @@ JOBS=${JOBS:-$(nproc)}
 LAUNCHER=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$PWD"
+  # Debug-info builds (sanitizers, fuzzers) would otherwise hash the build folder and miss in
+  # every fresh clone.
+  export CCACHE_NOHASHDIR=1
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 -DFPGALLM_BUILD_PYTHON=ON "${LAUNCHER[@]}" \

@@ -17,10 +17,11 @@ case "${1:-}" in
     fi
     ;;
   --sanitize)
-    # Debug info with -O1 keeps the instrumented suite quick; benchmarks are not built, nor the Python
-    # module (an instrumented extension cannot load into Debian's uninstrumented python3).
-    scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFPGALLM_SANITIZE=ON -DFPGALLM_BUILD_BENCHMARKS=OFF \
-      -DFPGALLM_BUILD_PYTHON=OFF
+    # -O1 with line tables only keeps the instrumented build and suite quick and stacks symbolised;
+    # benchmarks are not built, nor the Python module (an instrumented extension cannot load into
+    # Debian's uninstrumented python3).
+    scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+      -DFPGALLM_SANITIZE=ON -DFPGALLM_BUILD_BENCHMARKS=OFF -DFPGALLM_BUILD_PYTHON=OFF
     # SystemC switches coroutine stacks, which ASan's fake stacks cannot follow; its deliberate
     # process-lifetime allocations are listed in scripts/lsan.supp.
     export ASAN_OPTIONS="detect_stack_use_after_return=0:abort_on_error=0:halt_on_error=1:detect_leaks=1"

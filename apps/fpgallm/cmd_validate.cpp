@@ -15,6 +15,7 @@
 #include "apps/fpgallm/Progress.h"
 #include "apps/fpgallm/Published.h"
 #include "apps/fpgallm/Resources.h"
+#include "dse/Score.h"
 #include "models/checkpoint/ModelLoader.h"
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
@@ -38,7 +39,6 @@ constexpr double kDefaultSwing = 0.2;  // the issue's +-20%
 constexpr int kFitIterations = 20;     // regula falsi steps (a handful are needed)
 constexpr double kFitTolerance = 1e-3; // relative: stop once the figure is met this closely
 // Formula (1) of the paper: weights of accuracy, memory, prefill and decode.
-constexpr double kScoreWeights[4] = {0.4, 0.2, 0.2, 0.2};
 
 struct ValidateArgs {
   std::string platform, baseline, paper, reference;
@@ -148,14 +148,12 @@ double fit_parameter(Context& ctx, Design& d, const sim::FittedParameter& f) {
   return std::round(c / digits) * digits;
 }
 
-/** Formula (1) for both designs: 0.4 acc/max + 0.2 mem/max + 0.2 prefill/max + 0.2 decode/max. */
+/** Formula (1) for {baseline, accelerated}: accuracy %, model bytes, prefill and decode tokens/s each. */
 std::array<double, 2> score(const std::array<std::array<double, 4>, 2>& m) {
-  std::array<double, 2> s{0, 0};
-  for (int k = 0; k < 4; ++k) {
-    const double mx = std::max(m[0][k], m[1][k]);
-    for (int d = 0; d < 2; ++d) s[d] += mx > 0 ? kScoreWeights[k] * m[d][k] / mx : 0.0;
-  }
-  return s;
+  std::vector<dse::Objectives> c;
+  for (const auto& d : m) c.push_back({.decode_tps = d[3], .prefill_tps = d[2], .memory_bytes = d[1], .accuracy = d[0]});
+  const auto s = dse::score(c, c[0], dse::ScoreWeights{});
+  return {s[0], s[1]};
 }
 
 struct TornadoRow {
@@ -376,16 +374,15 @@ void validate(ValidateArgs& a) {
 
   // Score of formula (1).
   if (pub_applies) {
-    // Metrics per design: accuracy (published: not measurable here), memory saving vs the fp16
-    // model, prefill and decode tokens/s.
+    // Per design: accuracy (published: not measurable here), model bytes, prefill and decode tokens/s;
+    // dse::score turns bytes into the saving against the baseline.
     const std::array<std::array<double, 4>, 2> simm = {
-        {{base.published_acc, 1.0, base.run.prefill_tokens_per_s(), base.run.decode_tokens_per_s()},
-         {paper.published_acc, base.model_bytes / paper.model_bytes, paper.run.prefill_tokens_per_s(),
-          paper.run.decode_tokens_per_s()}}};
+        {{base.published_acc, base.model_bytes, base.run.prefill_tokens_per_s(), base.run.decode_tokens_per_s()},
+         {paper.published_acc, paper.model_bytes, paper.run.prefill_tokens_per_s(), paper.run.decode_tokens_per_s()}}};
     // The paper's figures; prefill is not published, so the simulated prefill stands in for both.
     const std::array<std::array<double, 4>, 2> pubm = {
-        {{pub.base_acc_pct, 1.0, simm[0][2], pub.base_tps},
-         {pub.acc_acc_pct, pub.base_mb / (pub.acc_mb * kBytesPerMiB / kBytesPerMB), simm[1][2], pub.acc_tps}}};
+        {{pub.base_acc_pct, pub.base_mb, simm[0][2], pub.base_tps},
+         {pub.acc_acc_pct, pub.acc_mb * kBytesPerMiB / kBytesPerMB, simm[1][2], pub.acc_tps}}};
     const auto ss = score(simm), ps = score(pubm);
     line("## Score of formula (1)");
     line();

@@ -28,6 +28,20 @@ py::dict ledger_columns(const sim::OpLedger& ledger) {
     bytes.append(v.bytes);
     macs.append(v.macs);
   }
+  // The software stack's rows (unit SW, no layer), as the CLI's breakdown table lists them.
+  for (int p = 0; p < 2; ++p)
+    for (int c = 0; c < sim::kNumSwCosts; ++c) {
+      const sim::OpCost v = ledger.software(static_cast<Phase>(p), static_cast<sim::SwCost>(c));
+      if (v.calls == 0) continue;
+      phase.append(phase_name(static_cast<Phase>(p)));
+      op.append(sim::sw_cost_name(static_cast<sim::SwCost>(c)));
+      layer.append(-1);
+      unit.append("SW");
+      calls.append(v.calls);
+      time_ns.append(v.time_ns);
+      bytes.append(v.bytes);
+      macs.append(v.macs);
+    }
   py::dict d;
   d["phase"] = phase;
   d["op"] = op;

@@ -54,7 +54,7 @@ def test_breakdown_rows_sum_to_the_cli_per_op_stats(result, cli_stats):
     df = result.breakdown
     assert list(df.columns[:8]) == ["op", "layer", "phase", "unit", "calls", "time_ms", "bytes", "bandwidth_gbps"]
     ops = cli_stats["ops"]
-    for (phase, op), g in df.groupby(["phase", "op"], observed=True):
+    for (phase, op), g in df[df.unit != "SW"].groupby(["phase", "op"], observed=True):
         s = ops[phase][str(op)]
         assert g.time_ns.sum() == pytest.approx(s["time_ns"]["value"], rel=1e-12), (phase, op)
         assert g.bytes.sum() == s["bytes"]["value"]
@@ -65,10 +65,29 @@ def test_breakdown_rows_sum_to_the_cli_per_op_stats(result, cli_stats):
     assert (linear.bandwidth_gbps > 0).all()
 
 
-def test_by_op_matches_the_cli_breakdown_table(result):
+def test_software_stack_rows_equal_the_cli_software_stats(result, cli_stats):
+    sw = result.breakdown[result.breakdown.unit == "SW"]
+    assert len(sw), "the default platform's software profile charges SW rows"
+    for (phase, op), g in sw.groupby(["phase", "op"], observed=True):
+        s = cli_stats["ops"][phase]["software"][str(op)]
+        assert g.time_ns.sum() == pytest.approx(s["time_ns"]["value"], rel=1e-12), (phase, op)
+        assert g.calls.sum() == s["calls"]["value"]
+
+
+def test_by_op_matches_the_cli_breakdown_table(result, fpgallm_bin):
+    r = subprocess.run([fpgallm_bin, "run", "--platform", str(PLATFORM), "--accel", str(PAPER), "--model", str(STORIES),
+                        "--tokenizer", str(STORIES_TOK), "--prompt", PROMPT, "--gen", str(GEN), "--fidelity", "fast",
+                        "--quiet"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    table = r.stdout.split("== Decode")[1].split("\n\n")[0].splitlines()[2:]
+    cli = {(row.split()[0], row.split()[1]): float(row.split()[4].rstrip("%")) for row in table
+           if row.split() and row.split()[0] != "total"}
     t = result.by_op("decode")
     assert t.share_pct.sum() == pytest.approx(100.0)
     assert t.op.iloc[0] == "embedding"
+    assert {(str(o), u) for o, u in zip(t.op, t.unit)} == set(cli)
+    for o, u, share in zip(t.op, t.unit, t.share_pct):
+        assert share == pytest.approx(cli[(str(o), u)], abs=0.051), (o, u)
 
 
 def test_logits_are_numpy_one_row_per_sampled_token(result):

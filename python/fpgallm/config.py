@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from . import _fpgallm
-from .resources import find_file
+from .resources import find_file, resource_path
 
 KINDS = ("platform", "accel", "model")
 # The top-level key that wraps the fields of these kinds in their YAML files.
@@ -171,4 +171,5 @@ def load_model_config(source):
 
 def check_soc(platform, accel):
     """Validates a platform and an accel together (channels vs HP ports, DSPs and buffers vs the PL)."""
-    return _fpgallm.config.soc_summary(platform.data, platform.source, accel.data, accel.source)
+    return _fpgallm.config.soc_summary(platform.data, platform.source, accel.data, accel.source,
+                                       str(resource_path("configs/dse/resource_costs.yaml")))

@@ -109,17 +109,24 @@ def pareto(df, x, y, ax=None, x_dir="min", y_dir="max", label=None, front=None):
 
 
 def resource_usage(soc):
-    """DSP48E2 and on-chip RAM the accelerator needs against the device (from a validated SoC summary).
+    """LUT, FF, DSP48E2, BRAM36 and URAM288 the accelerator needs against the device, from a validated
+    SoC summary (RunResult.soc, fpgallm.check_soc): the explorer's estimate (dse/Resources.h,
+    configs/dse/resource_costs.yaml), the same figures `fpgallm sweep` reports for the design point.
 
-    On-chip RAM counts each buffer in BRAM36 data blocks (4 KiB, UG573), rounded up per buffer.
+    A summary without the estimate (made without the cost file) falls back to DSPs and the buffers
+    counted in BRAM36 data blocks (4 KiB, UG573), rounded up per buffer.
     """
     a, pl = soc["accel"], soc["pl"]
-    bram_blocks = sum(math.ceil(a[k] / pl["bram36_data_bytes"])
-                      for k in ("weight_buffer_bytes", "act_buffer_bytes", "out_buffer_bytes"))
-    return pd.DataFrame([
-        {"resource": "DSP48E2", "used": a["dsp_used"], "budget": pl["dsp48e2"]},
-        {"resource": "BRAM36 (buffers)", "used": bram_blocks, "budget": pl["bram36"]},
-    ]).assign(percent=lambda d: 100.0 * d.used / d.budget)
+    if "resources" in soc:
+        r = soc["resources"]
+        rows = [("LUT", r["luts"], pl["luts"]), ("FF", r["ffs"], pl["ffs"]), ("DSP48E2", r["dsp48e2"], pl["dsp48e2"]),
+                ("BRAM36", r["bram36"], pl["bram36"]), ("URAM288", r["uram288"], pl["uram288"])]
+    else:
+        bram_blocks = sum(math.ceil(a[k] / pl["bram36_data_bytes"])
+                          for k in ("weight_buffer_bytes", "act_buffer_bytes", "out_buffer_bytes"))
+        rows = [("DSP48E2", a["dsp_used"], pl["dsp48e2"]), ("BRAM36 (buffers)", bram_blocks, pl["bram36"])]
+    return pd.DataFrame([{"resource": n, "used": u, "budget": b} for n, u, b in rows]).assign(
+        percent=lambda d: 100.0 * d.used / d.budget)
 
 
 def resources(usage, ax=None, device=None):

@@ -13,6 +13,7 @@ from .resources import find_file, resource_path
 # The CLI's defaults (apps/fpgallm/cmd_run.cpp), so the same call gives the same run.
 DEFAULT_PROMPT = "Give me a short introduction to large language models."
 DEFAULT_MODEL = "synthetic:qwen2.5-0.5b"
+DEFAULT_RESOURCE_COSTS = "configs/dse/resource_costs.yaml"  # the explorer's LUT/FF/DSP/BRAM/URAM model
 DEFAULT_DECODE_STEPS = 8
 DEFAULT_TOKENIZER = "data/qwen2.5-tokenizer"
 DEFAULT_CALIB = "configs/calib/default.txt"
@@ -176,7 +177,7 @@ def run(platform="configs/platform/kv260.yaml", accel="configs/accel/paper_gs64_
             p.data, p.source, a.data, a.source, model_spec, model_cfg.fields if model_cfg else None,
             model_cfg.source if model_cfg else "", int(seed), prompt, tok, bool(byte_prompt), int(prompt_len),
             int(gen), quant, str(resource_path(DEFAULT_CALIB)), fidelity or "", str(out) if out else "", bool(trace),
-            bool(timing_only), cb if progress else None)
+            bool(timing_only), cb if progress else None, str(resource_path(DEFAULT_RESOURCE_COSTS)))
     finally:
         close()
     return RunResult(raw, out)

@@ -24,8 +24,12 @@ sim::SocConfig soc_config_from_py(py::handle platform, const std::string& platfo
                                   const std::string& accel_source);
 /** A model config from the fields of a model mapping. */
 ModelConfig model_config_from_py(py::handle model, const std::string& source);
-/** The validated SoC's runtime values (defaults applied) as JSON. */
-nlohmann::json soc_summary_json(const sim::SocConfig& c);
+/**
+ * The validated SoC's runtime values (defaults applied) as JSON; with a resource-cost file
+ * (configs/dse/resource_costs.yaml) also "resources": the accelerator's LUT/FF/DSP/BRAM/URAM
+ * estimate as the explorer computes it (dse/Resources.h), against the sweep's default margins.
+ */
+nlohmann::json soc_summary_json(const sim::SocConfig& c, const std::string& resource_costs = "");
 
 /**
  * With the GIL held: raises a pending Ctrl-C (KeyboardInterrupt) as a C++ exception, so a long

@@ -2,6 +2,7 @@
 // the same parsers and checks as YAML files; the summaries are the validated runtime structs.
 #include <nlohmann/json.hpp>
 
+#include "dse/Resources.h"
 #include "models/core/YamlConfig.h"
 #include "models/llm/ModelConfig.h"
 #include "models/quant/Macro.h"
@@ -56,9 +57,12 @@ nlohmann::json platform_summary_json(const sim::SocConfig& c) {
 
 }  // namespace
 
-nlohmann::json soc_summary_json(const sim::SocConfig& c) {
+nlohmann::json soc_summary_json(const sim::SocConfig& c, const std::string& resource_costs) {
   nlohmann::json j = platform_summary_json(c);
   j["accel"] = accel_summary_json(c.accel);
+  if (!resource_costs.empty())
+    j["resources"] =
+        dse::estimate_resources(c.accel, c.pl, dse::load_resource_costs(resource_costs), dse::ResourceMargins{}).to_json();
   return j;
 }
 
@@ -78,10 +82,12 @@ ModelConfig model_config_from_py(py::handle model, const std::string& source) {
 void bind_config(py::module_& m) {
   m.def(
       "soc_summary",
-      [](py::handle platform, const std::string& platform_source, py::handle accel, const std::string& accel_source) {
-        return to_py(soc_summary_json(soc_config_from_py(platform, platform_source, accel, accel_source)));
+      [](py::handle platform, const std::string& platform_source, py::handle accel, const std::string& accel_source,
+         const std::string& resource_costs) {
+        return to_py(soc_summary_json(soc_config_from_py(platform, platform_source, accel, accel_source), resource_costs));
       },
       py::arg("platform"), py::arg("platform_source"), py::arg("accel"), py::arg("accel_source"),
+      py::arg("resource_costs") = "",
       "Validates a platform mapping (ddr/axi/ps/pl) with an accel mapping (accel: ...) together and returns the "
       "runtime values; raises ValueError naming the field and source.");
   m.def(

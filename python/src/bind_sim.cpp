@@ -72,9 +72,11 @@ void bind_sim(py::module_& m) {
          const std::string& model, py::handle model_config, const std::string& model_source, uint64_t seed,
          const std::string& prompt, const std::string& tokenizer, bool byte_prompt, int64_t prompt_len, int64_t gen,
          const std::string& quant, const std::string& calib_file, const std::string& fidelity,
-         const std::string& out_dir, bool trace, bool timing_only, py::object progress) {
+         const std::string& out_dir, bool trace, bool timing_only, py::object progress,
+         const std::string& resource_costs) {
         sim::SocConfig soc = soc_config_from_py(platform, platform_source, accel, accel_source);
         if (!fidelity.empty()) soc.set_fidelity(sim::parse_fidelity(fidelity, "fidelity"));
+        const nlohmann::json soc_json = soc_summary_json(soc, resource_costs);  // a bad cost file fails before simulating
         if (gen < 0) fail("gen must be >= 0 (got {})", gen);
         sim::RunSetup setup;
         setup.prompt = prompt;
@@ -145,7 +147,7 @@ void bind_sim(py::module_& m) {
         d["footprint"] = to_py(fp.to_json());
         d["model_bytes"] = sim::deployed_model_bytes(soc, fp);
         d["model_config"] = to_py(model_config_to_hf_json(mc));
-        d["soc"] = to_py(soc_summary_json(soc));
+        d["soc"] = to_py(soc_json);
         d["wall_seconds"] = r.wall_seconds;
         d["trace_events"] = r.trace ? r.trace->size() : 0;
         d["trace_dropped"] = r.trace ? r.trace->dropped() : 0;
@@ -155,6 +157,7 @@ void bind_sim(py::module_& m) {
       py::arg("model_config"), py::arg("model_source"), py::arg("seed"), py::arg("prompt"), py::arg("tokenizer"),
       py::arg("byte_prompt"), py::arg("prompt_len"), py::arg("gen"), py::arg("quant"), py::arg("calib_file"),
       py::arg("fidelity"), py::arg("out_dir"), py::arg("trace"), py::arg("timing_only"), py::arg("progress"),
+      py::arg("resource_costs") = "",
       "Prefill + decode on a fresh simulated KV260 (each call a new SystemC context); the GIL is released while it "
       "runs and `progress(stage, step, n_steps, layer, n_layers)` is called with it held.");
 }

@@ -44,9 +44,15 @@ def test_pareto_mask_keeps_exactly_the_non_dominated_points():
 
 
 def test_resource_bars_measure_the_accelerator_against_the_xck26(result):
-    usage = fpgallm.plot.resource_usage(result.soc)
-    dsp = usage.set_index("resource").loc["DSP48E2"]
-    assert dsp.used == 360 and dsp.budget == 1248
+    usage = fpgallm.plot.resource_usage(result.soc).set_index("resource")
+    # The explorer's five resources (dse/Resources.h), as `fpgallm sweep` reports them.
+    assert list(usage.index) == ["LUT", "FF", "DSP48E2", "BRAM36", "URAM288"]
+    assert usage.loc["DSP48E2"].used == 360 and usage.loc["DSP48E2"].budget == 1248
+    assert usage.loc["LUT"].budget == 117120 and 0 < usage.loc["LUT"].used < usage.loc["LUT"].budget
+    est = result.soc["resources"]
+    assert usage.loc["BRAM36"].used == sum(m["count"] for m in est["memories"].values() if m["kind"] == "bram36")
+    assert usage.percent.max() == pytest.approx(100 * est["max_utilisation"])
+    usage = usage.reset_index()
     ax = fpgallm.plot.resources(result)
     assert "xck26" in ax.get_xlabel()
     assert [round(p.get_width(), 6) for p in ax.patches] == [round(v, 6) for v in usage.percent]

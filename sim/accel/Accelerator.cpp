@@ -22,7 +22,6 @@ using sc_core::SC_ZERO_TIME;
 
 namespace {
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-double ns(sc_time t) { return t.to_seconds() * 1e9; }
 }  // namespace
 
 /** State of one token chunk of a job: what the stage threads share. */
@@ -116,6 +115,8 @@ void Accelerator::wait_until(sc_time t) {
 }
 
 void Accelerator::wake_next_loader() {
+  // Without a free slot the loader would only wait again; the slot's release wakes it.
+  if (chunk_->free_slots == 0) return;
   const int64_t next = chunk_->alloc_next;
   for (size_t i = 0; i < loader_wants_.size(); ++i)
     if (loader_wants_[i] == next) {
@@ -153,7 +154,7 @@ sc_time Accelerator::transfer(int c, tlm::tlm_command cmd, uint64_t addr, uint8_
                                 p.get_response_string());
   auto& until = ctr_->ch_busy_until[c];
   const sc_time from = std::max(start, until);
-  if (end > from) ctr_->ch_busy_ns[c] += ns(end - from);
+  if (end > from) ctr_->ch_busy_ns[c] += tc_.ns(end - from);
   until = std::max(until, end);
   ++ctr_->ch_txns[c];
   (cmd == tlm::TLM_READ_COMMAND ? ctr_->ch_bytes_read : ctr_->ch_bytes_written)[c] += bytes;
@@ -237,7 +238,7 @@ void Accelerator::compute_thread() {
     sc_time t0 = sc_time_stamp();
     while (ch.act_parts_done < cfg_.n_channels) wait(act_ev_);
     wait_until(ch.act_done);
-    ctr_->stall_act_ns += ns(sc_time_stamp() - t0);
+    ctr_->stall_act_ns += tc_.ns(sc_time_stamp() - t0);
 
     if (ch.dmi_numerics) {
       // The whole chunk at once, tiles in parallel, from the same bytes the DMA streams (read
@@ -256,7 +257,7 @@ void Accelerator::compute_thread() {
       while (!ch.loaded[u]) wait(loaded_ev_);
       compute_waits_for_ = -1;
       wait_until(ch.load_done[u]);
-      ctr_->stall_weights_ns += ns(sc_time_stamp() - t0);
+      ctr_->stall_weights_ns += tc_.ns(sc_time_stamp() - t0);
 
       const uint8_t* unit_data = ch.slot_data[u % ch.slots].data();
       int64_t pe = 0, unpack = 0;
@@ -319,7 +320,7 @@ void Accelerator::compute_thread() {
       if (batch.n_tiles > 0) {
         t0 = sc_time_stamp();
         while (ch.out_free == 0) wait(out_free_ev_);
-        ctr_->stall_out_ns += ns(sc_time_stamp() - t0);
+        ctr_->stall_out_ns += tc_.ns(sc_time_stamp() - t0);
         --ch.out_free;
         ctr_->tiles += batch.n_tiles;
         ch.out_queue.push_back(std::move(batch));
@@ -503,7 +504,7 @@ LinearJobResult Accelerator::run_linear(const LinearJob& job) {
   res.time = sc_time_stamp() - t0;
   ++ctr_->jobs;
   ++ctr_->jobs_by_op[static_cast<size_t>(job.ctx.op)];
-  ctr_->job_ns += ns(res.time);
+  ctr_->job_ns += tc_.ns(res.time);
   if (hook_) notify_activity(basename(), op, t0, sc_time_stamp());
   return res;
 }

@@ -15,6 +15,7 @@
 #include "models/quant/Macro.h"
 #include "sim/accel/AccelConfig.h"
 #include "sim/stats/Stats.h"
+#include "sim/tlm/TimeConv.h"
 
 namespace fpgallm::sim {
 
@@ -119,6 +120,7 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
 
   AccelConfig cfg_;
   sc_core::sc_time clock_period_;
+  TimeConv tc_;
   std::unique_ptr<Chunk> chunk_;
   std::unique_ptr<Counters> ctr_;
   uint64_t generation_ = 0;

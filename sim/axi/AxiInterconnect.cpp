@@ -13,7 +13,6 @@ using sc_core::SC_ZERO_TIME;
 
 namespace {
 constexpr double NS_PER_US = 1000.0;
-double ns(const sc_time& t) { return t.to_seconds() * 1e9; }
 }  // namespace
 
 /** One caller transaction in flight: the caller waits on `done`. */
@@ -135,7 +134,7 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
   for (Burst* b : bursts) acquire(p, b);
   wait(txn.done);
   delay = SC_ZERO_TIME;
-  if (--p.active == 0) p.n.active_ns += ns(sc_core::sc_time_stamp() - p.active_since);
+  if (--p.active == 0) p.n.active_ns += tc_.ns(sc_core::sc_time_stamp() - p.active_since);
   gp.set_response_status(txn.status);
 }
 
@@ -167,7 +166,7 @@ void AxiInterconnect::release(Port& p, bool write, const sc_time& at) {
 void AxiInterconnect::note_stall(Port& p, const sc_time& want, const sc_time& granted) {
   // Count wall time with some burst waiting, not the sum over bursts (they wait together).
   const sc_time from = std::max(want, p.stall_mark);
-  if (granted > from) p.n.slot_stall_ns += ns(granted - from);
+  if (granted > from) p.n.slot_stall_ns += tc_.ns(granted - from);
   p.stall_mark = std::max(p.stall_mark, granted);
 }
 
@@ -207,7 +206,7 @@ void AxiInterconnect::send(Burst* b) {
     // Write data crosses the port's data channel before the DDR can take the burst.
     const sc_time w_start = std::max(granted, p.w_free);
     p.w_free = w_start + p.beat * double(b->beats);
-    p.n.busy_ns += ns(p.beat * double(b->beats));
+    p.n.busy_ns += tc_.ns(p.beat * double(b->beats));
     at_ddr = p.w_free;
   }
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
@@ -239,7 +238,7 @@ void AxiInterconnect::on_response(Burst* b, const sc_time& ddr_done) {
     const sc_time beats = p.beat * double(b->beats);
     const sc_time ret = std::max(ddr_done + p.crossing, p.r_free);
     p.r_free = ret + beats;
-    p.n.busy_ns += ns(beats);
+    p.n.busy_ns += tc_.ns(beats);
     slot_free = p.r_free;
   }
   Txn& t = *b->txn;
@@ -288,8 +287,8 @@ void AxiInterconnect::fast_transaction(Port& p, tlm::tlm_generic_payload& gp, sc
   const sc_time chan_start = std::max(first_data + p.crossing, p.fast_free);
   const sc_time finish = std::max(chan_start + busy, ddr_done + p.crossing + last_burst);
   p.fast_free = finish;
-  p.n.busy_ns += ns(busy);
-  p.n.active_ns += ns(finish - start);
+  p.n.busy_ns += tc_.ns(busy);
+  p.n.active_ns += tc_.ns(finish - start);
   delay = finish - after;
 }
 

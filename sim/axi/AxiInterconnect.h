@@ -13,6 +13,7 @@
 #include "sim/axi/AxiConfig.h"
 #include "sim/ddr/Fidelity.h"
 #include "sim/stats/Stats.h"
+#include "sim/tlm/TimeConv.h"
 
 namespace fpgallm::sim {
 
@@ -92,6 +93,7 @@ class AxiInterconnect : public sc_core::sc_module, public stats::Reporter {
 
   AxiConfig cfg_;
   Fidelity fidelity_;
+  TimeConv tc_;
   std::vector<Port> port_;
   std::unique_ptr<ArbiterIF> arbiter_;
   sc_core::sc_event pump_ev_;

@@ -49,7 +49,10 @@ DdrController::DdrController(sc_core::sc_module_name name, const DdrConfig& cfg)
   tSocket.register_nb_transport_fw(this, &DdrController::nb_transport_fw);
   tSocket.register_transport_dbg(this, &DdrController::transport_dbg);
   tSocket.register_get_direct_mem_ptr(this, &DdrController::get_direct_mem_ptr);
-  if (cfg_.fidelity == Fidelity::cycle) SC_THREAD(scheduler_thread);
+  if (cfg_.fidelity == Fidelity::cycle) {
+    lookahead_ = cycle_ceil(sc_time(cfg_.scheduler_lookahead_ns, sc_core::SC_NS));
+    SC_METHOD(scheduler);  // runs once at start: empty queue, waits for the first arrival
+  }
 }
 
 DdrController::~DdrController() = default;
@@ -139,7 +142,7 @@ bool DdrController::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dm
 void DdrController::note_request(const sc_time& start, const sc_time& finish, uint64_t bytes, bool write) {
   ++tot_.requests;
   (write ? tot_.bytes_written : tot_.bytes_read) += bytes;
-  const double lat = (finish - start).to_seconds() * 1e9;
+  const double lat = tc_.ns(finish - start);
   tot_.latency_sum_ns += lat;
   tot_.latency_max_ns = std::max(tot_.latency_max_ns, lat);
   if (!tot_.any || start < tot_.first_start) tot_.first_start = start;
@@ -264,28 +267,29 @@ sc_time DdrController::until(Cycle c) const {
   return t > now ? t - now : cycle_time(1);  // always advance, never spin in delta cycles
 }
 
-void DdrController::scheduler_thread() {
-  const Cycle lookahead = cycle_ceil(sc_time(cfg_.scheduler_lookahead_ns, sc_core::SC_NS));
+void DdrController::scheduler() {
+  // A method, not a thread: it runs as a function call per activation, and every wait of the
+  // loop below becomes a next_trigger on the same events (no coroutine switch per request).
   for (;;) {
     if (queue_.empty()) {
-      wait(arrival_ev_);
-      continue;
+      next_trigger(arrival_ev_);
+      return;
     }
     const sc_time now = sc_core::sc_time_stamp();
     const Cycle now_c = cycle_floor(now);
     Cycle decision = std::max(committed_, now_c);
-    if (decision > now_c + lookahead) {
-      wait(until(decision - lookahead));
-      continue;
+    if (decision > now_c + lookahead_) {
+      next_trigger(until(decision - lookahead_));
+      return;
     }
     Request* r = select(decision);
     if (!r) {
       Cycle next = queue_.front()->arrival;
       const size_t window = std::min<size_t>(queue_.size(), cfg_.queue_depth);
       for (size_t i = 0; i < window; ++i) next = std::min(next, queue_[i]->arrival);
-      if (next > now_c + lookahead) {
-        wait(until(next - lookahead), arrival_ev_);
-        continue;
+      if (next > now_c + lookahead_) {
+        next_trigger(until(next - lookahead_), arrival_ev_);
+        return;
       }
       decision = next;
       r = select(decision);

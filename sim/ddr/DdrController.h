@@ -11,6 +11,7 @@
 #include "sim/ddr/DdrConfig.h"
 #include "sim/ddr/DdrTiming.h"
 #include "sim/stats/Stats.h"
+#include "sim/tlm/TimeConv.h"
 
 namespace fpgallm::sim {
 
@@ -67,7 +68,7 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& gp);
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);
-  void scheduler_thread();
+  void scheduler();
 
   /** Checks range, moves the data; false (with the response status set) when out of range. */
   bool move_data(tlm::tlm_generic_payload& gp);
@@ -79,7 +80,7 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   sc_core::sc_time fast_transaction(tlm::tlm_generic_payload& gp, const sc_core::sc_time& delay);
   void note_request(const sc_core::sc_time& start, const sc_core::sc_time& finish, uint64_t bytes, bool write);
 
-  sc_core::sc_time cycle_time(Cycle c) const { return sc_core::sc_time(double(c) * tck_ps_, sc_core::SC_PS); }
+  sc_core::sc_time cycle_time(Cycle c) const { return tc_.from_ps(double(c) * tck_ps_); }
   Cycle cycle_ceil(const sc_core::sc_time& t) const;
   Cycle cycle_floor(const sc_core::sc_time& t) const;
   /** Wait time from now to clock `c` (at least one clock). */
@@ -89,6 +90,7 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   DdrConfig cfg_;
   AddressMapping map_;
   DdrTiming timing_;
+  TimeConv tc_;
   double tck_ps_;
   double ps_per_tick_;  // simulation time resolution in ps
   sc_core::sc_time controller_latency_;
@@ -101,6 +103,7 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   std::vector<Request*> free_;
   sc_core::sc_event arrival_ev_;
   Cycle committed_ = 0;  // the last CAS the scheduler has decided
+  Cycle lookahead_ = 0;  // scheduler_lookahead_ns in clocks
   uint64_t seq_ = 0;
 
   // Fast-mode state: when the data bus frees up; open row and last use per bank.

@@ -70,6 +70,12 @@ AddressMapping::AddressMapping(const std::string& spec, const uint32_t (&field_b
     pos += p.bits;
   }
   if (row_below || col_run_bits_ == 0) col_run_ok_ = false;
+  uint32_t src = 0;
+  for (Piece& p : pieces_) {
+    p.src = src;
+    p.mask = (uint64_t(1) << p.bits) - 1;
+    src += p.bits;
+  }
   for (int f = 0; f < NUM_FIELDS; ++f)
     if (used[f] != field_bits[f])
       fail("address mapping '{}': field '{}' needs {} bits but the mapping places {}", spec, FIELD_NAMES[f],

@@ -27,12 +27,10 @@ class AddressMapping {
   AddressMapping(const std::string& spec, const uint32_t (&field_bits)[NUM_FIELDS], uint32_t offset_bits);
 
   DramCoord map(uint64_t addr) const {
-    uint64_t a = addr >> offset_bits_;
+    const uint64_t a = addr >> offset_bits_;
     uint32_t v[NUM_FIELDS] = {0, 0, 0, 0, 0};
-    for (const auto& p : pieces_) {
-      v[p.field] |= uint32_t(a & ((uint64_t(1) << p.bits) - 1)) << p.shift;
-      a >>= p.bits;
-    }
+    // Each piece from its own position (no shift chain through `a`): the pieces are independent.
+    for (const auto& p : pieces_) v[p.field] |= uint32_t((a >> p.src) & p.mask) << p.shift;
     return DramCoord{v[RANK], v[BG], v[BANK], v[ROW], v[COL]};
   }
   uint32_t offset_bits() const { return offset_bits_; }
@@ -52,6 +50,8 @@ class AddressMapping {
   struct Piece {
     Field field;
     uint32_t bits, shift;  // bits taken, position inside the field
+    uint32_t src = 0;      // position in the access index (address >> offset_bits)
+    uint64_t mask = 0;     // (1 << bits) - 1
   };
   std::vector<Piece> pieces_;  // LSB first
   uint32_t offset_bits_;

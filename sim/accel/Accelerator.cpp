@@ -118,7 +118,10 @@ void Accelerator::wake_next_loader() {
   // Without a free slot the loader would only wait again; the slot's release wakes it.
   if (chunk_->free_slots == 0) return;
   const int64_t next = chunk_->alloc_next;
-  for (size_t i = 0; i < loader_wants_.size(); ++i)
+  // Unit u is channel u mod n_channels's: only that channel's loaders can be waiting for it.
+  const size_t per = static_cast<size_t>(cfg_.dma_outstanding_per_channel);
+  const size_t first = static_cast<size_t>(next % cfg_.n_channels) * per;
+  for (size_t i = first; i < first + per; ++i)
     if (loader_wants_[i] == next) {
       loader_ev_[i]->notify(SC_ZERO_TIME);
       return;
@@ -129,9 +132,8 @@ void Accelerator::notify_activity(const std::string& track, const char* what, sc
   if (hook_) hook_(track, what, start, end - start);
 }
 
-sc_time Accelerator::transfer(int c, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
-                              tlm_utils::tlm_quantumkeeper* qk, bool timing_only) {
-  tlm::tlm_generic_payload p;
+sc_time Accelerator::transfer(tlm::tlm_generic_payload& p, int c, tlm::tlm_command cmd, uint64_t addr, uint8_t* data,
+                              int64_t bytes, tlm_utils::tlm_quantumkeeper* qk, bool timing_only) {
   init_payload(p, cmd, addr, data, bytes);
   TimingOnlyExt timing_ext;
   if (timing_only) p.set_extension(&timing_ext);
@@ -164,6 +166,7 @@ sc_time Accelerator::transfer(int c, tlm::tlm_command cmd, uint64_t addr, uint8_
 }
 
 void Accelerator::loader_thread(int c, int j) {
+  tlm::tlm_generic_payload p;
   std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
   if (cfg_.fidelity == Fidelity::fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
   uint64_t seen = 0;
@@ -181,7 +184,7 @@ void Accelerator::loader_thread(int c, int j) {
       if (len > 0) {
         const uint64_t addr = job.act_addr + static_cast<uint64_t>(ch.tok0 * job.in_features * kFp32Bytes + off);
         const sc_time done =
-            transfer(c, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(ch.act.data()) + off, len, qk.get());
+            transfer(p, c, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(ch.act.data()) + off, len, qk.get());
         ch.act_done = std::max(ch.act_done, done);
       }
       ++ch.act_parts_done;
@@ -205,7 +208,7 @@ void Accelerator::loader_thread(int c, int j) {
       sc_time done = SC_ZERO_TIME;
       for (int64_t k = k0; k < k1; k += ch.blocks_per_txn) {
         const int64_t nb = std::min(k1 - k, ch.blocks_per_txn);
-        done = transfer(c, tlm::TLM_READ_COMMAND, job.weight_addr + static_cast<uint64_t>(k * ch.block_bytes),
+        done = transfer(p, c, tlm::TLM_READ_COMMAND, job.weight_addr + static_cast<uint64_t>(k * ch.block_bytes),
                         dst + (k - k0) * ch.block_bytes, nb * ch.block_bytes, qk.get(), ch.dmi_numerics || !job.numerics);
       }
       ch.load_done[u] = done;
@@ -334,6 +337,7 @@ void Accelerator::writer_thread() {
   std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
   if (cfg_.fidelity == Fidelity::fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
   std::vector<float> bias, line;
+  tlm::tlm_generic_payload p;
   uint64_t seen = 0;
   for (;;) {
     while (seen == generation_) wait(start_ev_);
@@ -353,7 +357,7 @@ void Accelerator::writer_thread() {
       const int64_t row_bytes = b.rows * kFp32Bytes;
       if (job.bias_addr) {
         bias.resize(static_cast<size_t>(b.rows));
-        transfer(c, tlm::TLM_READ_COMMAND, job.bias_addr + static_cast<uint64_t>(b.row0 * kFp32Bytes),
+        transfer(p, c, tlm::TLM_READ_COMMAND, job.bias_addr + static_cast<uint64_t>(b.row0 * kFp32Bytes),
                  reinterpret_cast<uint8_t*>(bias.data()), row_bytes, qk.get());
       }
       line.resize(static_cast<size_t>(b.rows));
@@ -363,7 +367,7 @@ void Accelerator::writer_thread() {
           line[r] = job.bias_addr ? b.v[r * ch.ntok + t] + bias[r] : b.v[r * ch.ntok + t];
         const uint64_t addr =
             job.out_addr + static_cast<uint64_t>(((ch.tok0 + t) * job.out_features + b.row0) * kFp32Bytes);
-        transfer(c, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(line.data()), row_bytes, qk.get());
+        transfer(p, c, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(line.data()), row_bytes, qk.get());
       }
       tiles_written += b.n_tiles;
       ++ch.out_free;

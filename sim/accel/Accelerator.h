@@ -103,8 +103,10 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   void loader_thread(int channel, int slot);
   void compute_thread();
   void writer_thread();
-  /** One DMA transfer on `channel`; returns its completion time (may lie ahead in fast fidelity). */
-  sc_core::sc_time transfer(int channel, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
+  /** One DMA transfer on `channel` through the calling thread's payload `p` (reused: a payload
+   *  allocates its extension array when built); returns its completion time (may lie ahead in
+   *  fast fidelity). */
+  sc_core::sc_time transfer(tlm::tlm_generic_payload& p, int channel, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
                             tlm_utils::tlm_quantumkeeper* qk, bool timing_only = false);
   /** The DMI region holding `addr` (granted through dma[0] once, then cached), or null. */
   const tlm::tlm_dmi* dmi_region(uint64_t addr);

@@ -90,7 +90,16 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
   const sc_time start = now + delay;
   if (p.active++ == 0) p.active_since = start;
 
-  Txn txn;
+  // Pooled: a fresh sc_event per transaction would allocate its waiter list every time.
+  if (txn_free_.empty()) {
+    txn_pool_.push_back(std::make_unique<Txn>());
+    txn_free_.push_back(txn_pool_.back().get());
+  }
+  Txn& txn = *txn_free_.back();
+  txn_free_.pop_back();
+  txn.remaining = 0;
+  txn.finish = SC_ZERO_TIME;
+  txn.status = tlm::TLM_OK_RESPONSE;
   const bool write = gp.is_write();
   const uint64_t bpb = p.cfg.bytes_per_beat();
   const uint64_t max_burst = p.cfg.max_burst_bytes();
@@ -129,6 +138,7 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
   if (bursts.empty()) {
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
     --p.active;
+    txn_free_.push_back(&txn);
     return;
   }
   for (Burst* b : bursts) acquire(p, b);
@@ -136,6 +146,7 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
   delay = SC_ZERO_TIME;
   if (--p.active == 0) p.n.active_ns += tc_.ns(sc_core::sc_time_stamp() - p.active_since);
   gp.set_response_status(txn.status);
+  txn_free_.push_back(&txn);
 }
 
 void AxiInterconnect::acquire(Port& p, Burst* b) {

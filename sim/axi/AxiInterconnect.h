@@ -100,6 +100,8 @@ class AxiInterconnect : public sc_core::sc_module, public stats::Reporter {
   sc_core::sc_time channel_free_, channel_cycle_;
   std::vector<std::unique_ptr<Burst>> pool_;
   std::vector<Burst*> free_;
+  std::vector<std::unique_ptr<Txn>> txn_pool_;
+  std::vector<Txn*> txn_free_;
   std::vector<Burst*> split_;  // bursts of the transaction being split (scratch)
 };
 

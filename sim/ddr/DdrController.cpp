@@ -270,13 +270,14 @@ sc_time DdrController::until(Cycle c) const {
 void DdrController::scheduler() {
   // A method, not a thread: it runs as a function call per activation, and every wait of the
   // loop below becomes a next_trigger on the same events (no coroutine switch per request).
+  // Time stands still within one activation.
+  const sc_time now = sc_core::sc_time_stamp();
+  const Cycle now_c = cycle_floor(now);
   for (;;) {
     if (queue_.empty()) {
       next_trigger(arrival_ev_);
       return;
     }
-    const sc_time now = sc_core::sc_time_stamp();
-    const Cycle now_c = cycle_floor(now);
     Cycle decision = std::max(committed_, now_c);
     if (decision > now_c + lookahead_) {
       next_trigger(until(decision - lookahead_));

@@ -26,7 +26,7 @@ int64_t attn_pairs(const kernels::AttnShape& s) {
 SimBackend::SimBackend(SocTop& soc, OpLedger& ledger, stats::TraceRecorder* trace)
     : soc_(soc), ledger_(ledger), trace_(trace) {}
 
-void SimBackend::place_weights(const ModelWeights& w) {
+void SimBackend::place_weights(const ModelWeights& w, const PackedWeights* packed) {
   const auto& acc = soc_.config().accel;
   numerics_ = !w.shapes_only;
   uint64_t addr = soc_.config().weights_base;
@@ -51,7 +51,10 @@ void SimBackend::place_weights(const ModelWeights& w) {
              "accel.macro group_size {}, bits {}, zero_point {} ({})",
              name, q.group_size, q.bits, q.has_zero, acc.macro.group_size, acc.macro.bits, acc.macro.zero_point,
              acc.file);
-      const MacroStream s = pack_macro(q, acc.macro);
+      const MacroStream* pre = packed ? packed->find(&q) : nullptr;
+      MacroStream own;
+      if (!pre) own = pack_macro(q, acc.macro);
+      const MacroStream& s = pre ? *pre : own;
       p.weight_bytes = static_cast<int64_t>(s.bytes.size());
       soc_.ddr().write_backdoor(addr, s.bytes.data(), s.bytes.size());
     }

@@ -4,6 +4,7 @@
 #include "models/llm/Backend.h"
 #include "models/quant/Macro.h"
 #include "sim/soc/OpLedger.h"
+#include "sim/soc/PackedWeights.h"
 #include "sim/soc/SocTop.h"
 #include "sim/stats/Trace.h"
 
@@ -24,8 +25,9 @@ class SimBackend : public Backend {
 
   /** Packs every quantized linear with the accelerator's MACRO layout into DDR (no simulated time).
    *  For shapes-only weights (timing-only runs) it reserves the same space and computes nothing
-   *  from then on: every op charges the same time and traffic, no arithmetic runs. */
-  void place_weights(const ModelWeights& w);
+   *  from then on: every op charges the same time and traffic, no arithmetic runs. Streams found
+   *  in `packed` (packed for the accelerator's layout) are copied, not packed again. */
+  void place_weights(const ModelWeights& w, const PackedWeights* packed = nullptr);
   int64_t placed_weight_bytes() const { return placed_bytes_; }
 
   void linear(const OpContext& ctx, const Linear& lin, const float* x, int64_t n, float* y) override;

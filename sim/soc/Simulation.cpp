@@ -97,6 +97,9 @@ SimRunResult simulate(const SocConfig& cfg, std::shared_ptr<const ModelWeights> 
   if (opt.prompt.empty()) fail("simulate: the prompt has no tokens");
   if (opt.decode_steps < 0) fail("simulate: decode steps must be >= 0 (got {})", opt.decode_steps);
   const int64_t positions = static_cast<int64_t>(opt.prompt.size()) + opt.decode_steps;
+  if (opt.packed && &opt.packed->weights() != weights.get())
+    fail("simulate: SimRunOptions.packed holds the MACRO streams of another model object; pack this model "
+         "(PackedWeights) or leave it unset");
   if (positions > weights->config.max_context)
     fail("prompt ({}) + decode steps ({}) exceed the model's context of {}", opt.prompt.size(), opt.decode_steps,
          weights->config.max_context);
@@ -108,7 +111,8 @@ SimRunResult simulate(const SocConfig& cfg, std::shared_ptr<const ModelWeights> 
   {
     SocTop soc("soc", cfg);
     SimBackend backend(soc, res.ledger, res.trace.get());
-    backend.place_weights(*weights);
+    const bool use_packed = opt.packed && opt.packed->layout() == cfg.accel.macro;
+    backend.place_weights(*weights, use_packed ? opt.packed.get() : nullptr);
     res.placed_weight_bytes = backend.placed_weight_bytes();
     if (res.trace) {
       // The accelerator and its DMA channels get their own tracks beside the PS/PL op tracks.

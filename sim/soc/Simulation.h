@@ -6,6 +6,7 @@
 
 #include "models/llm/Weights.h"
 #include "sim/soc/OpLedger.h"
+#include "sim/soc/PackedWeights.h"
 #include "sim/soc/SocConfig.h"
 #include "sim/stats/Stats.h"
 #include "sim/stats/Trace.h"
@@ -26,6 +27,9 @@ struct SimRunOptions {
   bool keep_logits = false;     ///< keep every step's logits (tests, bit-identity checks)
   bool trace = false;           ///< record a Chrome-trace timeline
   size_t trace_max_events = DEFAULT_TRACE_MAX_EVENTS;  ///< later events are counted, not kept
+  /** The model's MACRO streams packed once (same model as simulated, else an error); used when its
+   *  layout is the accelerator's, otherwise the run packs its own. Null: pack in this call. */
+  std::shared_ptr<const PackedWeights> packed;
   /** Called after every decoder layer: phase, token index in the phase, layer, layers. */
   std::function<void(Phase, int64_t token, int64_t layer, int64_t n_layers)> progress;
 };

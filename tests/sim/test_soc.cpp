@@ -169,6 +169,39 @@ TEST(SocSimRun, SameInputsGiveIdenticalStatistics) {
   EXPECT_EQ(a.generated, b.generated);
 }
 
+TEST_P(SocSim, PrepackedWeightsGiveTheSameRunAsPackingInTheCall) {
+  auto w = stories_rtn(64);
+  const SocConfig c = paper_config(GetParam());
+  SimRunOptions opt = story_run(2);
+  const SimRunResult own = simulate(c, w, opt);
+  opt.packed = std::make_shared<const PackedWeights>(w, c.accel.macro);
+  EXPECT_GT(opt.packed->bytes(), 0);
+  const SimRunResult pre = simulate(c, w, opt);
+  EXPECT_EQ(own.stats.to_json().dump(), pre.stats.to_json().dump());
+  EXPECT_EQ(own.logits, pre.logits);
+  // Packed for another layout: the run packs its own, same result.
+  MacroLayout other = c.accel.macro;
+  other.tile_rows = 16;
+  opt.packed = std::make_shared<const PackedWeights>(w, other);
+  EXPECT_EQ(own.stats.to_json().dump(), simulate(c, w, opt).stats.to_json().dump());
+}
+
+TEST(SocSimRun, PrepackedWeightsOfAnotherModelAreRejected) {
+  auto w = stories_rtn(64);
+  QuantOptions o;
+  o.method = "rtn";
+  o.group_size = 64;
+  auto other = quantize_model(*load_llama2c(kData + "/stories260K/stories260K.bin"), o, {});
+  SimRunOptions opt = story_run(1);
+  opt.packed = std::make_shared<const PackedWeights>(other, paper_config(Fidelity::fast).accel.macro);
+  try {
+    simulate(paper_config(Fidelity::fast), w, opt);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("another model"), std::string::npos) << e.what();
+  }
+}
+
 TEST(SocSimRun, GroupSizeDifferentFromTheUnpackerIsRejected) {
   SimRunOptions opt;
   opt.prompt = {1, 403};

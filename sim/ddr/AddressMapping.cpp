@@ -70,16 +70,28 @@ AddressMapping::AddressMapping(const std::string& spec, const uint32_t (&field_b
     pos += p.bits;
   }
   if (row_below || col_run_bits_ == 0) col_run_ok_ = false;
-  uint32_t src = 0;
-  for (Piece& p : pieces_) {
-    p.src = src;
-    p.mask = (uint64_t(1) << p.bits) - 1;
-    src += p.bits;
-  }
   for (int f = 0; f < NUM_FIELDS; ++f)
     if (used[f] != field_bits[f])
       fail("address mapping '{}': field '{}' needs {} bits but the mapping places {}", spec, FIELD_NAMES[f],
            field_bits[f], used[f]);
+  // map() packs the fields into one 64-bit word; a field is a uint32_t coordinate.
+  uint32_t total = 0;
+  for (int f = 0; f < NUM_FIELDS; ++f) {
+    if (used[f] > 32)
+      fail("address mapping '{}': field '{}' has {} bits (at most 32)", spec, FIELD_NAMES[f], used[f]);
+    field_pos_[f] = total;
+    field_mask_[f] = (uint64_t(1) << used[f]) - 1;
+    total += used[f];
+  }
+  if (total + offset_bits > 64)
+    fail("address mapping '{}': {} address bits above the {}-bit access offset exceed 64", spec, total, offset_bits);
+  uint32_t src = 0;
+  for (Piece& p : pieces_) {
+    p.src = src;
+    p.dst = field_pos_[p.field] + p.shift;
+    p.mask = (uint64_t(1) << p.bits) - 1;
+    src += p.bits;
+  }
 }
 
 }  // namespace fpgallm::sim

@@ -28,10 +28,12 @@ class AddressMapping {
 
   DramCoord map(uint64_t addr) const {
     const uint64_t a = addr >> offset_bits_;
-    uint32_t v[NUM_FIELDS] = {0, 0, 0, 0, 0};
-    // Each piece from its own position (no shift chain through `a`): the pieces are independent.
-    for (const auto& p : pieces_) v[p.field] |= uint32_t((a >> p.src) & p.mask) << p.shift;
-    return DramCoord{v[RANK], v[BG], v[BANK], v[ROW], v[COL]};
+    // The fields side by side in one register word (they need no more bits than the address):
+    // each piece is moved from its own position, no chain through `a` or through memory.
+    uint64_t w = 0;
+    for (const auto& p : pieces_) w |= ((a >> p.src) & p.mask) << p.dst;
+    auto field = [&](Field f) { return uint32_t((w >> field_pos_[f]) & field_mask_[f]); };
+    return DramCoord{field(RANK), field(BG), field(BANK), field(ROW), field(COL)};
   }
   uint32_t offset_bits() const { return offset_bits_; }
   /**
@@ -51,8 +53,11 @@ class AddressMapping {
     Field field;
     uint32_t bits, shift;  // bits taken, position inside the field
     uint32_t src = 0;      // position in the access index (address >> offset_bits)
+    uint32_t dst = 0;      // position in the packed field word: field_pos_[field] + shift
     uint64_t mask = 0;     // (1 << bits) - 1
   };
+  uint32_t field_pos_[NUM_FIELDS] = {0, 0, 0, 0, 0};  // where each field starts in the packed word
+  uint64_t field_mask_[NUM_FIELDS] = {0, 0, 0, 0, 0};
   std::vector<Piece> pieces_;  // LSB first
   uint32_t offset_bits_;
   std::string spec_;

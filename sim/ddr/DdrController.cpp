@@ -15,9 +15,6 @@ using sc_core::SC_ZERO_TIME;
 
 namespace {
 constexpr double PS_PER_NS = 1000.0;
-// Slack when turning a time into clocks: sc_time rounds c x tCK to whole ps (<= 0.5 ps, i.e.
-// 6e-4 clocks at 2400 MT/s), which must not push a time into the neighbouring clock.
-constexpr double CYCLE_SLACK = 1e-3;
 constexpr double PERCENT = 100.0;
 }  // namespace
 
@@ -56,14 +53,6 @@ DdrController::DdrController(sc_core::sc_module_name name, const DdrConfig& cfg)
 }
 
 DdrController::~DdrController() = default;
-
-Cycle DdrController::cycle_ceil(const sc_time& t) const {
-  // value() x resolution, not to_seconds(): the same figure without a lookup per call (hot path).
-  return Cycle(std::ceil(double(t.value()) * ps_per_tick_ / tck_ps_ - CYCLE_SLACK));
-}
-Cycle DdrController::cycle_floor(const sc_time& t) const {
-  return Cycle(std::floor(double(t.value()) * ps_per_tick_ / tck_ps_ + CYCLE_SLACK));
-}
 
 uint8_t* DdrController::page(uint64_t index, bool create) const {
   auto& p = pages_[index];

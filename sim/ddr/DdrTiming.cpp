@@ -84,7 +84,7 @@ AccessTiming DdrTiming::access(const DramCoord& at, bool write, Cycle ready_row,
   Bank& b = bank(at);
   const uint32_t bg = at.bank_group;
   if (refresh_) {
-    catch_up_refresh(at.rank, ready_cas);
+    if (rk.next_refresh <= ready_cas) catch_up_refresh(at.rank, ready_cas);  // rarely due: skip the call
     if (rk.refresh_until > ready_cas) n_.refresh_stall_cycles += uint64_t(rk.refresh_until - ready_cas);
   }
   AccessTiming r;

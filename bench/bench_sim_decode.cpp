@@ -6,6 +6,8 @@
 //      simulated prefill and decode tokens/s, tokens identical to the host's;
 //   3. the same for a 1-channel and a 16x8 PE-array variant of the paper config (derived here);
 //   4. ratios (fast / host AWQ, fast vs cycle simulated tokens/s) and the peak RSS.
+// The MACRO streams are packed once per layout (PackedWeights), as a sweep would; "setup wall" is
+// what each simulate() still spends outside prefill and decode (elaboration, weight placement).
 // Usage: bench_sim_decode [--prompt N] [--decode N] [--configs paper,1ch,16x8[,8x16]] [--fidelities fast,cycle]
 //                         [--ps-detailed-bytes N]  (override ps.traffic.detailed_bytes; 0 = every chunk)
 // Wall time is what a user waits for; CPU time (process, all threads) is what the figures cost on

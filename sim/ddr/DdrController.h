@@ -32,7 +32,7 @@ struct DdrTimingExt : tlm::tlm_extension<DdrTimingExt> {
  * never-written memory return zeros. Data moves when a request is accepted (program order).
  *
  * Timing (fidelity cycle): b_transport and nb_transport_fw(BEGIN_REQ) put a request into the
- * controller queue; one scheduler thread picks among the oldest `queue_depth` requests by FR-FCFS
+ * controller queue; one scheduler (a method process) picks among the oldest `queue_depth` requests by FR-FCFS
  * (open-row hits first, then oldest) and schedules one `scheduling_chunk_bytes` chunk of it at a
  * time as BL8 accesses against DdrTiming, so concurrent initiators interleave at chunk
  * granularity. Command times are computed in closed form and committed up to

@@ -49,6 +49,7 @@ DdrController::DdrController(sc_core::sc_module_name name, const DdrConfig& cfg)
   if (cfg_.fidelity == Fidelity::cycle) {
     lookahead_ = cycle_ceil(sc_time(cfg_.scheduler_lookahead_ns, sc_core::SC_NS));
     SC_METHOD(scheduler);  // runs once at start: empty queue, waits for the first arrival
+    sensitive << arrival_ev_;  // an activation that sets no next_trigger waits for this
   }
 }
 
@@ -263,10 +264,7 @@ void DdrController::scheduler() {
   const sc_time now = sc_core::sc_time_stamp();
   const Cycle now_c = cycle_floor(now);
   for (;;) {
-    if (queue_.empty()) {
-      next_trigger(arrival_ev_);
-      return;
-    }
+    if (queue_.empty()) return;  // static sensitivity: the next arrival (no dynamic set-up each time)
     Cycle decision = std::max(committed_, now_c);
     if (decision > now_c + lookahead_) {
       next_trigger(until(decision - lookahead_));

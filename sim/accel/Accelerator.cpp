@@ -250,6 +250,7 @@ void Accelerator::compute_thread() {
       awq_macro_tiles(tile_pointers(job, ch.n_tiles, ch.n_groups * ch.block_bytes), L, in, out, ch.act.data(), ntok,
                       ch.result.data());
     }
+    const int64_t pe_blk = pe_block_cycles(ntok), unpack_blk = unpack_block_cycles();
     acc.assign(static_cast<size_t>(L.tile_rows * ntok), 0.0f);
     acc_fx.assign(static_cast<size_t>(L.tile_rows * ntok), 0);
     for (int64_t s0 = 0; s0 < ch.n_blocks; s0 += ch.blocks_per_step) {
@@ -265,14 +266,47 @@ void Accelerator::compute_thread() {
       const uint8_t* unit_data = ch.slot_data[u % ch.slots].data();
       int64_t pe = 0, unpack = 0;
       Chunk::Batch batch;
-      for (int64_t k = s0; k < s1; ++k) {
+      auto finish_tile = [&](int64_t tile, int64_t rows) {  // its outputs leave the PE array
+        pe += cfg_.pe_pipeline_fill_cycles;
+        if (batch.n_tiles == 0) batch.row0 = tile * L.tile_rows;
+        batch.rows += rows;
+        ++batch.n_tiles;
+        if (ch.dmi_numerics) {
+          const auto from = ch.result.begin() + tile * L.tile_rows * ntok;
+          batch.v.insert(batch.v.end(), from, from + rows * ntok);
+        } else {
+          if (fixed && job.numerics)  // the fixed-point accumulators leave the array as fp32, converted once
+            for (int64_t i = 0; i < rows * ntok; ++i) acc[i] = awq_fixed_to_float(acc_fx[i], accum.frac_bits);
+          batch.v.insert(batch.v.end(), acc.begin(), acc.begin() + rows * ntok);
+          std::fill(acc.begin(), acc.end(), 0.0f);
+          std::fill(acc_fx.begin(), acc_fx.end(), 0);
+        }
+      };
+      const bool block_numerics = job.numerics && !ch.dmi_numerics;
+      if (!block_numerics) {
+        // No arithmetic per block (done for the whole chunk, or timing only): the step's figures in
+        // closed form, one tile's run of groups at a time (the same integer sums as block by block;
+        // only a tile's last group can be short).
+        for (int64_t k = s0; k < s1;) {
+          const int64_t tile = k / ch.n_groups, g0 = k % ch.n_groups;
+          const int64_t g1 = std::min(ch.n_groups, g0 + (s1 - k));
+          const int64_t rows = std::min(L.tile_rows, out - tile * L.tile_rows);
+          const int64_t cols = (g1 - g0) * G - (g1 == ch.n_groups ? ch.n_groups * G - in : 0);
+          ctr_->useful_macs += rows * cols * ntok;
+          ch.res->useful_macs += rows * cols * ntok;
+          pe += (g1 - g0) * pe_blk;
+          unpack += (g1 - g0) * unpack_blk;
+          if (g1 == ch.n_groups) finish_tile(tile, rows);
+          k += g1 - g0;
+        }
+      }
+      for (int64_t k = s0; k < s1 && block_numerics; ++k) {
         const int64_t tile = k / ch.n_groups, g = k % ch.n_groups;
         const int64_t rows = std::min(L.tile_rows, out - tile * L.tile_rows);
         const int64_t begin = g * G, len = std::min(G, in - begin);
-        if (job.numerics && !ch.dmi_numerics)
-          unpack_macro_block(unit_data + (k - u * ch.blocks_per_unit) * ch.block_bytes, L, codes.data(),
+        unpack_macro_block(unit_data + (k - u * ch.blocks_per_unit) * ch.block_bytes, L, codes.data(),
                              scales.data(), zeros.data());
-        if (job.numerics && !ch.dmi_numerics && fixed) {
+        if (fixed) {
           for (int64_t r = 0; r < rows; ++r) {
             const uint8_t* crow = codes.data() + r * G;
             for (int64_t t = 0; t < ntok; ++t) {
@@ -281,30 +315,15 @@ void Accelerator::compute_thread() {
               acc_fx[r * ntok + t] = awq_fixed_add(acc_fx[r * ntok + t], awq_fixed_scale(partial, scales[r]));
             }
           }
-        } else if (job.numerics && !ch.dmi_numerics) {
+        } else {
           awq_block_accumulate(codes.data(), G, zeros.data(), scales.data(), rows, ch.act.data() + begin, in, ntok,
                                len, acc.data());
         }
         ctr_->useful_macs += rows * len * ntok;
         ch.res->useful_macs += rows * len * ntok;
-        pe += pe_block_cycles(ntok);
-        unpack += unpack_block_cycles();
-        if (g == ch.n_groups - 1) {  // tile finished: its outputs leave the PE array
-          pe += cfg_.pe_pipeline_fill_cycles;
-          if (batch.n_tiles == 0) batch.row0 = tile * L.tile_rows;
-          batch.rows += rows;
-          ++batch.n_tiles;
-          if (ch.dmi_numerics) {
-            const auto from = ch.result.begin() + tile * L.tile_rows * ntok;
-            batch.v.insert(batch.v.end(), from, from + rows * ntok);
-          } else {
-            if (fixed && job.numerics)  // the fixed-point accumulators leave the array as fp32, converted once
-              for (int64_t i = 0; i < rows * ntok; ++i) acc[i] = awq_fixed_to_float(acc_fx[i], accum.frac_bits);
-            batch.v.insert(batch.v.end(), acc.begin(), acc.begin() + rows * ntok);
-            std::fill(acc.begin(), acc.end(), 0.0f);
-            std::fill(acc_fx.begin(), acc_fx.end(), 0);
-          }
-        }
+        pe += pe_blk;
+        unpack += unpack_blk;
+        if (g == ch.n_groups - 1) finish_tile(tile, rows);
       }
       // The unpacker streams decoded operands straight into the PE array: the slower one sets the pace.
       const int64_t busy = std::max(pe, unpack);

@@ -121,6 +121,48 @@ TEST(DdrAddressMapping, BitCountTooLargeForAnIntegerIsAnErrorNotAWrappedCount) {
   }
 }
 
+TEST(DdrAddressMapping, EveryAddressLandsWhereTheBitOrderSays) {
+  // Reference: walk the spec LSB first, one address bit at a time, into the named field.
+  struct Spec {
+    std::string text;
+    std::vector<std::pair<AddressMapping::Field, uint32_t>> lsb_first;  // field, bits
+  };
+  using F = AddressMapping;
+  const uint32_t bits[F::NUM_FIELDS] = {15, 1, 2, 2, 7};  // row, rank, bank, bg, col
+  const std::vector<Spec> specs = {
+      {"row_rank_bank_col_bg", {{F::BG, 2}, {F::COL, 7}, {F::BANK, 2}, {F::RANK, 1}, {F::ROW, 15}}},
+      {"row_bank_col_rank_bg_col3", {{F::COL, 3}, {F::BG, 2}, {F::RANK, 1}, {F::COL, 4}, {F::BANK, 2}, {F::ROW, 15}}},
+      {"rank_row_col_bank_bg", {{F::BG, 2}, {F::BANK, 2}, {F::COL, 7}, {F::ROW, 15}, {F::RANK, 1}}},
+  };
+  std::mt19937_64 rng(7);
+  for (const Spec& sp : specs) {
+    const AddressMapping m(sp.text, bits, 6);
+    for (int i = 0; i < 20000; ++i) {
+      const uint64_t addr = rng() & ((uint64_t(1) << 33) - 1);
+      uint64_t a = addr >> 6;
+      uint32_t want[F::NUM_FIELDS] = {0, 0, 0, 0, 0}, filled[F::NUM_FIELDS] = {0, 0, 0, 0, 0};
+      for (const auto& [f, n] : sp.lsb_first)
+        for (uint32_t k = 0; k < n; ++k, a >>= 1) want[f] |= uint32_t(a & 1) << filled[f]++;
+      const DramCoord c = m.map(addr);
+      ASSERT_EQ(c.row, want[F::ROW]) << sp.text << " " << addr;
+      ASSERT_EQ(c.rank, want[F::RANK]) << sp.text << " " << addr;
+      ASSERT_EQ(c.bank, want[F::BANK]) << sp.text << " " << addr;
+      ASSERT_EQ(c.bank_group, want[F::BG]) << sp.text << " " << addr;
+      ASSERT_EQ(c.column, want[F::COL]) << sp.text << " " << addr;
+    }
+  }
+}
+
+TEST(DdrAddressMapping, FieldWiderThanACoordinateIsAnError) {
+  const uint32_t bits[AddressMapping::NUM_FIELDS] = {33, 0, 2, 2, 10};
+  try {
+    const AddressMapping m("row_bank_col_bg", bits, 6);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("at most 32"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DdrConfigParse, PlatformFileParsesToTheDefaults) {
   auto root = YamlMap::load(std::string(FPGALLM_SOURCE_DIR) + "/configs/platform/kv260.yaml");
   auto m = root.child("ddr", true);

@@ -220,31 +220,36 @@ std::string write_readme(const sim::SocConfig& soc) {
        {"CTRL_BASE", hex(soc.pl.ctrl_base_addr)}});
 }
 
-std::string write_resource_estimate(const sim::SocConfig& soc) {
+std::string write_resource_estimate(const sim::SocConfig& soc, const dse::ResourceCosts& costs) {
   const auto& a = soc.accel;
   const auto& pl = soc.pl;
-  const int64_t bram_equiv = MacroLayout::ceil_div(a.buffer_bytes(), sim::kBram36DataBytes);
+  const dse::ResourceEstimate est = dse::estimate_resources(a, pl, costs, dse::ResourceMargins{});
   nlohmann::ordered_json j;
   j["accel"] = a.name;
   j["device"] = pl.device;
   j["part"] = pl.part;
   j["clock_mhz"] = a.clock_mhz;
-  j["source"] =
-      "simulator resource model (sim/accel/AccelConfig.h: dsp_used, buffer_bytes; PG060 fp32 DSP counts); "
-      "compare with the Vitis HLS synthesis report (fpgallm_prj/sol1/syn/report/csynth.rpt)";
-  j["dsp48e2"] = {{"estimate", a.dsp_used()},
-                  {"available", pl.dsp48e2},
-                  {"formula", fmt::format("(rows*cols + rows) * dsp_per_pe = ({}*{} + {}) * {}", a.pe_rows, a.pe_cols,
-                                          a.pe_rows, a.dsp_per_pe)}};
-  j["on_chip_buffers"] = {{"weight_bytes", a.weight_buffer_bytes},
-                          {"act_bytes", a.act_buffer_bytes},
-                          {"out_bytes", a.out_buffer_bytes},
-                          {"total_bytes", a.buffer_bytes()},
-                          {"bram36_equivalent", bram_equiv},
-                          {"available_bytes", pl.on_chip_bytes()},
-                          {"available_bram36", pl.bram36},
-                          {"available_uram288", pl.uram288}};
-  j["not_estimated"] = "LUTs and FFs (no LUT/FF model in the simulator yet)";
+  j["source"] = fmt::format(
+      "the explorer's resource model (dse/Resources.h, costs {}): the figures `fpgallm sweep` judges the design "
+      "point on; compare with the Vitis HLS synthesis report (fpgallm_prj/sol1/syn/report/csynth.rpt)",
+      std::filesystem::path(costs.file).filename().string());
+  auto row = [](int64_t used, int64_t available) {
+    return nlohmann::ordered_json{{"estimate", used},
+                                  {"available", available},
+                                  {"percent", available > 0 ? 100.0 * static_cast<double>(used) / available : 0.0}};
+  };
+  j["luts"] = row(est.luts, pl.luts);
+  j["ffs"] = row(est.ffs, pl.ffs);
+  j["dsp48e2"] = row(est.dsp48e2, pl.dsp48e2);
+  j["dsp48e2"]["formula"] = fmt::format("(rows*cols + rows) * dsp_per_pe = ({}*{} + {}) * {}", a.pe_rows, a.pe_cols,
+                                        a.pe_rows, a.dsp_per_pe);
+  j["bram36"] = row(est.bram36, pl.bram36);
+  j["uram288"] = row(est.uram288, pl.uram288);
+  for (const auto& m : est.memories)
+    j["memories"][m.name] = {{"depth", m.depth}, {"width_bits", m.width_bits}, {"copies", m.copies},
+                             {"kind", m.in_uram ? "uram288" : "bram36"}, {"count", m.in_uram ? m.uram288 : m.bram36}};
+  j["fits"] = est.feasible;
+  if (!est.feasible) j["over_budget"] = est.reason;
   return j.dump(2) + "\n";
 }
 
@@ -322,7 +327,7 @@ void check_expressible(const sim::SocConfig& soc) {
     fail("pl.ctrl_base_addr is not set in {}: the PS driver needs the kernel's register address", soc.platform_file);
 }
 
-Project render_project(const sim::SocConfig& soc) {
+Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& costs) {
   check_expressible(soc);
   Project p;
   auto add = [&](std::string path, std::string text) { p.files.push_back({std::move(path), std::move(text)}); };
@@ -340,7 +345,7 @@ Project render_project(const sim::SocConfig& soc) {
   add("driver/fpgallm_linux.h", template_text("fpgallm_linux.h"));
   add("driver/fpgallm_driver_test.cpp", write_driver_test(soc));
   add("README.md", write_readme(soc));
-  add("resource_estimate.json", write_resource_estimate(soc));
+  add("resource_estimate.json", write_resource_estimate(soc, costs));
   return p;
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "dse/Resources.h"
 #include "sim/soc/SocConfig.h"
 
 namespace fpgallm::hls {
@@ -51,9 +52,11 @@ void check_expressible(const sim::SocConfig& soc);
 /**
  * Renders the whole project (deterministic: same config, same bytes). Steps, in order:
  * config header, top function, testbench, run_hls.tcl, block design, driver, README, resource
- * estimate. Calls check_expressible first.
+ * estimate. Calls check_expressible first. The resource estimate is the explorer's
+ * (dse::estimate_resources with `costs`, configs/dse/resource_costs.yaml), so the generated
+ * design reports the LUT/FF/DSP/BRAM/URAM figures its sweep point was judged on.
  */
-Project render_project(const sim::SocConfig& soc);
+Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& costs);
 
 /** Writes every file under `dir` (created if needed); throws naming the file on an I/O error. */
 void write_project(const Project& p, const std::string& dir);

@@ -7,6 +7,7 @@
 #include "accel_hls/Vectors.h"
 #include "apps/fpgallm/Command.h"
 #include "apps/fpgallm/Resources.h"
+#include "dse/Resources.h"
 #include "models/checkpoint/ModelLoader.h"
 #include "models/core/Error.h"
 #include "models/quant/Quantizer.h"
@@ -16,6 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kDefaultPlatform = "configs/platform/kv260.yaml";
+constexpr const char* kDefaultResourceCosts = "configs/dse/resource_costs.yaml";
 constexpr const char* kRandomSource = "random";
 /** Shape of the default random vector set: two tiles' worth of odd sizes would be rejected by the
  *  kernel, so it is a small layer of whole beats with a bias and a partial last group. */
@@ -23,7 +25,7 @@ constexpr int64_t kRandomIn = 96, kRandomOut = 40;
 constexpr uint64_t kDefaultVectorSeed = 7;
 
 struct EmitArgs {
-  std::string accel, platform, out, vectors, proj = "gate_proj";
+  std::string accel, platform, resource_costs, out, vectors, proj = "gate_proj";
   int64_t layer = 0, tokens = 1;
   uint64_t seed = kDefaultVectorSeed;
 };
@@ -79,14 +81,18 @@ void run_emit(const EmitArgs& in) {
   EmitArgs a = in;
   if (a.platform.empty()) a.platform = cli::resource_path(kDefaultPlatform);
   const sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
-  const hls::Project p = hls::render_project(soc);  // rejects before anything is written
+  if (a.resource_costs.empty()) a.resource_costs = cli::resource_path(kDefaultResourceCosts);
+  const dse::ResourceCosts costs = dse::load_resource_costs(a.resource_costs);
+  const hls::Project p = hls::render_project(soc, costs);  // rejects before anything is written
   hls::write_project(p, a.out);
   fmt::print("emit-hls: accel '{}' -> {} ({} files, part {}, {} MHz)\n", soc.accel.name, a.out, p.files.size(),
              soc.pl.part, soc.accel.clock_mhz);
-  fmt::print("emit-hls: resource estimate: {} of {} DSP48E2, {} bytes of buffers ({} BRAM36-equivalents of {}) "
+  const dse::ResourceEstimate est = dse::estimate_resources(soc.accel, soc.pl, costs, dse::ResourceMargins{});
+  fmt::print("emit-hls: resource estimate: {} LUT, {} FF, {} DSP48E2, {} BRAM36, {} URAM288 ({:.0f}% of {} at most) "
              "-> {}/resource_estimate.json\n",
-             soc.accel.dsp_used(), soc.pl.dsp48e2, soc.accel.buffer_bytes(),
-             MacroLayout::ceil_div(soc.accel.buffer_bytes(), sim::kBram36DataBytes), soc.pl.bram36, a.out);
+             est.luts, est.ffs, est.dsp48e2, est.bram36, est.uram288, 100 * est.max_utilisation, soc.pl.device, a.out);
+  if (!est.feasible)
+    fmt::print(stderr, "emit-hls: warning: the design exceeds the explorer's resource margins: {}\n", est.reason);
   if (a.vectors.empty()) return;
   std::string name;
   hls::VectorSet v = make_vectors(soc, a, name);
@@ -102,6 +108,9 @@ void setup(CLI::App& app) {
   auto* c = app.add_subcommand("emit-hls", "write a Vitis HLS project (kernel, testbench, tcl, PS driver) for an accel config");
   c->add_option("--accel", a->accel, "accel config YAML (configs/accel/..., or a sweep's best.yaml)")->required();
   c->add_option("--platform", a->platform, std::string("platform YAML (default: ") + kDefaultPlatform + ")");
+  c->add_option("--resource-costs", a->resource_costs,
+                std::string("per-operator LUT/FF/DSP costs of the resource estimate, as the explorer uses them (default: ") +
+                    kDefaultResourceCosts + ")");
   c->add_option("--out", a->out, "project folder to write")->required();
   c->add_option("--vectors", a->vectors,
                 "also write testbench vectors from the simulator: 'random', or a model "

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "accel_hls/Emitter.h"
 #include "accel_hls/Vectors.h"
@@ -28,6 +29,12 @@ const std::string kPaper = kSrc + "/configs/accel/paper_gs64_pe8x8.yaml";
 const std::string kCxx = "g++ -std=c++17 -O1 -ffp-contract=off -Wall -Wextra -Werror";
 
 sim::SocConfig paper() { return sim::load_soc_config(kPlatform, kPaper); }
+
+/** The project as `fpgallm emit-hls` renders it, with the shipped resource costs. */
+hls::Project render(const sim::SocConfig& soc) {
+  static const dse::ResourceCosts costs = dse::load_resource_costs(kSrc + "/configs/dse/resource_costs.yaml");
+  return hls::render_project(soc, costs);
+}
 
 /** A variant of the paper design, patched on the parsed config (never on YAML text). */
 sim::SocConfig variant(int64_t group, int64_t rows, int64_t cols, int64_t channels) {
@@ -69,7 +76,7 @@ bool have(const std::string& tool) { return run("command -v " + tool).status == 
 
 /** Emits the project, writes simulator vectors, builds the testbench with g++ and runs it. */
 RunResult emit_and_csim(const sim::SocConfig& soc, const std::vector<hls::VectorSet>& sets, const fs::path& dir) {
-  hls::write_project(hls::render_project(soc), dir.string());
+  hls::write_project(render(soc), dir.string());
   std::string dirs;
   for (size_t i = 0; i < sets.size(); ++i) {
     const std::string d = (dir / "vectors" / fmt::format("set{}", i)).string();
@@ -106,8 +113,24 @@ size_t count(const std::string& text, const std::string& what) {
 
 }  // namespace
 
+TEST(EmitHls, ResourceEstimateIsTheExplorersFigureForTheSamePoint) {
+  const dse::ResourceCosts costs = dse::load_resource_costs(kSrc + "/configs/dse/resource_costs.yaml");
+  for (const sim::SocConfig& s : {paper(), variant(128, 16, 8, 2)}) {
+    const auto j = nlohmann::json::parse(render(s).find("resource_estimate.json")->text);
+    const dse::ResourceEstimate est = dse::estimate_resources(s.accel, s.pl, costs, dse::ResourceMargins{});
+    EXPECT_EQ(j["luts"]["estimate"], est.luts);
+    EXPECT_EQ(j["ffs"]["estimate"], est.ffs);
+    EXPECT_EQ(j["dsp48e2"]["estimate"], est.dsp48e2);
+    EXPECT_EQ(j["bram36"]["estimate"], est.bram36);
+    EXPECT_EQ(j["uram288"]["estimate"], est.uram288);
+    EXPECT_EQ(j["dsp48e2"]["estimate"], s.accel.dsp_used());  // the simulator's DSP count agrees
+    EXPECT_EQ(j["luts"]["available"], s.pl.luts);
+    EXPECT_TRUE(j["fits"].get<bool>());
+  }
+}
+
 TEST(EmitHls, SameConfigGivesTheSameBytes) {
-  const hls::Project a = hls::render_project(paper()), b = hls::render_project(paper());
+  const hls::Project a = render(paper()), b = render(paper());
   ASSERT_EQ(a.files.size(), b.files.size());
   for (size_t i = 0; i < a.files.size(); ++i) {
     EXPECT_EQ(a.files[i].path, b.files[i].path);
@@ -121,7 +144,7 @@ TEST(EmitHls, SameConfigGivesTheSameBytes) {
 
 TEST(EmitHls, ConfigHeaderHoldsEveryParameterOnceWithItsValue) {
   const sim::SocConfig s = variant(128, 16, 8, 2);
-  const std::string h = hls::render_project(s).find("fpgallm_config.h")->text;
+  const std::string h = render(s).find("fpgallm_config.h")->text;
   for (const auto& [name, value] : std::vector<std::pair<std::string, int64_t>>{
            {"kPeRows", 16}, {"kPeCols", 8}, {"kTileRows", 16}, {"kGroupSize", 128}, {"kBits", 4},
            {"kBeatBytes", 16}, {"kChannels", 2}, {"kBlockBytes", s.accel.macro.block_bytes()},
@@ -135,14 +158,14 @@ TEST(EmitHls, Fixed64AccumulatorIsEmittedAsAnInt64AccumulatorWithItsFractionBits
   sim::SocConfig s = paper();
   s.accel.pe_accum_type = sim::PeNumType::Fixed64;
   s.accel.accum_frac_bits = 22;
-  const std::string h = hls::render_project(s).find("fpgallm_config.h")->text;
+  const std::string h = render(s).find("fpgallm_config.h")->text;
   EXPECT_NE(h.find("using accum_t = int64_t;"), std::string::npos) << h;
   EXPECT_NE(h.find("kFixedAccum = true;"), std::string::npos) << h;
   EXPECT_NE(h.find("kAccumFracBits = 22;"), std::string::npos) << h;
 }
 
 TEST(EmitHls, TopFunctionHasOneM_axiBundlePerChannelAndTheTclTheConfiguredPartAndClock) {
-  const hls::Project p = hls::render_project(variant(64, 8, 8, 2));
+  const hls::Project p = render(variant(64, 8, 8, 2));
   const std::string top = p.find("fpgallm_top.cpp")->text;
   EXPECT_EQ(count(top, "INTERFACE m_axi"), 2u);
   EXPECT_NE(top.find("bundle = gmem1"), std::string::npos);
@@ -172,16 +195,16 @@ TEST(EmitHls, InexpressibleConfigsAreRejectedNamingTheField) {
     patch(s);
     return s;
   };
-  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.macro.beat_bytes = 2; })); },
+  expect_error([&] { render(with([](auto& s) { s.accel.macro.beat_bytes = 2; })); },
                {"accel.macro.beat_bytes = 2", "power of two", "paper_gs64_pe8x8.yaml"});
-  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.macro.beat_bytes = 32; })); },
+  expect_error([&] { render(with([](auto& s) { s.accel.macro.beat_bytes = 32; })); },
                {"accel.macro.beat_bytes = 32", "wider than", "axi.data_width_bits"});
-  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.macro.tile_rows = 3; })); },
+  expect_error([&] { render(with([](auto& s) { s.accel.macro.tile_rows = 3; })); },
                {"accel.macro.tile_rows = 3", "divide"});
-  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.act_buffer_bytes = 64 << 20; })); },
+  expect_error([&] { render(with([](auto& s) { s.accel.act_buffer_bytes = 64 << 20; })); },
                {"accel.buffers", "BRAM/URAM"});
-  expect_error([&] { hls::render_project(with([](auto& s) { s.pl.part.clear(); })); }, {"pl.part", "kv260.yaml"});
-  expect_error([&] { hls::render_project(with([](auto& s) { s.accel.n_channels = 6; })); },
+  expect_error([&] { render(with([](auto& s) { s.pl.part.clear(); })); }, {"pl.part", "kv260.yaml"});
+  expect_error([&] { render(with([](auto& s) { s.accel.n_channels = 6; })); },
                {"accel.dma.channels = 6", "HP ports"});
   // A non-power-of-two width never gets past the YAML (MacroLayout::validate names the field).
   const fs::path dir = scratch_dir("bad_yaml");
@@ -199,7 +222,7 @@ TEST(EmitHls, KernelGetsTheFixedPointArithmeticFileOfModelsUnchanged) {
   std::ifstream in(kSrc + "/models/quant/AwqFixedPoint.h", std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
-  EXPECT_EQ(hls::render_project(paper()).find("AwqFixedPoint.h")->text, ss.str());
+  EXPECT_EQ(render(paper()).find("AwqFixedPoint.h")->text, ss.str());
 }
 
 TEST(EmitHls, TemplatesWithAMissingOrUnusedInsertionPointAreErrors) {
@@ -269,7 +292,7 @@ TEST(EmitHls, TestbenchReportsADifferenceFromTheSimulator) {
 TEST(EmitHls, GoldenProjectMatchesTheCommittedSnapshot) {
   // tests/accel_hls/golden/README.md says how to review and regenerate it.
   const fs::path golden = fs::path(kSrc) / "tests/accel_hls/golden/paper_gs64_pe8x8";
-  const hls::Project p = hls::render_project(paper());
+  const hls::Project p = render(paper());
   for (const auto& f : p.files) {
     std::ifstream in(golden / f.path, std::ios::binary);
     ASSERT_TRUE(in) << "golden file missing: " << (golden / f.path);
@@ -306,7 +329,7 @@ RunResult build_driver_test(const fs::path& dir, const std::string& cxx, const s
 fs::path driver_project(const std::string& name, hls::VectorSet& v) {
   const sim::SocConfig s = paper();
   const fs::path dir = scratch_dir(name);
-  hls::write_project(hls::render_project(s), dir.string());
+  hls::write_project(render(s), dir.string());
   v = simulated(s, 128, 48, 3, true, 5);
   hls::write_vectors(v, (dir / "vectors/set0").string());
   return dir;

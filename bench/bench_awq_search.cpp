@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
               search_tokens > 0 ? std::to_string(search_tokens).c_str() : "all",
               static_cast<long long>(o.clip_sample_tokens));
   std::printf("threads %d, matrix products through %s\n", omp_get_max_threads(),
-              gemm::uses_eigen() ? "Eigen (AVX2+FMA)" : "plain loops (no AVX2+FMA)");
+              gemm::isa_name(gemm::isa()));
   std::fflush(stdout);
   const auto tq = Clock::now();
   const double cpu0 = cpu_seconds();

@@ -33,6 +33,8 @@ constexpr uint64_t kRandomSeqMultiplier = 0x2545F4914F6CDD1Dull;
 constexpr int64_t kParallelMinMacs = int64_t{1} << 24;
 // Quantizing a weight costs a few dozen operations: threads pay from this many weights on.
 constexpr int64_t kParallelMinWeights = int64_t{1} << 18;
+// Query rows per attention block of the search's forward (causal: each block stops at its last key).
+constexpr int64_t kAttnRowBlock = 128;
 
 // Half-to-even like torch.round; std::nearbyint follows the (default) round-to-nearest-even mode.
 inline float round_even(float v) { return std::nearbyint(v); }
@@ -94,30 +96,68 @@ bool quantize_group(const float* w, int64_t len, float clip_ratio, int bits, boo
 
 int64_t group_len(int64_t in, int64_t G, int64_t g) { return std::min(G, in - g * G); }
 
-/** W' = dequant(Q(W diag(s))) diag(1/s): what the folded, quantized layer computes, seen from x. */
-std::vector<float> fake_quant(const float* w, int64_t out, int64_t in, const float* s, const QuantOptions& o,
-                              const float* clip = nullptr) {
-  std::vector<float> ws(w, w + out * in);
-  if (s)
-#pragma omp parallel for schedule(static) if (out * in >= kParallelMinWeights)
-    for (int64_t r = 0; r < out; ++r)
-      for (int64_t i = 0; i < in; ++i) ws[r * in + i] *= s[i];
-  QuantLinear q = quantize_rtn(ws.data(), out, in, o, clip);
-  dequantize(q, ws.data());
-  if (s)
-#pragma omp parallel for schedule(static) if (out * in >= kParallelMinWeights)
-    for (int64_t r = 0; r < out; ++r)
-      for (int64_t i = 0; i < in; ++i) ws[r * in + i] /= s[i];
-  return ws;
+/**
+ * dst = dequant(Q(W diag(s))) diag(1/s), [out, in]: what the folded, quantized layer computes, seen
+ * from x (s = nullptr: plain RTN). The same numbers as quantize_rtn then dequantize, one row at a
+ * time into a reused buffer (the scale search calls it 20 times per linear).
+ */
+void fake_quant(const float* w, int64_t out, int64_t in, const float* s, const QuantOptions& o, float* dst) {
+  const int64_t G = o.group_size, ng = (in + G - 1) / G;
+  int64_t bad_row = -1;  // exceptions must not leave the parallel region: record, then throw
+#pragma omp parallel if (out * in >= kParallelMinWeights)
+  {
+    std::vector<uint8_t> codes(static_cast<size_t>(G));
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < out; ++r) {
+      float* row = dst + r * in;
+      for (int64_t i = 0; i < in; ++i) row[i] = s ? w[r * in + i] * s[i] : w[r * in + i];
+      for (int64_t g = 0; g < ng; ++g) {
+        const int64_t b = g * G, len = group_len(in, G, g);
+        uint16_t s16;
+        uint8_t z;
+        if (!quantize_group(row + b, len, 1.0f, o.bits, o.zero_point, o.clip_codes, codes.data(), &s16, &z)) {
+#pragma omp critical
+          bad_row = bad_row < 0 ? r : std::min(bad_row, r);
+          break;
+        }
+        const float sc = f16_to_f32(s16);
+        for (int64_t i = 0; i < len; ++i)
+          row[b + i] = static_cast<float>(static_cast<int>(codes[i]) - static_cast<int>(z)) * sc;
+      }
+      if (s)
+        for (int64_t i = 0; i < in; ++i) row[i] /= s[i];
+    }
+  }
+  if (bad_row >= 0)
+    fail("quantize: row {} has weights that are not finite or exceed the fp16 scale range", bad_row);
 }
 
+/** Mean squared difference; fixed chunks summed in order, so the value is the same for any thread count. */
 double mse(const std::vector<float>& a, const std::vector<float>& b) {
-  double acc = 0.0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double d = static_cast<double>(a[i]) - b[i];
-    acc += d * d;
+  constexpr int64_t kChunk = int64_t{1} << 16;
+  const int64_t n = static_cast<int64_t>(a.size()), n_chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> part(static_cast<size_t>(n_chunks), 0.0);
+#pragma omp parallel for schedule(static) if (n >= kParallelMinWeights)
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    double acc = 0.0;
+    for (int64_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) {
+      const double d = static_cast<double>(a[i]) - b[i];
+      acc += d * d;
+    }
+    part[static_cast<size_t>(c)] = acc;
   }
-  return a.empty() ? 0.0 : acc / static_cast<double>(a.size());
+  double acc = 0.0;
+  for (double v : part) acc += v;
+  return n == 0 ? 0.0 : acc / static_cast<double>(n);
+}
+
+/** out = silu(gate) * up, shared out by OpenMP (element-wise, so the same numbers for any thread count). */
+void silu_mul_parallel(const float* gate, const float* up, int64_t count, float* out) {
+  constexpr int64_t kChunk = int64_t{1} << 16;
+  const int64_t n_chunks = (count + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (count >= kParallelMinWeights)
+  for (int64_t c = 0; c < n_chunks; ++c)
+    kernels::silu_mul(gate + c * kChunk, up + c * kChunk, std::min(kChunk, count - c * kChunk), out + c * kChunk);
 }
 
 /** Per-input-channel mean |x| over n tokens. */
@@ -176,19 +216,30 @@ std::vector<float> awq_scales_for_alpha(const std::vector<float>& x_mean, const 
 }
 
 /**
+ * Maps a scaling group's weights (one pointer per linear, each [out_k, in]) to the inspected block
+ * output; the result lives in the block's own buffer, reused from call to call.
+ */
+using BlockFn = std::function<const std::vector<float>&(const std::vector<const float*>&)>;
+
+/**
  * The grid search shared by every scaling group: `block` maps the group's pseudo-quantized
- * weights (one per linear) to the inspected output; `ref` is that output with fp weights.
- * As AutoAWQ's _compute_best_scale: the first alpha with the smallest loss wins. With
+ * weights to the inspected output, compared with its output on the fp weights `ws` (computed
+ * once). As AutoAWQ's _compute_best_scale: the first alpha with the smallest loss wins. With
  * o.rtn_candidate the identity (plain RTN) competes too and wins ties.
  */
 AwqScaleSearch search_scales(const std::vector<const float*>& ws, const std::vector<int64_t>& outs, int64_t in,
-                             const std::vector<float>& x_mean,
-                             const std::function<std::vector<float>(const std::vector<std::vector<float>>&)>& block,
-                             const std::vector<float>& ref, const QuantOptions& o, bool measure_rtn) {
+                             const std::vector<float>& x_mean, const BlockFn& block, const QuantOptions& o,
+                             bool measure_rtn) {
+  const std::vector<float> ref = block(ws);
+  std::vector<std::vector<float>> wq(ws.size());  // [outs[k] * in] each, reused for every candidate
+  std::vector<const float*> wq_ptr(ws.size());
+  for (size_t k = 0; k < ws.size(); ++k) {
+    wq[k].resize(static_cast<size_t>(outs[k] * in));
+    wq_ptr[k] = wq[k].data();
+  }
   auto loss_of = [&](const float* s) {
-    std::vector<std::vector<float>> wq;
-    for (size_t k = 0; k < ws.size(); ++k) wq.push_back(fake_quant(ws[k], outs[k], in, s, o));
-    return mse(block(wq), ref);
+    for (size_t k = 0; k < ws.size(); ++k) fake_quant(ws[k], outs[k], in, s, o, wq[k].data());
+    return mse(block(wq_ptr), ref);
   };
   AwqScaleSearch r;
   r.loss_rtn = measure_rtn || o.rtn_candidate ? loss_of(nullptr) : std::numeric_limits<double>::quiet_NaN();
@@ -215,6 +266,14 @@ std::vector<float> linear_out(const float* x, int64_t n, const float* w, const f
   return y;
 }
 
+/** linear_out into a buffer that keeps its allocation from call to call. */
+const std::vector<float>& linear_into(const float* x, int64_t n, const float* w, const float* bias, int64_t in,
+                                      int64_t out, std::vector<float>& y) {
+  y.resize(static_cast<size_t>(n * out));
+  gemm::xwt(x, n, w, bias, in, out, y.data());
+  return y;
+}
+
 /**
  * Causal self-attention of one sequence at positions 0..n-1 (q, k rotated in place), each head's
  * scores and values as matrix products (gemm::), heads shared out by OpenMP. Same math as the
@@ -228,15 +287,20 @@ void attention_core(const ModelConfig& c, float* q, float* k, const float* v, in
 #pragma omp parallel for schedule(static) if (n * n * hd * c.num_heads >= kParallelMinMacs)
   for (int64_t h = 0; h < c.num_heads; ++h) {
     const int64_t kvh = h / group;
-    std::vector<float> p(static_cast<size_t>(n * n));
-    gemm::abt_strided(q + h * hd, Q, k + kvh * hd, KV, n, n, hd, p.data(), n);
-    for (int64_t t = 0; t < n; ++t) {
-      float* row = p.data() + t * n;
-      for (int64_t j = 0; j <= t; ++j) row[j] *= inv_sqrt;
-      kernels::softmax(row, t + 1);
-      std::fill(row + t + 1, row + n, 0.0f);  // causal: later keys weigh nothing
+    std::vector<float> p(static_cast<size_t>(std::min(n, kAttnRowBlock) * n));
+    // Causal: a block of query rows only needs the keys up to its last row (about half the products).
+    for (int64_t r0 = 0; r0 < n; r0 += kAttnRowBlock) {
+      const int64_t rows = std::min(kAttnRowBlock, n - r0), keys = r0 + rows;
+      gemm::abt_strided(q + r0 * Q + h * hd, Q, k + kvh * hd, KV, rows, keys, hd, p.data(), keys);
+      for (int64_t t = 0; t < rows; ++t) {
+        float* row = p.data() + t * keys;
+        const int64_t seen = r0 + t + 1;
+        for (int64_t j = 0; j < seen; ++j) row[j] *= inv_sqrt;
+        kernels::softmax(row, seen);
+        std::fill(row + seen, row + keys, 0.0f);  // later keys weigh nothing
+      }
+      gemm::ab_strided(p.data(), keys, v + kvh * hd, KV, rows, keys, hd, att + r0 * Q + h * hd, Q);
     }
-    gemm::ab_strided(p.data(), n, v + kvh * hd, KV, n, n, hd, att + h * hd, Q);
   }
 }
 
@@ -434,11 +498,11 @@ void apply_awq_scales(LayerWeights& L, const ModelConfig& c, const AwqLayerScale
 AwqScaleSearch awq_search_scale_linear(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
                                        const QuantOptions& o) {
   o.validate();
-  const std::vector<float> ref = linear_out(x, n_tokens, w, nullptr, in, out);
-  auto block = [&](const std::vector<std::vector<float>>& wq) {
-    return linear_out(x, n_tokens, wq[0].data(), nullptr, in, out);
+  std::vector<float> y;
+  auto block = [&](const std::vector<const float*>& wq) -> const std::vector<float>& {
+    return linear_into(x, n_tokens, wq[0], nullptr, in, out, y);
   };
-  return search_scales({w}, {out}, in, mean_abs_x(x, n_tokens, in), block, ref, o, /*measure_rtn=*/true);
+  return search_scales({w}, {out}, in, mean_abs_x(x, n_tokens, in), block, o, /*measure_rtn=*/true);
 }
 
 std::vector<float> awq_search_clip(const float* w, int64_t out, int64_t in, const float* x, int64_t n_tokens,
@@ -514,51 +578,52 @@ void quantize_layer_awq(const ModelConfig& c, LayerWeights& L, LayerActs& acts, 
   AwqLayerScales scales;
   if (o.search_scale) {
     if (o.progress) o.progress(layer, c.num_layers, "scale search");
+    // Block buffers, kept from candidate to candidate: q [Ts, Q], k and v [Ts, KV], att [Ts, Q],
+    // g and u [Ts, I], y [Ts, H].
+    std::vector<float> q, k, v, att, g, u, y;
     // q, k, v inspected at the attention block output (o_proj in fp32), as AutoAWQ does.
-    auto attn_block = [&](const std::vector<std::vector<float>>& wq) {
-      std::vector<float> q = linear_out(acts.xn1.data(), Ts, wq[0].data(), ptr_or_null(L.q.bias), H, Q);
-      std::vector<float> k = linear_out(acts.xn1.data(), Ts, wq[1].data(), ptr_or_null(L.k.bias), H, KV);
-      std::vector<float> v = linear_out(acts.xn1.data(), Ts, wq[2].data(), ptr_or_null(L.v.bias), H, KV);
-      std::vector<float> att(static_cast<size_t>(Ts * Q));
+    auto attn_block = [&](const std::vector<const float*>& wq) -> const std::vector<float>& {
+      linear_into(acts.xn1.data(), Ts, wq[0], ptr_or_null(L.q.bias), H, Q, q);
+      linear_into(acts.xn1.data(), Ts, wq[1], ptr_or_null(L.k.bias), H, KV, k);
+      linear_into(acts.xn1.data(), Ts, wq[2], ptr_or_null(L.v.bias), H, KV, v);
+      att.resize(static_cast<size_t>(Ts * Q));
       for (size_t s = 0; s < n_search_seqs; ++s) {
         const int64_t b = spans.begin[s];
         attention_core(c, q.data() + b * Q, k.data() + b * KV, v.data() + b * KV, spans.size(s), att.data() + b * Q);
       }
-      return linear_out(att.data(), Ts, L.o.weight->ptr(), nullptr, Q, H);
+      return linear_into(att.data(), Ts, L.o.weight->ptr(), nullptr, Q, H, y);
     };
-    const std::vector<const float*> qkv_w = {L.q.weight->ptr(), L.k.weight->ptr(), L.v.weight->ptr()};
-    const std::vector<int64_t> qkv_out = {Q, KV, KV};
-    std::vector<std::vector<float>> fp_qkv;
-    for (size_t i = 0; i < 3; ++i) fp_qkv.emplace_back(qkv_w[i], qkv_w[i] + qkv_out[i] * H);
-    scales.qkv = search_scales(qkv_w, qkv_out, H, mean_abs_x(acts.xn1.data(), T, H), attn_block,
-                               attn_block(fp_qkv), o, false).scales;
+    scales.qkv = search_scales({L.q.weight->ptr(), L.k.weight->ptr(), L.v.weight->ptr()}, {Q, KV, KV}, H,
+                               mean_abs_x(acts.xn1.data(), T, H), attn_block, o, false)
+                     .scales;
 
     if (awq_can_fold_o_into_v(c)) {
-      auto o_block = [&](const std::vector<std::vector<float>>& wq) {
-        return linear_out(acts.att.data(), Ts, wq[0].data(), nullptr, Q, H);
+      auto o_block = [&](const std::vector<const float*>& wq) -> const std::vector<float>& {
+        return linear_into(acts.att.data(), Ts, wq[0], nullptr, Q, H, y);
       };
-      scales.o = search_scales({L.o.weight->ptr()}, {H}, Q, mean_abs_x(acts.att.data(), T, Q), o_block,
-                               linear_out(acts.att.data(), Ts, L.o.weight->ptr(), nullptr, Q, H), o, false).scales;
+      scales.o = search_scales({L.o.weight->ptr()}, {H}, Q, mean_abs_x(acts.att.data(), T, Q), o_block, o, false)
+                     .scales;
     }
 
     // gate and up inspected at the MLP output (down_proj in fp32).
-    auto mlp_block = [&](const std::vector<std::vector<float>>& wq) {
-      std::vector<float> g = linear_out(acts.xn2.data(), Ts, wq[0].data(), nullptr, H, I);
-      std::vector<float> u = linear_out(acts.xn2.data(), Ts, wq[1].data(), nullptr, H, I);
-      kernels::silu_mul(g.data(), u.data(), Ts * I, g.data());
-      return linear_out(g.data(), Ts, L.down.weight->ptr(), nullptr, I, H);
+    auto mlp_block = [&](const std::vector<const float*>& wq) -> const std::vector<float>& {
+      linear_into(acts.xn2.data(), Ts, wq[0], nullptr, H, I, g);
+      linear_into(acts.xn2.data(), Ts, wq[1], nullptr, H, I, u);
+      silu_mul_parallel(g.data(), u.data(), Ts * I, g.data());
+      return linear_into(g.data(), Ts, L.down.weight->ptr(), nullptr, I, H, y);
     };
-    const std::vector<const float*> gu_w = {L.gate.weight->ptr(), L.up.weight->ptr()};
-    std::vector<std::vector<float>> fp_gu = {std::vector<float>(gu_w[0], gu_w[0] + I * H),
-                                             std::vector<float>(gu_w[1], gu_w[1] + I * H)};
-    scales.mlp = search_scales(gu_w, {I, I}, H, mean_abs_x(acts.xn2.data(), T, H), mlp_block, mlp_block(fp_gu), o, false)
-                     .scales;
+    scales.mlp =
+        search_scales({L.gate.weight->ptr(), L.up.weight->ptr()}, {I, I}, H, mean_abs_x(acts.xn2.data(), T, H),
+                      mlp_block, o, false)
+            .scales;
+    g = std::vector<float>();  // [Ts, I] buffers are the largest: free them before the next search
+    u = std::vector<float>();
 
-    auto down_block = [&](const std::vector<std::vector<float>>& wq) {
-      return linear_out(acts.act.data(), Ts, wq[0].data(), nullptr, I, H);
+    auto down_block = [&](const std::vector<const float*>& wq) -> const std::vector<float>& {
+      return linear_into(acts.act.data(), Ts, wq[0], nullptr, I, H, y);
     };
-    scales.down = search_scales({L.down.weight->ptr()}, {H}, I, mean_abs_x(acts.act.data(), T, I), down_block,
-                                linear_out(acts.act.data(), Ts, L.down.weight->ptr(), nullptr, I, H), o, false)
+    scales.down = search_scales({L.down.weight->ptr()}, {H}, I, mean_abs_x(acts.act.data(), T, I), down_block, o,
+                                false)
                       .scales;
 
     apply_awq_scales(L, c, scales);

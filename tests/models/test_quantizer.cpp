@@ -11,6 +11,8 @@
 #include "models/core/Dtype.h"
 #include "models/core/Error.h"
 #include "models/checkpoint/Llama2c.h"
+#include "models/checkpoint/Synthetic.h"
+#include "models/llm/ModelConfig.h"
 #include "models/quant/Quantizer.h"
 #include "models/llm/Qwen2Model.h"
 #include "models/llm/Sampler.h"
@@ -328,9 +330,10 @@ TEST(AwqSearch, ResultsAreBitIdenticalRunToRunAndAcrossThreadCounts) {
   const std::vector<float> w = randn(out * in, 61, 0.05f);
   const std::vector<float> x = outlier_inputs(n, in, {5, 77}, 20.0f, 62);
   const QuantOptions o = opts(64);
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(2);  // whatever the environment says: two threads against one
   const auto s1 = awq_search_scale_linear(w.data(), out, in, x.data(), n, o);
   const auto c1 = awq_search_clip(w.data(), out, in, x.data(), n, o);
-  const int threads = omp_get_max_threads();
   omp_set_num_threads(1);
   const auto s2 = awq_search_scale_linear(w.data(), out, in, x.data(), n, o);
   const auto c2 = awq_search_clip(w.data(), out, in, x.data(), n, o);
@@ -338,6 +341,40 @@ TEST(AwqSearch, ResultsAreBitIdenticalRunToRunAndAcrossThreadCounts) {
   EXPECT_EQ(s1.scales, s2.scales);
   EXPECT_EQ(s1.loss_best, s2.loss_best);
   EXPECT_EQ(c1, c2);
+}
+
+TEST(AwqSearch, WholeModelQuantizesToTheSameBytesWithOneAndTwoThreads) {
+  // Shapes big enough that every parallel region of the search runs threaded (GQA like Qwen2.5).
+  ModelConfig c = model_config_preset("tiny");
+  c.hidden_size = 256;
+  c.num_heads = 4;
+  c.num_kv_heads = 2;
+  c.head_dim = 64;
+  c.intermediate_size = 1024;
+  c.num_layers = 1;
+  c.max_context = 512;
+  auto fp = make_synthetic_weights(c, 17);
+  const auto calib = make_random_sequences(c.vocab_size, 2, 300, 5);
+  const QuantOptions o = opts(64);
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(2);
+  const auto q2 = quantize_model(*fp, o, calib);
+  omp_set_num_threads(1);
+  const auto q1 = quantize_model(*fp, o, calib);
+  omp_set_num_threads(threads);
+  for (size_t l = 0; l < q1->layers.size(); ++l) {
+    const LayerWeights &a = q1->layers[l], &b = q2->layers[l];
+    EXPECT_EQ(a.attn_norm.data, b.attn_norm.data) << "layer " << l;
+    EXPECT_EQ(a.mlp_norm.data, b.mlp_norm.data) << "layer " << l;
+    for (auto [la, lb] : {std::pair{&a.q, &b.q}, {&a.k, &b.k}, {&a.v, &b.v}, {&a.o, &b.o}, {&a.gate, &b.gate},
+                          {&a.up, &b.up}, {&a.down, &b.down}}) {
+      ASSERT_TRUE(la->quant && lb->quant);
+      EXPECT_EQ(la->quant->q, lb->quant->q) << "layer " << l;
+      EXPECT_EQ(la->quant->scales, lb->quant->scales) << "layer " << l;
+      EXPECT_EQ(la->quant->zeros, lb->quant->zeros) << "layer " << l;
+      if (la->bias) EXPECT_EQ(la->bias->data, lb->bias->data) << "layer " << l;
+    }
+  }
 }
 
 TEST(AwqFold, ScalesFoldedIntoStories260KLeaveLogitsUnchanged) {

@@ -1,6 +1,8 @@
 // fp32 reference decode time per token on the host, for the real stories260K model and for the
 // full-size Qwen2.5-0.5B shapes with synthetic weights. Decode reads every weight once per token,
 // so these figures are the host baseline the accelerator estimates are compared with.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -26,6 +28,17 @@ constexpr int64_t kStoriesPrefillTokens = 8;
 constexpr int64_t kQwenPrefillTokens = 32;
 constexpr int64_t kQwenDecodeIterations = 5;
 constexpr uint64_t kSyntheticSeed = 1;
+// Qwen2.5-0.5B prefill: a prompt of this many tokens, timed this many times.
+constexpr int64_t kQwenPrefillBenchTokens = 128;
+constexpr int64_t kQwenPrefillIterations = 2;
+
+/** User + system CPU seconds of this process so far (all threads). */
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
 /** Deterministic token ids spread over the vocabulary (the weights' values do not matter here). */
 std::vector<int32_t> prompt_tokens(int64_t n, int64_t vocab) {
@@ -84,6 +97,30 @@ void BM_Fp32DecodeQwen25_05B_Synthetic(benchmark::State& state) {
 }
 BENCHMARK(BM_Fp32DecodeQwen25_05B_Synthetic)
     ->Iterations(kQwenDecodeIterations)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_Fp32PrefillQwen25_05B_Synthetic(benchmark::State& state) {
+  static const std::shared_ptr<const ModelWeights> w =
+      make_synthetic_weights(model_config_preset("qwen2.5-0.5b"), kSyntheticSeed);
+  ReferenceBackend backend;
+  Qwen2Model model(w, backend);
+  const auto prompt = prompt_tokens(kQwenPrefillBenchTokens, w->config.vocab_size);
+  const auto t0 = Clock::now();
+  const double cpu0 = process_cpu_seconds();
+  for (auto _ : state) {
+    model.reset();
+    auto logits = model.prefill(prompt);
+    benchmark::DoNotOptimize(logits.data());
+  }
+  const double total_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double n = static_cast<double>(state.iterations());
+  state.counters["prompt_tokens"] = static_cast<double>(kQwenPrefillBenchTokens);
+  state.counters["tokens_per_s"] = n * static_cast<double>(kQwenPrefillBenchTokens) / total_s;
+  state.counters["cpu_s_per_prefill"] = (process_cpu_seconds() - cpu0) / n;  // all threads
+}
+BENCHMARK(BM_Fp32PrefillQwen25_05B_Synthetic)
+    ->Iterations(kQwenPrefillIterations)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -18,10 +18,35 @@ float dot(const float* a, const float* b, int64_t n) {
 namespace {
 // Below this many MACs a second thread costs more than it saves (and stalls under load).
 constexpr int64_t kParallelMinMacs = int64_t{1} << 18;
+// From this many tokens on (prefill) the AVX2 tiles reuse each loaded weight across tokens and beat
+// one dot() per (token, row) (bench_fp32_decode, docs/simulator.md); single-token decode streams
+// the weights once either way and keeps the plain loop.
+constexpr int64_t kTiledMinTokens = 2;
+constexpr int64_t kTiledChunkRows = 64;  // rows per thread chunk: a multiple of the 4-row tile
+
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
 }  // namespace
+
+namespace detail {
+// KernelsAvx2.cpp: rows [o_begin, o_end) of y, bit-identical with dot() per (token, row).
+void linear_f32_avx2(const float* x, int64_t n, const float* w, const float* bias, int64_t in, int64_t out,
+                     int64_t o_begin, int64_t o_end, float* y);
+}  // namespace detail
 
 void linear_f32(const float* x, int64_t n_tokens, const float* w, const float* bias, int64_t in,
                 int64_t out, float* y) {
+  if (n_tokens >= kTiledMinTokens && cpu_has_avx2()) {
+    // Fixed chunks of rows, each computed whole by one thread: the same bits for any thread count.
+    const int64_t n_chunks = (out + kTiledChunkRows - 1) / kTiledChunkRows;
+#pragma omp parallel for schedule(static) if (n_tokens * in * out >= kParallelMinMacs)
+    for (int64_t c = 0; c < n_chunks; ++c)
+      detail::linear_f32_avx2(x, n_tokens, w, bias, in, out, c * kTiledChunkRows,
+                              std::min(out, (c + 1) * kTiledChunkRows), y);
+    return;
+  }
 #pragma omp parallel for schedule(static) if (n_tokens * in * out >= kParallelMinMacs)
   for (int64_t o = 0; o < out; ++o) {
     const float* wr = w + o * in;

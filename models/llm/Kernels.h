@@ -8,11 +8,16 @@ namespace fpgallm::kernels {
 /**
  * fp32 reference kernels: the single definition of each op's arithmetic. Every backend (host,
  * AWQ, simulated PS) calls these so that their results are bit-identical; summation order is fixed
- * (8 interleaved partial sums, combined pairwise) and independent of threading.
+ * (dot: 8 interleaved partial sums, combined pairwise) and independent of threading.
  */
 float dot(const float* a, const float* b, int64_t n);
 
-/** y[t, o] = sum_i x[t, i] * w[o, i] (+ bias[o]); rows of w split across threads. */
+/**
+ * y[t, o] = dot(x[t], w[o]) (+ bias[o]), rows of w split across threads. Two or more tokens
+ * (prefill) on an AVX2 CPU run register tiles of 2 tokens x 4 rows that keep dot()'s eight
+ * partial sums lane for lane: bit-identical with one dot() per (token, row), so a row's result
+ * never depends on how many tokens share the call. Host and simulated PS share it.
+ */
 void linear_f32(const float* x, int64_t n_tokens, const float* w, const float* bias, int64_t in,
                 int64_t out, float* y);
 

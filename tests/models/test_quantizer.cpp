@@ -372,7 +372,9 @@ TEST(AwqSearch, WholeModelQuantizesToTheSameBytesWithOneAndTwoThreads) {
       EXPECT_EQ(la->quant->q, lb->quant->q) << "layer " << l;
       EXPECT_EQ(la->quant->scales, lb->quant->scales) << "layer " << l;
       EXPECT_EQ(la->quant->zeros, lb->quant->zeros) << "layer " << l;
-      if (la->bias) EXPECT_EQ(la->bias->data, lb->bias->data) << "layer " << l;
+      if (la->bias) {
+        EXPECT_EQ(la->bias->data, lb->bias->data) << "layer " << l;
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 // Full-size AWQ search (AutoAWQ's scale + clip search, G = 64) on synthetic Qwen2.5-0.5B weights,
 // then the host AWQ backend's decode time per token on the result. A bench command, not a timed
-// test: it prints wall time per phase, peak RSS and the settings, and checks nothing.
+// test: it prints wall and CPU time per phase and in total, peak RSS (at the end of the search and
+// overall) and the settings, and checks nothing.
 //   build/bench/bench_awq_search [--layers N] [--blocks N] [--random] [--group-size G]
 //                                [--search-tokens N] [--decode-tokens N] [--rtn]
 // --rtn skips the search (RTN) to time only the host AWQ decode of the full model.
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
   auto q = quantize_model(*fp, o, calib);
   const double t_awq = seconds_since(tq);
   const double cpu_awq = cpu_seconds() - cpu0;
+  const double rss_search = peak_rss_mib();  // fp32 model + activations + the quantized copy
   fp.reset();
 
   // Host AWQ backend: prefill, then time single-token decodes.
@@ -137,6 +139,8 @@ int main(int argc, char** argv) {
   std::printf("host AWQ decode        %8.1f ms per token wall, %.1f CPU-ms (fp32 lm_head, %lld tokens after a "
               "%lld-token prefill)\n", t_decode * 1e3, cpu_decode * 1e3, static_cast<long long>(decode_tokens),
               static_cast<long long>(kPrefillTokens));
-  std::printf("peak RSS               %8.0f MiB\n", peak_rss_mib());
+  std::printf("peak RSS               %8.0f MiB by the end of the search, %.0f MiB in all\n", rss_search,
+              peak_rss_mib());
+  std::printf("total                  %8.1f s wall, %.1f CPU-s\n", seconds_since(t0), cpu_seconds());
   return 0;
 }

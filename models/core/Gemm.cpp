@@ -80,8 +80,6 @@ Isa isa() {
   return chosen;
 }
 
-bool uses_eigen() { return isa() != Isa::plain; }
-
 void xwt(const float* x, int64_t n, const float* w, const float* bias, int64_t in, int64_t out, float* y) {
   const Isa path = isa();
   const int64_t col_parts = std::clamp<int64_t>(out / kMinTileCols, 1, kTiles);

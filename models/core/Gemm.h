@@ -40,7 +40,4 @@ void abt_strided(const float* a, int64_t lda, const float* b, int64_t ldb, int64
 void ab_strided(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t m, int64_t k, int64_t n, float* c,
                 int64_t ldc);
 
-/** True when an Eigen path (AVX2 or AVX-512) runs. */
-bool uses_eigen();
-
 }  // namespace fpgallm::gemm

@@ -34,9 +34,9 @@ std::string resolve(const std::string& base_file, const std::string& p) {
 YAML::Node load_yaml(const std::string& file, const std::string& what, const std::string& spec_file) {
   if (!fs::exists(file)) fail("{}: {} '{}' not found", spec_file, what, file);
   try {
-    return YAML::LoadFile(file);
-  } catch (const YAML::Exception& e) {
-    fail("{}: {} '{}' is not valid YAML: {}", spec_file, what, file, e.what());
+    return read_yaml_file(file, "YAML file");
+  } catch (const Error& e) {
+    fail("{}: {}: {}", spec_file, what, e.what());
   }
 }
 
@@ -51,10 +51,15 @@ std::vector<std::string> split_path(const std::string& p) {
   return out;
 }
 
-/** Sets root[k0][k1]... = v, creating mappings on the way. */
-void set_path(YAML::Node root, const std::vector<std::string>& keys, const YAML::Node& v) {
+/** Sets root[k0][k1]... = v, creating mappings on the way; a value where a section belongs is an Error. */
+void set_path(YAML::Node root, const std::vector<std::string>& keys, const YAML::Node& v, const std::string& spec_file) {
   YAML::Node cur = root;
+  std::string at;
   for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    at += (at.empty() ? "" : ".") + keys[i];
+    if (!cur.IsMap() && !cur.IsNull())
+      fail("{}: cannot set field '{}': the base config holds a value, not a section, above '{}'", spec_file,
+           fmt::join(keys, "."), at);
     YAML::Node next = cur[keys[i]];
     if (!next || next.IsNull()) {
       cur[keys[i]] = YAML::Node(YAML::NodeType::Map);
@@ -62,6 +67,9 @@ void set_path(YAML::Node root, const std::vector<std::string>& keys, const YAML:
     }
     cur.reset(next);
   }
+  if (!cur.IsMap() && !cur.IsNull())
+    fail("{}: cannot set field '{}': the base config holds a value, not a section, at '{}'", spec_file,
+         fmt::join(keys, "."), at.empty() ? std::string("the top level") : at);
   cur[keys.back()] = YAML::Clone(v);
 }
 
@@ -91,6 +99,12 @@ std::vector<YAML::Node> range_values(YamlMap& r, bool log) {
 
 std::string scalar_text(const YAML::Node& v) { return v.IsScalar() ? v.Scalar() : YAML::Dump(v); }
 
+/** A node that must be one string (a field path, an expression): anything else names `where`. */
+std::string scalar_string(const YAML::Node& v, const std::string& where, const char* what) {
+  if (!v.IsScalar()) fail("{}: must be {} (got '{}')", where, what, YAML::Dump(v));
+  return v.Scalar();
+}
+
 /** The axis a name in an expression refers to (by axis name or by one of its fields), -1 if none. */
 int axis_of(const SweepSpec& spec, const std::string& n) {
   int a = spec.axis_index(n);
@@ -113,7 +127,7 @@ YAML::Node number_node(double v) {
 }
 
 void apply_field(const std::string& f, const YAML::Node& v, YAML::Node& platform, YAML::Node& accel,
-                 std::vector<std::pair<std::vector<std::string>, YAML::Node>>& model_fields);
+                 std::vector<std::pair<std::vector<std::string>, YAML::Node>>& model_fields, const std::string& spec_file);
 
 struct Patched {
   YAML::Node platform, accel, model;
@@ -129,13 +143,13 @@ YAML::Node model_node(const std::string& model, const std::string& where) {
 }
 
 void apply_field(const std::string& f, const YAML::Node& v, YAML::Node& platform, YAML::Node& accel,
-                 std::vector<std::pair<std::vector<std::string>, YAML::Node>>& model_fields) {
+                 std::vector<std::pair<std::vector<std::string>, YAML::Node>>& model_fields, const std::string& spec_file) {
   auto keys = split_path(f);
   if (keys[0] == "platform") {
     keys.erase(keys.begin());
-    set_path(platform, keys, v);
+    set_path(platform, keys, v, spec_file);
   } else if (keys[0] == "accel") {
-    set_path(accel, keys, v);
+    set_path(accel, keys, v, spec_file);
   } else {  // model.<field>
     keys.erase(keys.begin());
     model_fields.emplace_back(keys, v);
@@ -151,16 +165,16 @@ Patched patch(const SweepSpec& spec, const PointIndex* p) {
       const YAML::Node& v = ax.values[static_cast<size_t>((*p)[a])];
       for (const auto& f : ax.fields) {
         if (f == "model") out.model_name = resolve(spec.file, v.as<std::string>());
-        else apply_field(f, v, out.platform, out.accel, model_fields);
+        else apply_field(f, v, out.platform, out.accel, model_fields, spec.file);
       }
     }
   if (p)
-    for (const auto& [f, e] : spec.derived) apply_field(f, number_node(eval_at(spec, e, *p)), out.platform, out.accel, model_fields);
+    for (const auto& [f, e] : spec.derived) apply_field(f, number_node(eval_at(spec, e, *p)), out.platform, out.accel, model_fields, spec.file);
   if (!model_fields.empty()) {
     out.model = YAML::Clone(model_node(out.model_name, spec.file));
     if (!out.model.IsMap())
       fail("{}: model.<field> axes need a model YAML as sweep.base.model (got '{}')", spec.file, out.model_name);
-    for (auto& [k, v] : model_fields) set_path(out.model, k, v);
+    for (auto& [k, v] : model_fields) set_path(out.model, k, v, spec.file);
   }
   return out;
 }
@@ -274,9 +288,11 @@ SweepSpec load_sweep_spec(const std::string& file) {
     a.opt<YAML::Node>("fields");
     a.opt<YAML::Node>("field");
     if (!fnode) a.error("field", "is required (a config field path such as accel.pe_array.rows)");
-    if (fnode.IsScalar()) ax.fields.push_back(fnode.as<std::string>());
+    const std::string fwhere = fmt::format("{}: {}.fields", file, a.path());
+    if (fnode.IsScalar()) ax.fields.push_back(fnode.Scalar());
     else if (fnode.IsSequence())
-      for (const auto& f : fnode) ax.fields.push_back(f.as<std::string>());
+      for (const auto& f : fnode) ax.fields.push_back(scalar_string(f, fwhere, "a list of config field paths"));
+    else a.error("fields", "must be a config field path or a list of them");
     if (ax.fields.empty()) a.error("fields", "must name at least one field");
     for (const auto& f : ax.fields) {
       const auto keys = split_path(f);
@@ -318,7 +334,7 @@ SweepSpec load_sweep_spec(const std::string& file) {
     if (!cons.IsSequence()) sw.error("constraints", "must be a list of expressions");
     for (size_t i = 0; i < cons.size(); ++i) {
       const std::string where = fmt::format("{}: sweep.constraints[{}]", file, i);
-      Expr e = Expr::parse(cons[i].as<std::string>(), where);
+      Expr e = Expr::parse(scalar_string(cons[i], where, "an expression"), where);
       check_names(s, e, where);
       s.constraints.push_back(std::move(e));
     }
@@ -328,13 +344,13 @@ SweepSpec load_sweep_spec(const std::string& file) {
   if (der) {
     if (!der.IsMap()) sw.error("derived", "must map config fields to expressions over the axes");
     for (const auto& kv : der) {
-      const std::string f = kv.first.as<std::string>();
+      const std::string f = scalar_string(kv.first, fmt::format("{}: sweep.derived", file), "keyed by config field paths");
       const std::string where = fmt::format("{}: sweep.derived.{}", file, f);
       const auto keys = split_path(f);
       if (keys.size() < 2 || (keys[0] != "platform" && keys[0] != "accel" && keys[0] != "model"))
         fail("{}: '{}' is not a config field path (platform.<...>, accel.<...> or model.<...>)", where, f);
       if (seen_fields.count(f)) fail("{}: '{}' is also swept by an axis", where, f);
-      Expr e = Expr::parse(kv.second.as<std::string>(), where);
+      Expr e = Expr::parse(scalar_string(kv.second, where, "an expression"), where);
       check_names(s, e, where);
       s.derived.emplace_back(f, std::move(e));
     }

@@ -1,5 +1,8 @@
 #include "models/core/YamlConfig.h"
 
+#include <filesystem>
+#include <ios>
+
 namespace fpgallm {
 
 YamlMap::YamlMap(YAML::Node node, std::string path, std::string file)
@@ -16,15 +19,23 @@ YamlMap::YamlMap(YAML::Node node, std::string path, std::string file)
   }
 }
 
-YamlMap YamlMap::load(const std::string& file) {
-  YAML::Node root;
+YAML::Node read_yaml_file(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  // A folder opens as a stream and throws std::ios_failure on the first read, past yaml-cpp.
+  if (std::filesystem::is_directory(path, ec)) fail("{}: is a folder, not a {}", path, what);
   try {
-    root = YAML::LoadFile(file);
+    return YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
-    fail("{}: cannot open config file", file);
+    fail("{}: cannot open {}", path, what);
   } catch (const YAML::Exception& e) {
-    fail("{}: invalid YAML: {}", file, e.what());
+    fail("{}: invalid YAML: {}", path, e.what());
+  } catch (const std::ios_base::failure& e) {
+    fail("{}: cannot read {}: {}", path, what, e.what());
   }
+}
+
+YamlMap YamlMap::load(const std::string& file) {
+  const YAML::Node root = read_yaml_file(file);
   if (!root || root.IsNull()) fail("{}: config file is empty", file);
   return YamlMap(root, "", file);
 }

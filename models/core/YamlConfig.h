@@ -15,6 +15,12 @@ namespace fpgallm {
  * "accel.pe_array.rows must be > 0 (got 0) in configs/accel/x.yaml". Unknown keys are rejected by
  * finish(), so a typo never silently falls back to a default.
  */
+/**
+ * Parses the YAML file at `path`. A missing or unreadable file, a folder, or invalid YAML is an
+ * Error naming the path (`what` says what the file is for: "config file", "model config").
+ */
+YAML::Node read_yaml_file(const std::string& path, const std::string& what = "config file");
+
 class YamlMap {
  public:
   YamlMap(YAML::Node node, std::string path, std::string file);

@@ -99,14 +99,7 @@ ModelConfig model_config_from_yaml(const YAML::Node& node, const std::string& wh
 }
 
 ModelConfig load_model_config_yaml(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    fail("{}: cannot open model config", path);
-  } catch (const YAML::Exception& e) {
-    fail("{}: invalid YAML: {}", path, e.what());
-  }
+  YAML::Node root = read_yaml_file(path, "model config");
   // Files may wrap the fields under a top-level `model:` key.
   if (root.IsMap() && root["model"] && root.size() == 1) root = root["model"];
   return model_config_from_yaml(root, path);

@@ -118,6 +118,28 @@ TEST(SweepSpec, TheSameFieldOnTwoAxesIsAnError) {
   EXPECT_NE(e.find("two axes"), std::string::npos) << e;
 }
 
+TEST(SweepSpec, FieldsExpressionsAndDerivedKeysThatAreNotStringsAreErrorsNamingThemNotCrashes) {
+  // Found by fuzz_sweep_spec: a mapping among an axis's fields threw yaml-cpp's own exception.
+  std::string e = error_of(write_spec("fmap", "  axes:\n    - {name: a, fields: [{accel.pe_array.rows}], values: [4]}\n"));
+  EXPECT_NE(e.find("sweep.axes[0].fields"), std::string::npos) << e;
+  e = error_of(write_spec("fnum", "  axes:\n    - {name: a, fields: {x: 1}, values: [4]}\n"));
+  EXPECT_NE(e.find("fields"), std::string::npos) << e;
+  e = error_of(write_spec("cmap", "  axes:\n    - {name: a, field: accel.pe_array.rows, values: [4]}\n"
+                                  "  constraints: [{a: 1}]\n"));
+  EXPECT_NE(e.find("sweep.constraints[0]"), std::string::npos) << e;
+  e = error_of(write_spec("dmap", "  axes:\n    - {name: a, field: accel.pe_array.rows, values: [4]}\n"
+                                  "  derived: {accel.pe_array.cols: [a]}\n"));
+  EXPECT_NE(e.find("sweep.derived.accel.pe_array.cols"), std::string::npos) << e;
+}
+
+TEST(SweepSpec, AFieldBelowAValueOfTheBaseConfigIsAnErrorNamingTheFieldNotACrash) {
+  // Found by fuzz_sweep_spec: accel.pe_array.rows is a number, so rows.cols cannot be set (yaml-cpp threw).
+  const std::string e =
+      error_of(write_spec("below", "  axes:\n    - {name: a, field: accel.pe_array.rows.cols, values: [4]}\n"));
+  EXPECT_NE(e.find("accel.pe_array.rows.cols"), std::string::npos) << e;
+  EXPECT_NE(e.find("not a section"), std::string::npos) << e;
+}
+
 TEST(SweepSpec, ConstraintsFilterTheGrid) {
   const auto f = write_spec("cons",
                             "  axes:\n    - {name: r, field: accel.pe_array.rows, values: [4, 8, 16]}\n"

@@ -3,6 +3,7 @@
 
 #include "models/core/Error.h"
 #include "models/core/YamlConfig.h"
+#include "models/llm/ModelConfig.h"
 
 using fpgallm::Error;
 using fpgallm::YamlMap;
@@ -40,5 +41,14 @@ TEST(YamlMap, DuplicateKeyIsRejectedInsteadOfSilentlyTakingTheFirst) {
 TEST(YamlMap, BadValueNamesTheField) {
   YamlMap m(YAML::Load("clock_mhz: fast\n"), "accel", "f.yaml");
   EXPECT_NE(error_of([&] { m.get<double>("clock_mhz", 1.0); }).find("accel.clock_mhz has a bad value"),
+            std::string::npos);
+}
+
+TEST(YamlMap, AFolderGivenAsAConfigFileIsAnErrorNamingItNotAStreamException) {
+  // Found by fuzz_sweep_spec: a folder opens as a stream and its first read threw std::ios_failure.
+  const std::string dir = testing::TempDir();
+  EXPECT_EQ(error_of([&] { (void)YamlMap::load(dir); }), dir + ": is a folder, not a config file");
+  EXPECT_EQ(error_of([&] { (void)fpgallm::load_model_config_yaml(dir); }), dir + ": is a folder, not a model config");
+  EXPECT_NE(error_of([&] { (void)YamlMap::load(dir + "/no_such.yaml"); }).find("cannot open config file"),
             std::string::npos);
 }

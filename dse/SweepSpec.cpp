@@ -75,6 +75,8 @@ void set_path(YAML::Node root, const std::vector<std::string>& keys, const YAML:
 
 std::vector<YAML::Node> range_values(YamlMap& r, bool log) {
   const double from = r.require<double>("from"), to = r.require<double>("to");
+  if (!std::isfinite(from)) r.error("from", fmt::format("must be a finite number (got {})", from));
+  if (!std::isfinite(to)) r.error("to", fmt::format("must be a finite number (got {})", to));
   std::vector<YAML::Node> out;
   // Integral values stay integers, so "accel.pe_array.rows" parses them as such.
   auto push = [&](double v) { out.push_back(number_node(v)); };
@@ -82,8 +84,11 @@ std::vector<YAML::Node> range_values(YamlMap& r, bool log) {
     const double step = r.get<double>("step", 1.0);
     if (!(step > 0)) r.error("step", fmt::format("must be > 0 (got {})", step));
     if (to < from) r.error("to", fmt::format("must be >= from ({} < {})", to, from));
-    const auto n = static_cast<int64_t>(std::floor((to - from) / step + 1e-9)) + 1;
-    if (n > kMaxRangeValues) r.error("step", fmt::format("gives {} values (at most {})", n, kMaxRangeValues));
+    // In double first: a huge span or step must be an error, not an out-of-range integer conversion.
+    const double nd = std::floor((to - from) / step + 1e-9) + 1;
+    if (!(nd <= static_cast<double>(kMaxRangeValues)))
+      r.error("step", fmt::format("gives {:g} values (at most {})", nd, kMaxRangeValues));
+    const auto n = static_cast<int64_t>(nd);
     for (int64_t i = 0; i < n; ++i) push(from + step * static_cast<double>(i));
   } else {
     const double factor = r.get<double>("factor", 2.0);

@@ -140,6 +140,16 @@ TEST(SweepSpec, AFieldBelowAValueOfTheBaseConfigIsAnErrorNamingTheFieldNotACrash
   EXPECT_NE(e.find("not a section"), std::string::npos) << e;
 }
 
+TEST(SweepSpec, ARangeOfAstronomicallyManyValuesOrNonFiniteBoundsIsAnErrorNotUndefinedBehaviour) {
+  // Found by fuzz_sweep_spec: the value count of a 1e126-wide range was converted to int64 (UB).
+  std::string e = error_of(write_spec("huge", "  axes:\n    - {name: a, field: accel.pe_array.rows, range: {from: 1, to: 1e126}}\n"));
+  EXPECT_NE(e.find("at most"), std::string::npos) << e;
+  e = error_of(write_spec("nan", "  axes:\n    - {name: a, field: accel.pe_array.rows, range: {from: .nan, to: 4}}\n"));
+  EXPECT_NE(e.find("finite"), std::string::npos) << e;
+  e = error_of(write_spec("inf", "  axes:\n    - {name: a, field: accel.pe_array.rows, log_range: {from: 1, to: .inf}}\n"));
+  EXPECT_NE(e.find("finite"), std::string::npos) << e;
+}
+
 TEST(SweepSpec, ConstraintsFilterTheGrid) {
   const auto f = write_spec("cons",
                             "  axes:\n    - {name: r, field: accel.pe_array.rows, values: [4, 8, 16]}\n"

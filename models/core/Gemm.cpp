@@ -118,18 +118,28 @@ void ata(const float* a, int64_t n, int64_t k, int64_t lda, float* g) {
     }
 }
 
+namespace {
+
+/** C = A·B without vector code (FPGALLM_GEMM=plain or a CPU without AVX2): one sum per element, p ascending. */
+void plain_ab_strided(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t m, int64_t k, int64_t n,
+                      float* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (int64_t p = 0; p < k; ++p) acc += a[i * lda + p] * b[p * ldb + j];
+      c[i * ldc + j] = acc;
+    }
+}
+
+}  // namespace
+
 void ab(const float* a, int64_t m, int64_t k, const float* b, int64_t n, float* c) {
   switch (isa()) {
     case Isa::avx512: return detail::avx512::ab(a, m, k, b, n, c);
     case Isa::avx2: return detail::avx2::ab(a, m, k, b, n, c);
     case Isa::plain: break;
   }
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int64_t p = 0; p < k; ++p) acc += a[i * k + p] * b[p * n + j];
-      c[i * n + j] = acc;
-    }
+  plain_ab_strided(a, k, b, n, m, k, n, c, n);  // the plain loop with dense strides: the same sums in the same order
 }
 
 void abt_strided(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t m, int64_t n, int64_t k, float* c,
@@ -154,12 +164,7 @@ void ab_strided(const float* a, int64_t lda, const float* b, int64_t ldb, int64_
     case Isa::avx2: return detail::avx2::ab_strided(a, lda, b, ldb, m, k, n, c, ldc);
     case Isa::plain: break;
   }
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int64_t p = 0; p < k; ++p) acc += a[i * lda + p] * b[p * ldb + j];
-      c[i * ldc + j] = acc;
-    }
+  plain_ab_strided(a, lda, b, ldb, m, k, n, c, ldc);
 }
 
 }  // namespace fpgallm::gemm

@@ -25,10 +25,14 @@
 #include "models/quant/Quantizer.h"
 #include "models/tokenizer/Tokenizer.h"
 
+#include "bench/ProcessUsage.h"
+
 namespace {
 
 using namespace fpgallm;
 using Clock = std::chrono::steady_clock;
+using bench::cpu_seconds;
+using bench::peak_rss_mib;
 
 constexpr uint64_t kSyntheticSeed = 1;
 constexpr uint64_t kCalibSeed = 0;
@@ -36,20 +40,6 @@ constexpr int64_t kPrefillTokens = 32;
 constexpr int64_t kStride = 7919;  // spreads prompt ids over the vocabulary
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-/** User + system CPU seconds of this process so far (all threads). */
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
-double peak_rss_mib() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
 
 }  // namespace
 

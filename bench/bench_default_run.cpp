@@ -14,48 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "bench/ProcessUsage.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-struct Usage {
-  double wall_s = 0, cpu_s = 0, peak_rss_mib = 0;
-  int status = -1;
-};
-
-/** Runs argv with stdout discarded; wall time from here, CPU and peak RSS from the child's rusage. */
-Usage run_child(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::fflush(stdout);  // else the child flushes our buffered lines again when it reopens stdout
-  const auto t0 = Clock::now();
-  const pid_t pid = fork();
-  if (pid < 0) {
-    std::perror("bench_default_run: fork");
-    std::exit(1);
-  }
-  if (pid == 0) {
-    if (!std::freopen("/dev/null", "w", stdout)) _exit(126);
-    execv(argv[0], argv.data());
-    std::perror("bench_default_run: exec");
-    _exit(127);
-  }
-  int status = 0;
-  rusage ru{};
-  if (wait4(pid, &status, 0, &ru) < 0) {
-    std::perror("bench_default_run: wait4");
-    std::exit(1);
-  }
-  Usage u;
-  u.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  u.cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  u.peak_rss_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // KiB on Linux
-  u.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return u;
-}
 
 int usage_error(const char* why) {
   std::fprintf(stderr, "bench_default_run: %s\nusage: bench_default_run [--fpgallm PATH] [--warm-runs N] [-- run args...]\n",
@@ -101,7 +65,7 @@ int main(int argc, char** argv) {
   std::printf("%-12s %10s %10s %14s\n", "run", "wall s", "CPU s", "peak RSS MiB");
   int rc = 0;
   for (int r = 0; r <= warm_runs; ++r) {
-    const Usage u = run_child(args);
+    const fpgallm::bench::ChildUsage u = fpgallm::bench::run_child(args);
     const std::string name = r == 0 ? "cold cache" : warm_runs == 1 ? "warm cache" : "warm " + std::to_string(r);
     std::printf("%-12s %10.2f %10.2f %14.0f%s\n", name.c_str(), u.wall_s, u.cpu_s, u.peak_rss_mib,
                 u.status == 0 ? "" : "  (failed)");

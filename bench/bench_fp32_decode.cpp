@@ -16,6 +16,8 @@
 #include "models/llm/Qwen2Model.h"
 #include "models/checkpoint/Synthetic.h"
 
+#include "bench/ProcessUsage.h"
+
 namespace {
 
 using namespace fpgallm;
@@ -31,14 +33,6 @@ constexpr uint64_t kSyntheticSeed = 1;
 // Qwen2.5-0.5B prefill: a prompt of this many tokens, timed this many times.
 constexpr int64_t kQwenPrefillBenchTokens = 128;
 constexpr int64_t kQwenPrefillIterations = 2;
-
-/** User + system CPU seconds of this process so far (all threads). */
-double process_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
 
 /** Deterministic token ids spread over the vocabulary (the weights' values do not matter here). */
 std::vector<int32_t> prompt_tokens(int64_t n, int64_t vocab) {
@@ -107,7 +101,7 @@ void BM_Fp32PrefillQwen25_05B_Synthetic(benchmark::State& state) {
   Qwen2Model model(w, backend);
   const auto prompt = prompt_tokens(kQwenPrefillBenchTokens, w->config.vocab_size);
   const auto t0 = Clock::now();
-  const double cpu0 = process_cpu_seconds();
+  const double cpu0 = bench::cpu_seconds();
   for (auto _ : state) {
     model.reset();
     auto logits = model.prefill(prompt);
@@ -117,7 +111,7 @@ void BM_Fp32PrefillQwen25_05B_Synthetic(benchmark::State& state) {
   const double n = static_cast<double>(state.iterations());
   state.counters["prompt_tokens"] = static_cast<double>(kQwenPrefillBenchTokens);
   state.counters["tokens_per_s"] = n * static_cast<double>(kQwenPrefillBenchTokens) / total_s;
-  state.counters["cpu_s_per_prefill"] = (process_cpu_seconds() - cpu0) / n;  // all threads
+  state.counters["cpu_s_per_prefill"] = (bench::cpu_seconds() - cpu0) / n;  // all threads
 }
 BENCHMARK(BM_Fp32PrefillQwen25_05B_Synthetic)
     ->Iterations(kQwenPrefillIterations)

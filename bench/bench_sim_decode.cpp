@@ -33,6 +33,8 @@
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 
+#include "bench/ProcessUsage.h"
+
 namespace {
 
 using namespace fpgallm;
@@ -44,25 +46,11 @@ constexpr int64_t kDefaultPromptTokens = 8;
 constexpr int64_t kDefaultDecodeSteps = 3;
 constexpr int64_t kTokenStride = 7919;  // prime: prompt ids spread over the vocabulary
 
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
+using bench::cpu_seconds;
+using bench::peak_rss_mib;
 double wall_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-/** Peak resident set of this process so far (VmHWM), in MiB. */
-double peak_rss_mib() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
-
 struct Cost {
   double wall = 0, cpu = 0;
 };

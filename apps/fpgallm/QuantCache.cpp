@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Bump when the quantizer's output or the packed format changes, so old entries miss.
-constexpr int kCacheFormatVersion = 1;
+constexpr int kCacheFormatVersion = 2;  // 2: packed files carry a digest
 constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
 constexpr uint64_t kFnvPrime = 0x100000001b3ull;
 
@@ -95,7 +95,9 @@ std::shared_ptr<ModelWeights> QuantCache::load() const {
     }
     return load_model(path_.string());
   } catch (const std::exception& e) {
-    fmt::print(stderr, "cache: cannot read {} ({}); re-quantizing\n", path_.string(), e.what());
+    // A corrupt entry (digest mismatch, truncation, ...) is discarded so the next run does not trip on it.
+    fs::remove(path_, ec);
+    fmt::print(stderr, "cache: discarded {}: {}; quantizing again\n", path_.string(), e.what());
     return nullptr;
   }
 }

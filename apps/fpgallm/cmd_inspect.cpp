@@ -111,7 +111,9 @@ void run_inspect(const std::string& path) {
     }
     case CheckpointKind::PackedFile: {
       const PackedModel pm = load_packed_model(path, /*read_data=*/false);
+      verify_packed_digest(path);  // one read of the file; a damaged file is reported, not inspected
       print_config(pm.config, path);
+      fmt::print("digest {} (verified)\n", pm.digest);
       fmt::print("quantization {}\nmacro_layout {}\n\n", pm.quantization.dump(), macro_layout_to_json(pm.layout).dump());
       for (const auto& t : pm.tensors)
         rows.push_back({path, t.name, t.dtype, shape_str(t.shape), static_cast<uint64_t>(t.bytes), Tensor::numel_of(t.shape)});

@@ -8,8 +8,10 @@
 #include <set>
 #include <type_traits>
 
+#include "models/core/Digest.h"
 #include "models/core/Dtype.h"
 #include "models/core/Error.h"
+#include "models/core/OutputFile.h"
 
 namespace fpgallm {
 
@@ -33,6 +35,10 @@ constexpr LinearSlot kLinearSlots[] = {
 };
 
 int64_t align_up(int64_t x, int64_t a) { return (x + a - 1) / a * a; }
+
+/** The digest field's value before the digest is known (and as the digest reads it). */
+std::string digest_placeholder() { return kPackedDigestPrefix + std::string(kPackedDigestHexDigits, '0'); }
+
 
 /** Linear name -> Linear*, const-correct for both the saver and the loader. */
 template <class W>
@@ -165,6 +171,7 @@ nlohmann::json make_header(const ModelConfig& c, const MacroLayout& layout, cons
     tensors.push_back({{"name", e.name}, {"dtype", e.dtype}, {"shape", e.shape}, {"offset", e.offset}, {"bytes", e.bytes}});
   const int64_t data_bytes = table.empty() ? 0 : table.back().offset + table.back().bytes;
   return {{"format", kFormatName},
+          {"digest", digest_placeholder()},
           {"model", model_config_to_hf_json(c)},
           {"quantization", q},
           {"macro_layout", macro_layout_to_json(layout)},
@@ -199,13 +206,20 @@ void save_packed_model(const ModelWeights& w, const MacroLayout& layout, const s
   const std::string header = packed_detail::make_header(c, layout, table, quantization).dump();
   const int64_t data_offset = packed_detail::data_offset_for(static_cast<int64_t>(header.size()));
 
+  // Keys are sorted and only numbers precede "digest", so the placeholder's first occurrence is its field.
+  const size_t digest_at = header.find(digest_placeholder());
+  if (digest_at == std::string::npos) fail("{}: internal: the header has no digest field", path);
+
   const std::string tmp = path + ".tmp";
+  prepare_output_file(path, "packed model");
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) fail("{}: cannot open for writing", tmp);
     int64_t pos = 0;
+    Digest digest;
     auto write = [&](const void* p, int64_t n) {
       f.write(static_cast<const char*>(p), static_cast<std::streamsize>(n));
+      digest.update(p, static_cast<size_t>(n));
       pos += n;
     };
     auto pad_to = [&](int64_t target) {
@@ -248,6 +262,11 @@ void save_packed_model(const ModelWeights& w, const MacroLayout& layout, const s
       half = to_f16_checked(*t, path, e.name);
       write(half.data(), static_cast<int64_t>(half.size()) * kFp16Bytes);
     }
+    // The digest covers the file as written, its own digits as zeros; then they are filled in.
+    const std::string hex = digest.hex();
+    f.seekp(static_cast<std::streamoff>(kPackedPrefixBytes + static_cast<int64_t>(digest_at) +
+                                        static_cast<int64_t>(std::strlen(kPackedDigestPrefix))));
+    f.write(hex.data(), static_cast<std::streamsize>(hex.size()));
     f.flush();
     if (!f) fail("{}: write failed (disk full?)", tmp);
   }
@@ -326,9 +345,83 @@ PackedTensor parse_tensor_entry(const nlohmann::json& j, size_t index, const std
   return e;
 }
 
+/**
+ * File offset of the digest's 16 hex digits: the header's "digest" must be "xxh3_64:" + 16
+ * lowercase hex digits and its value's first occurrence in the header text is the field.
+ */
+int64_t digest_offset(const nlohmann::json& h, const std::string& header_text, const std::string& path) {
+  if (!h.contains("digest") || !h["digest"].is_string())
+    fail("{}: header.digest is missing (a packed file must carry the digest of its data)", path);
+  const std::string d = h["digest"].get<std::string>();
+  const size_t n_prefix = std::strlen(kPackedDigestPrefix);
+  const bool hex = d.size() == n_prefix + kPackedDigestHexDigits &&
+                   std::all_of(d.begin() + static_cast<std::ptrdiff_t>(n_prefix), d.end(),
+                               [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); });
+  if (!d.starts_with(kPackedDigestPrefix) || !hex)
+    fail("{}: header.digest '{}' must be \"{}\" followed by {} lowercase hex digits", path, d, kPackedDigestPrefix,
+         kPackedDigestHexDigits);
+  const size_t at = header_text.find(d);
+  if (at == std::string::npos) fail("{}: header.digest is not written as a plain string in the header", path);
+  return kPackedPrefixBytes + static_cast<int64_t>(at + n_prefix);
+}
+
+/** Streams the whole file through XXH3 with the digest's digits as '0' and compares. */
+void check_digest(std::ifstream& f, int64_t file_bytes, int64_t digest_at, const std::string& want,
+                  const std::string& path) {
+  constexpr int64_t kChunkBytes = 4 << 20;
+  std::vector<char> buf(static_cast<size_t>(std::min(kChunkBytes, file_bytes)));
+  Digest digest;
+  f.clear();
+  f.seekg(0);
+  for (int64_t pos = 0; pos < file_bytes;) {
+    const int64_t n = std::min<int64_t>(kChunkBytes, file_bytes - pos);
+    if (!f.read(buf.data(), static_cast<std::streamsize>(n))) fail("{}: read failed while checking the digest", path);
+    // Zero the digits where this chunk overlaps them.
+    for (int64_t i = std::max(pos, digest_at); i < std::min(pos + n, digest_at + kPackedDigestHexDigits); ++i)
+      buf[static_cast<size_t>(i - pos)] = '0';
+    digest.update(buf.data(), static_cast<size_t>(n));
+    pos += n;
+  }
+  const std::string got = kPackedDigestPrefix + digest.hex();
+  if (got != want)
+    fail("{}: digest mismatch: the file's bytes hash to {} but its header says {}: the file changed after it was "
+         "written (corrupt or edited)", path, got, want);
+}
+
 }  // namespace
 
-PackedModel load_packed_model(const std::string& path, bool read_data) {
+void packed_detail::seal_packed_image(std::string& image, const std::string& where) {
+  if (static_cast<int64_t>(image.size()) < kPackedPrefixBytes) fail("{}: shorter than the packed prefix", where);
+  uint64_t header_len = 0;
+  std::memcpy(&header_len, image.data() + kPackedMagicBytes + 8, sizeof(header_len));
+  if (kPackedPrefixBytes + header_len > image.size()) fail("{}: the header runs past the end", where);
+  const std::string header_text = image.substr(kPackedPrefixBytes, header_len);
+  const int64_t at = digest_offset(nlohmann::json::parse(header_text), header_text, where);
+  std::fill_n(image.begin() + at, kPackedDigestHexDigits, '0');
+  Digest digest;
+  digest.update(image.data(), image.size());
+  const std::string hex = digest.hex();
+  std::copy(hex.begin(), hex.end(), image.begin() + at);
+}
+
+void verify_packed_digest(const std::string& path) {
+  // The header must parse first (it says where the digest is); load_packed_model does both.
+  (void)load_packed_model(path, /*read_data=*/false);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail("{}: cannot open packed model", path);
+  char prefix[kPackedPrefixBytes] = {};
+  f.read(prefix, kPackedPrefixBytes);
+  uint64_t header_len = 0;
+  std::memcpy(&header_len, prefix + kPackedMagicBytes + 8, sizeof(header_len));
+  std::string header_text(header_len, '\0');
+  f.read(header_text.data(), static_cast<std::streamsize>(header_len));
+  const auto h = nlohmann::json::parse(header_text);
+  std::error_code ec;
+  const auto bytes = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  check_digest(f, bytes, digest_offset(h, header_text, path), h["digest"].get<std::string>(), path);
+}
+
+PackedModel load_packed_model(const std::string& path, bool read_data, DigestCheck digest) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) fail("{}: no such packed model file", path);
@@ -349,6 +442,9 @@ PackedModel load_packed_model(const std::string& path, bool read_data) {
   uint64_t header_len = 0;
   std::memcpy(&version, prefix + kPackedMagicBytes, sizeof(version));
   std::memcpy(&header_len, prefix + kPackedMagicBytes + 8, sizeof(header_len));
+  if (version == 1)
+    fail("{}: packed format version 1 carries no digest of its data, so it cannot be checked; this build reads "
+         "version {} only: quantize the model again (`fpgallm quantize`) to rewrite it", path, kPackedFormatVersion);
   if (version != kPackedFormatVersion)
     fail("{}: packed format version {} is not supported (this build reads version {})", path, version,
          kPackedFormatVersion);
@@ -368,8 +464,10 @@ PackedModel load_packed_model(const std::string& path, bool read_data) {
   }
   if (!h.is_object()) fail("{}: JSON header must be an object", path);
   if (!h.contains("format") || h["format"] != kFormatName) fail("{}: header.format must be \"{}\"", path, kFormatName);
+  const int64_t digest_at = digest_offset(h, header_text, path);
   PackedModel pm;
   pm.path = path;
+  pm.digest = h["digest"].get<std::string>();
   if (!h.contains("model")) fail("{}: header.model is missing", path);
   const ModelConfig c = model_config_from_hf_json(h["model"], path + ": header.model");
   pm.config = c;
@@ -452,6 +550,7 @@ PackedModel load_packed_model(const std::string& path, bool read_data) {
 
   pm.footprint = packed_detail::footprint_of(c, pm.layout, pm.tensors, pm.data_offset, file_bytes);
   if (!read_data) return pm;
+  if (digest == DigestCheck::verify) check_digest(f, file_bytes, digest_at, h["digest"].get<std::string>(), path);
 
   // Data.
   auto w = std::make_shared<ModelWeights>();

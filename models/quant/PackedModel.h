@@ -24,7 +24,8 @@ namespace fpgallm {
  */
 constexpr char kPackedMagic[16] = {'F', 'P', 'G', 'A', 'L', 'L', 'M', '\0', 'P', 'A', 'C', 'K', 'E', 'D', '\0', '\0'};
 constexpr int64_t kPackedMagicBytes = 16;
-constexpr uint32_t kPackedFormatVersion = 1;
+/** Version 2 added the file digest (version 1 files carry none and are refused). */
+constexpr uint32_t kPackedFormatVersion = 2;
 /** magic + version + reserved + header length. */
 constexpr int64_t kPackedPrefixBytes = kPackedMagicBytes + 4 + 4 + 8;
 /** Cache-line / DDR-burst friendly alignment of the data section and of every tensor in it. */
@@ -49,6 +50,7 @@ struct PackedModel {
   std::shared_ptr<ModelWeights> weights;
   MacroLayout layout;
   nlohmann::json quantization;        ///< the header's record of how the weights were quantized
+  std::string digest;                 ///< the header's "xxh3_64:<hex>" (checked when the data is read)
   std::vector<PackedTensor> tensors;  ///< in file order
   int64_t data_offset = 0;            ///< file offset of the data section (DDR images start here)
   std::map<std::string, MacroStream> streams;  ///< by linear name ("model.layers.0.mlp.up_proj", "lm_head")
@@ -70,11 +72,26 @@ void save_packed_model(const ModelWeights& quantized, const MacroLayout& layout,
                        const nlohmann::json& quantization = nlohmann::json::object());
 
 /**
- * Reads and fully validates a packed file; errors name the file and the tensor or field.
- * `read_data` false stops after the header and tensor table (for `inspect`): weights stay null and
- * streams empty, while layout, tensors and footprint are filled.
+ * The header's `digest`: XXH3-64 of the whole file read with this field's 16 hex digits as '0'
+ * (docs/formats.md). Written last when saving; checked before any tensor is read when loading.
  */
-PackedModel load_packed_model(const std::string& path, bool read_data = true);
+constexpr const char* kPackedDigestPrefix = "xxh3_64:";
+constexpr int64_t kPackedDigestHexDigits = 16;
+
+/** Whether a load checks the file digest. Only fuzzing turns it off, to reach the parsers behind it. */
+enum class DigestCheck { verify, skip };
+
+/**
+ * Reads and fully validates a packed file; errors name the file and the tensor or field. With
+ * `read_data` the whole file's digest is checked first (a mismatch is an error naming the file:
+ * the data changed since it was written). `read_data` false stops after the header and tensor
+ * table (for `inspect`): weights stay null and streams empty, while layout, tensors and footprint
+ * are filled, and the digest is not read.
+ */
+PackedModel load_packed_model(const std::string& path, bool read_data = true, DigestCheck digest = DigestCheck::verify);
+
+/** Checks a packed file's digest alone (after its prefix and header parse); throws on a mismatch. */
+void verify_packed_digest(const std::string& path);
 
 /** True when the file starts with the packed-model magic. */
 bool looks_like_packed_model(const std::string& path);
@@ -102,6 +119,12 @@ nlohmann::json make_header(const ModelConfig& c, const MacroLayout& layout, cons
 
 /** File offset of the data section for a serialised header of `header_json_bytes`. */
 int64_t data_offset_for(int64_t header_json_bytes);
+
+/**
+ * Writes the digest of a whole packed file held in memory into its header (tests and tools that
+ * edit a file on purpose re-seal it so the loader's later checks see the edit).
+ */
+void seal_packed_image(std::string& image, const std::string& where);
 
 /** Footprint of a tensor table by class. */
 Footprint footprint_of(const ModelConfig& c, const MacroLayout& layout, const std::vector<PackedTensor>& table,

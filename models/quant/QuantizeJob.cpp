@@ -9,6 +9,7 @@
 #include "models/checkpoint/AutoAwq.h"
 #include "models/checkpoint/ModelLoader.h"
 #include "models/core/Error.h"
+#include "models/core/OutputFile.h"
 #include "models/tokenizer/Tokenizer.h"
 
 namespace fpgallm {
@@ -55,6 +56,8 @@ PackedModel run_quantize_job(const QuantizeJob& job) {
   const QuantOptions& o = job.options;
   o.validate();
   const MacroLayout layout = job.layout();  // before the slow part
+  prepare_output_file(job.out, "--out");
+  if (!job.autoawq_out.empty()) prepare_output_file((fs::path(job.autoawq_out) / "config.json").string(), "--autoawq-out");
 
   auto fp = load_model(job.model);
   const ModelConfig& c = fp->config;

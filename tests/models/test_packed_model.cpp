@@ -168,7 +168,8 @@ struct RawPacked {
     r.data = all.substr(static_cast<size_t>(packed_detail::data_offset_for(static_cast<int64_t>(len))));
     return r;
   }
-  void write(const std::string& path) const {
+  /** `seal`: with a valid digest, so the loader's later checks see the edit; else as edited. */
+  void write(const std::string& path, bool seal = true) const {
     const std::string h = header.dump();
     std::string out(kPackedMagic, kPackedMagicBytes);
     out.append(reinterpret_cast<const char*>(&version), 4);
@@ -178,6 +179,7 @@ struct RawPacked {
     out += h;
     out.resize(static_cast<size_t>(packed_detail::data_offset_for(static_cast<int64_t>(len))), '\0');
     out += data;
+    if (seal) packed_detail::seal_packed_image(out, path);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << out;
   }
   nlohmann::json& tensor(const std::string& name) {
@@ -408,6 +410,65 @@ TEST_F(PackedFile, CorruptPaddingInsideAStream) {
     r.data[static_cast<size_t>(off + 150)] = 0x55;
   });
   expect_load_error(p, {"model.layers.0.mlp.down_proj.weight", "non-canonical padding", "beat padding"});
+}
+
+TEST_F(PackedFile, AFlippedDataByteIsRefusedByTheDigestNamingTheFile) {
+  const std::string p = tmp_path("flipped.fpk");
+  fs::copy_file(path_, p, fs::copy_options::overwrite_existing);
+  const PackedModel head = load_packed_model(path_, /*read_data=*/false);
+  // One bit of an fp16 norm weight: a value the loader would otherwise read as a valid weight.
+  int64_t at = -1;
+  for (const auto& e : head.tensors)
+    if (e.name == "model.norm.weight") at = head.data_offset + e.offset + 3;
+  ASSERT_GT(at, 0);
+  {
+    std::fstream f(p, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekg(at);
+    const char c = static_cast<char>(f.get());
+    f.seekp(at);
+    f.put(static_cast<char>(c ^ 0x04));
+  }
+  expect_load_error(p, {p, "digest mismatch", "changed after it was written"});
+  EXPECT_THROW(verify_packed_digest(p), Error);
+  EXPECT_NO_THROW(verify_packed_digest(path_));
+  // Skipping the check (fuzzing only) reads the flipped weight as written.
+  EXPECT_NO_THROW(load_packed_model(p, true, DigestCheck::skip));
+}
+
+TEST_F(PackedFile, AHeaderEditTheParserAcceptsIsRefusedByTheDigest) {
+  std::string bytes;
+  {
+    std::ifstream f(path_, std::ios::binary);
+    bytes.assign((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  }
+  // rope_theta 1000000.0 -> 2000000.0: same length, valid JSON, a valid config, a different model.
+  const size_t at = bytes.find("\"rope_theta\":1000000.0");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + std::strlen("\"rope_theta\":")] = '2';
+  const std::string p = tmp_path("header_edit.fpk");
+  std::ofstream(p, std::ios::binary) << bytes;
+  expect_load_error(p, {p, "digest mismatch"});
+}
+
+TEST_F(PackedFile, AVersion1FileWithoutADigestIsRefusedWithTheReason) {
+  RawPacked r = RawPacked::read(path_);
+  r.version = 1;
+  r.header.erase("digest");
+  const std::string p = tmp_path("v1.fpk");
+  r.write(p, /*seal=*/false);
+  expect_load_error(p, {p, "version 1 carries no digest", "quantize the model again"});
+}
+
+TEST_F(PackedFile, AMissingOrMalformedDigestIsRefused) {
+  RawPacked r = RawPacked::read(path_);
+  r.header.erase("digest");
+  std::string p = tmp_path("nodigest.fpk");
+  r.write(p, /*seal=*/false);
+  expect_load_error(p, {p, "header.digest is missing"});
+  r.header["digest"] = "md5:0123";
+  p = tmp_path("baddigest.fpk");
+  r.write(p, /*seal=*/false);
+  expect_load_error(p, {p, "header.digest 'md5:0123' must be"});
 }
 
 // End to end on a real model: stories260K quantized with AWQ at G = 32 (172 = 5.375 groups, so

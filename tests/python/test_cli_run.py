@@ -419,7 +419,20 @@ def test_a_corrupt_cache_entry_is_requantized_not_fatal(fpgallm_bin, data_dir, t
             "--gen", "1", "--fidelity", "fast", "--cache-dir", str(cache), *stories(data_dir)]
     assert subprocess.run(base, capture_output=True, text=True, timeout=TIMEOUT_S).returncode == 0
     (entry,) = cache.glob("*.fpk")
-    entry.write_bytes(entry.read_bytes()[:1000])
+    good = entry.read_bytes()
+    entry.write_bytes(good[:1000])
     r = subprocess.run(base, capture_output=True, text=True, timeout=TIMEOUT_S)
     assert r.returncode == 0, r.stderr
-    assert "cannot read" in r.stderr and "cached as" in r.stderr
+    assert "discarded" in r.stderr and "truncated" in r.stderr and "cached as" in r.stderr
+    # One flipped bit in the data section: the digest catches it; the entry is discarded in one line
+    # and quantized again, and the run's figures are those of the good model.
+    flipped = bytearray(good)
+    flipped[len(good) - 100] ^= 0x10
+    entry.write_bytes(bytes(flipped))
+    r2 = subprocess.run(base, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert r2.returncode == 0, r2.stderr
+    lines = [ln for ln in r2.stderr.splitlines() if "digest mismatch" in ln]
+    assert len(lines) == 1 and "discarded" in lines[0] and "quantizing again" in lines[0], r2.stderr
+    assert "cached as" in r2.stderr
+    assert entry.read_bytes() == good  # the same model, quantized again
+    assert summary_and_tables(r2.stdout) == summary_and_tables(r.stdout)

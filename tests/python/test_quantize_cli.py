@@ -1,4 +1,5 @@
 """`fpgallm quantize` writes MACRO-packed files that `inspect` and `load_model` read back."""
+import re
 import shutil
 import subprocess
 
@@ -46,6 +47,13 @@ def test_awq_g32_writes_packed_file_with_progress_and_footprint(fpgallm_bin, sto
     assert "footprint by tensor class" in i.stdout
     assert "model.layers.4.mlp.down_proj.weight" in i.stdout and "MACRO" in i.stdout
     assert '"method":"awq"' in i.stdout
+    assert re.search(r"digest xxh3_64:[0-9a-f]{16} \(verified\)", i.stdout)
+    # One flipped data bit: inspect refuses the file, naming it and the reason.
+    bad = bytearray(out.read_bytes())
+    bad[len(bad) // 2] ^= 0x01
+    out.write_bytes(bytes(bad))
+    i = run(fpgallm_bin, "inspect", out)
+    assert i.returncode == 2 and str(out) in i.stderr and "digest mismatch" in i.stderr
 
 
 def test_rtn_g64_pads_the_last_group_and_needs_no_tokenizer(fpgallm_bin, stories, tmp_path):
@@ -104,3 +112,18 @@ def test_inspect_reports_a_truncated_packed_file(fpgallm_bin, stories, tmp_path)
     r = run(fpgallm_bin, "inspect", out)
     assert r.returncode == 2
     assert "truncated" in r.stderr and str(out) in r.stderr
+
+
+def test_out_in_a_new_folder_is_created_and_an_unwritable_out_fails_before_quantizing(fpgallm_bin, stories, tmp_path):
+    model, tok = stories
+    out = tmp_path / "results" / "nested" / "s.fpk"
+    r = run(fpgallm_bin, "quantize", "--model", model, "--tokenizer", tok, "--method", "rtn", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert out.is_file()
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    r = run(fpgallm_bin, "quantize", "--model", model, "--tokenizer", tok, "--method", "awq", "--out",
+            blocker / "s.fpk")
+    assert r.returncode == 2
+    assert "--out" in r.stderr and "cannot create the folder" in r.stderr
+    assert "scale search" not in r.stderr  # refused before the slow part

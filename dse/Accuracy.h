@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dse/SweepSpec.h"
+#include "models/tokenizer/Tokenizer.h"
 
 namespace fpgallm::dse {
 
@@ -29,6 +30,23 @@ struct AccuracyFigures {
 };
 
 /**
+ * The stories260K measurement's calibration blocks: the text's documents, skipped when longer
+ * than AutoAWQ's default max_seq_len (512, capped at the model's context) and concatenated, cut
+ * into blocks of `eval_seq_len` tokens (AutoAWQ's rule with its skip threshold kept at 512 while
+ * the block is the sweep's shorter context; docs/quantization.md). Throws naming the spec field.
+ */
+std::vector<std::vector<int32_t>> stories_calibration(const AccuracyOptions& o, const Tokenizer& tok,
+                                                      int64_t model_context, const std::string& spec_file);
+
+/**
+ * Everything the accuracy measurement needs, checked before a sweep starts (cheap: the stories
+ * files are read and the calibration built, no model runs): the evaluation length fits the
+ * synthetic model's context, the stories files load and, for AWQ, the calibration holds a block.
+ * Errors name the spec file and the field to change.
+ */
+void check_accuracy_inputs(const AccuracyOptions& o, const std::string& spec_file);
+
+/**
  * Accuracy per quantization setting, measured once and kept in `cache_dir` (one JSON file per
  * setting and measurement recipe), so reruns and other sweeps reuse it. The synthetic model is the
  * reduced Qwen2-structured outlier model of the quantization table (awq_table_synthetic_config),
@@ -36,7 +54,11 @@ struct AccuracyFigures {
  */
 class AccuracyCache {
  public:
-  AccuracyCache(std::string cache_dir, AccuracyOptions opt);
+  /**
+   * Checks the measurement's inputs at once (check_accuracy_inputs), so a setting that cannot be
+   * measured fails before any point is evaluated; `spec_file` names the sweep spec in errors.
+   */
+  AccuracyCache(std::string cache_dir, AccuracyOptions opt, std::string spec_file);
   AccuracyFigures get(const QuantSetting& s);
   /** Measurements actually run (not read from disk) by this object. */
   int64_t computed() const { return computed_; }
@@ -44,6 +66,7 @@ class AccuracyCache {
  private:
   std::string dir_;
   AccuracyOptions opt_;
+  std::string spec_file_;
   int64_t computed_ = 0;
 };
 

@@ -397,8 +397,10 @@ SweepSpec load_sweep_spec(const std::string& file) {
   s.accuracy.eval_seq_len = acc.get<int64_t>("eval_seq_len", s.accuracy.eval_seq_len);
   acc.check_positive("eval_samples", s.accuracy.eval_samples);
   acc.check_positive("eval_seq_len", s.accuracy.eval_seq_len);
-  for (const auto* p : {&s.accuracy.stories_model, &s.accuracy.stories_tokenizer, &s.accuracy.stories_text})
-    if (!p->empty() && !fs::exists(*p)) acc.error("stories_model", fmt::format("file '{}' not found", *p));
+  for (const auto& [key, p] : {std::pair{"stories_model", &s.accuracy.stories_model},
+                                {"stories_tokenizer", &s.accuracy.stories_tokenizer},
+                                {"stories_text", &s.accuracy.stories_text}})
+    if (!p->empty() && !fs::exists(*p)) acc.error(key, fmt::format("file '{}' not found", *p));
   acc.finish();
 
   YamlMap fin = sw.child("finalists");

@@ -224,6 +224,8 @@ void run_sweep(SweepArgs& a) {
   fs::create_directories(a.out);
   check_inputs(spec, a.out);
   const ResourceCosts costs = load_resource_costs(spec.costs_file);
+  // Before anything runs: an accuracy measurement that cannot be made fails now, naming the field.
+  AccuracyCache acc(a.cache_dir, spec.accuracy, spec.file);
   const std::vector<PointIndex> points = enumerate_points(spec);
   if (!a.quiet)
     fmt::print(stderr, "sweep {}: {} points ({} axes{}), workload prompt {} + {} decode steps\n", spec.name,
@@ -260,7 +262,6 @@ void run_sweep(SweepArgs& a) {
 
   // 2. Accuracy per quantization setting (measured once, cached on disk).
   {
-    AccuracyCache acc(a.cache_dir, spec.accuracy);
     std::map<std::string, AccuracyFigures> by_key;
     auto fill = [&](json& r) {
       if (!r.contains("quant")) return;

@@ -764,14 +764,17 @@ std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::string& t
 }
 
 std::vector<std::vector<int32_t>> make_calibration_blocks(const std::vector<std::vector<int32_t>>& samples,
-                                                          int64_t n_samples, int64_t block_len) {
+                                                          int64_t n_samples, int64_t block_len,
+                                                          int64_t max_sample_len) {
   if (n_samples <= 0) fail("calibration: number of samples must be > 0 (got {})", n_samples);
   if (block_len <= 0) fail("calibration: block length must be > 0 (got {})", block_len);
+  if (max_sample_len < 0) fail("calibration: longest sample must be >= 0 (got {}; 0: the block length)", max_sample_len);
+  const int64_t longest = max_sample_len == 0 ? block_len : max_sample_len;
   std::vector<int32_t> cat;
   int64_t kept = 0, skipped = 0;
   for (const auto& s : samples) {
     if (kept == n_samples) break;
-    if (static_cast<int64_t>(s.size()) > block_len) {
+    if (static_cast<int64_t>(s.size()) > longest) {
       ++skipped;  // AutoAWQ skips samples longer than max_seq_len rather than cutting them
       continue;
     }
@@ -782,7 +785,7 @@ std::vector<std::vector<int32_t>> make_calibration_blocks(const std::vector<std:
   const int64_t n_blocks = static_cast<int64_t>(cat.size()) / block_len;
   if (n_blocks == 0)
     fail("calibration: {} samples of at most {} tokens give {} tokens ({} longer samples skipped), not one block of "
-         "{}; give more text or a shorter block length", kept, block_len, cat.size(), skipped, block_len);
+         "{}; give more text or a shorter block length", kept, longest, cat.size(), skipped, block_len);
   std::vector<std::vector<int32_t>> blocks(static_cast<size_t>(n_blocks));
   for (int64_t i = 0; i < n_blocks; ++i)
     blocks[static_cast<size_t>(i)].assign(cat.begin() + i * block_len, cat.begin() + (i + 1) * block_len);
@@ -790,8 +793,9 @@ std::vector<std::vector<int32_t>> make_calibration_blocks(const std::vector<std:
 }
 
 std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
-                                                             int64_t n_samples, int64_t seq_len) {
-  return make_calibration_blocks(encode_each_document(tok, text), n_samples, seq_len);
+                                                             int64_t n_samples, int64_t seq_len,
+                                                             int64_t max_sample_len) {
+  return make_calibration_blocks(encode_each_document(tok, text), n_samples, seq_len, max_sample_len);
 }
 
 std::vector<std::vector<int32_t>> read_token_samples(const std::string& path) {

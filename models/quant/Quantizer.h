@@ -76,19 +76,24 @@ std::shared_ptr<ModelWeights> quantize_model(const ModelWeights& fp, const Quant
                                              const std::vector<std::vector<int32_t>>& calib_sequences);
 
 /**
- * AutoAWQ's get_calib_dataset on tokenized samples: samples longer than block_len (or empty) are
- * skipped, the first n_samples kept are concatenated and cut into whole blocks of block_len tokens;
- * the remainder is dropped. Throws when not one block results.
+ * AutoAWQ's get_calib_dataset on tokenized samples: samples longer than `max_sample_len` (or
+ * empty) are skipped, the first n_samples kept are concatenated and cut into whole blocks of
+ * block_len tokens; the remainder is dropped. AutoAWQ has one length for both (its max_seq_len):
+ * `max_sample_len` 0 means block_len. A larger skip threshold packs whole documents into shorter
+ * blocks (the sweep's short-context measurements, docs/quantization.md). Throws when not one
+ * block results, saying how many samples were skipped as too long.
  */
 std::vector<std::vector<int32_t>> make_calibration_blocks(const std::vector<std::vector<int32_t>>& samples,
-                                                          int64_t n_samples, int64_t block_len);
+                                                          int64_t n_samples, int64_t block_len,
+                                                          int64_t max_sample_len = 0);
 
 /**
  * make_calibration_blocks over `text`'s blank-line-separated documents, each stripped and encoded
  * (with BOS where the tokenizer adds one, as HF's encode does).
  */
 std::vector<std::vector<int32_t>> make_calibration_sequences(const Tokenizer& tok, const std::string& text,
-                                                             int64_t n_samples, int64_t seq_len);
+                                                             int64_t n_samples, int64_t seq_len,
+                                                             int64_t max_sample_len = 0);
 
 /** One token-id sample per non-empty line of a text file of whitespace-separated ids. */
 std::vector<std::vector<int32_t>> read_token_samples(const std::string& path);

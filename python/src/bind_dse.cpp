@@ -24,7 +24,7 @@ struct Space {
 
   Space(const std::string& file, const std::string& cache_dir) : spec(dse::load_sweep_spec(file)) {
     costs = dse::load_resource_costs(spec.costs_file);
-    accuracy = std::make_unique<dse::AccuracyCache>(cache_dir, spec.accuracy);
+    accuracy = std::make_unique<dse::AccuracyCache>(cache_dir, spec.accuracy, spec.file);
     dse::SweepSpec grid = spec;
     grid.random = false;  // the search space is the whole grid, whatever the spec samples
     for (auto& p : dse::enumerate_points(grid)) allowed.insert(std::move(p));

@@ -515,6 +515,25 @@ TEST(Calibration, BlocksConcatenateSamplesSkipLongOnesAndDropTheRemainderLikeAut
   EXPECT_THROW(make_calibration_blocks(samples, 3, 0), Error);
 }
 
+TEST(Calibration, ASeparateSkipThresholdPacksLongerSamplesIntoShortBlocks) {
+  const std::vector<std::vector<int32_t>> samples = {{1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12, 13}, {14, 15, 16}};
+  // AutoAWQ's single length (block 4): every sample but the last is skipped, 3 tokens: no block.
+  EXPECT_THROW(make_calibration_blocks(samples, 8, 4), Error);
+  try {
+    make_calibration_blocks(samples, 8, 4);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("2 longer samples skipped"), std::string::npos) << e.what();
+  }
+  // Skip above 6 tokens, blocks of 4: {1..6} and {14..16} kept, 9 tokens, 2 blocks.
+  const auto b = make_calibration_blocks(samples, 8, 4, 6);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0], (std::vector<int32_t>{1, 2, 3, 4}));
+  EXPECT_EQ(b[1], (std::vector<int32_t>{5, 6, 14, 15}));
+  const std::vector<std::vector<int32_t>> short_ones = {{1, 2}, {3, 4, 5}, {6, 7}};
+  EXPECT_EQ(make_calibration_blocks(short_ones, 8, 2, 0), make_calibration_blocks(short_ones, 8, 2, 2));  // 0: the block
+  EXPECT_THROW(make_calibration_blocks(samples, 8, 4, -1), Error);
+}
+
 TEST(Calibration, TextDocumentsAreEncodedWithBosAndCutIntoBlocks) {
   Llama2cTokenizer tok(kData + "/stories260K/tok512.bin", 512);
   const std::string text = "Once upon a time there was a cat.\n\nThe dog ran home.\n\n  A bird sang.  ";

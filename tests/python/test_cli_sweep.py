@@ -209,3 +209,21 @@ def test_dask_cluster_gives_the_local_rows_and_survives_a_worker_killed_mid_swee
     b = json.loads((local / "results.json").read_text())
     assert [{k: v for k, v in r.items() if k not in HOST_TIME} for r in a] == \
            [{k: v for k, v in r.items() if k not in HOST_TIME} for r in b]
+
+
+def test_an_edited_accuracy_cache_entry_is_discarded_and_measured_again(fpgallm_bin, tmp_path):
+    spec = write_spec(tmp_path, finalists=1)
+    cache = tmp_path / "acc"
+    first = sweep(fpgallm_bin, spec, tmp_path / "a", "--no-systemc", "--cache-dir", str(cache))
+    entries = sorted(cache.glob("*.json"))
+    assert entries
+    entry = json.loads(entries[0].read_text())
+    entry["top1"] = 0.999  # a plausible figure, but not the measured one
+    entries[0].write_text(json.dumps(entry))
+    r = subprocess.run([fpgallm_bin, "sweep", str(spec), "--out", str(tmp_path / "b"), "--no-systemc",
+                        "--cache-dir", str(cache)], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if "discarded" in ln]
+    assert len(lines) == 1 and entries[0].name in lines[0] and "measuring again" in lines[0], r.stderr
+    assert (tmp_path / "a" / "results.csv").read_text() == (tmp_path / "b" / "results.csv").read_text()
+    assert first.returncode == 0

@@ -2,7 +2,9 @@
 and fpgallm.explore() (Optuna's NSGA-II over the analytic evaluator, SystemC on the finalists)."""
 import os
 import subprocess
+import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,42 @@ def cli_path():
     return os.environ.get("FPGALLM_CLI", _paths.CLI)
 
 
+def cli_error(stderr_text, status):
+    """The message of a failed CLI run: its last `error:` line (the CLI's one-line diagnosis), else
+    its last non-empty stderr line, else the exit status."""
+    lines = [ln.strip() for ln in stderr_text.replace("\r", "\n").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("error:")]
+    if errors:
+        return errors[-1].removeprefix("error:").strip()
+    if lines:
+        return f"{lines[-1]} (exit status {status})"
+    return f"exit status {status}"
+
+
+def run_cli(args, progress):
+    """Runs the CLI; its stderr (progress lines) goes on to ours when `progress`, and is kept, so a
+    failure raises ValueError with the CLI's own `error:` message. Returns its stdout."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    kept = []
+
+    def pump():
+        for chunk in iter(lambda: proc.stderr.read1(4096), b""):
+            kept.append(chunk)
+            if progress:
+                sys.stderr.write(chunk.decode(errors="replace"))
+                sys.stderr.flush()
+
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    stdout = proc.stdout.read()
+    status = proc.wait()
+    t.join()
+    if status != 0:
+        name = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(args[:2]))
+        raise ValueError(f"{name}: {cli_error(b''.join(kept).decode(errors='replace'), status)}")
+    return stdout.decode(errors="replace")
+
+
 def sweep(spec, out=None, jobs=None, systemc=True, progress=True):
     """Runs `fpgallm sweep SPEC --out OUT` and returns its results.csv as a DataFrame (one row per
     point: axes, analytic figures, resources, accuracy, score, pareto, finalist, SystemC figures)."""
@@ -33,10 +71,7 @@ def sweep(spec, out=None, jobs=None, systemc=True, progress=True):
         args.append("--no-systemc")
     if not progress:
         args.append("--quiet")
-    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=None if progress else subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        message = (r.stderr or "").strip().removeprefix("error: ")
-        raise ValueError(message or f"fpgallm sweep failed with status {r.returncode}")
+    run_cli(args, progress)
     df = pd.read_csv(out / "results.csv")
     df.attrs["out"] = str(out)
     return df

@@ -99,3 +99,29 @@ def test_hypervolume_table_for_docs(large, tmp_path, budget):
                             progress=False)
         print(f"budget {budget} seed {seed}: nsga2 {n.hypervolume:.4f} random {r.hypervolume:.4f}")
         assert n.hypervolume > 0 and r.hypervolume > 0
+
+
+def test_a_failing_sweep_raises_the_clis_own_message_with_progress_on(tmp_path, capfd):
+    """With progress shown (the default), the CLI's stderr still reaches the user and the error is
+    its `error:` line, not only an exit status."""
+    bad = spec_without_accuracy(tmp_path, src=ROOT / "configs" / "sweep" / "gs_pe.yaml",
+                                finalists={"max": 1, "top_k": 1, "fidelity": "fast", "prompt_len": 0, "gen": 1})
+    with pytest.raises(ValueError) as e:
+        fpgallm.sweep(bad, out=tmp_path / "o")
+    msg = str(e.value)
+    assert "prompt_len" in msg and "status" not in msg, msg
+    assert "error:" in capfd.readouterr().err  # what the CLI printed was passed on
+
+
+def test_explore_of_the_shipped_large_spec_runs_cold_with_accuracy_and_systemc(tmp_path):
+    r = fpgallm.explore(LARGE, budget=60, seed=0, verify=True, cache_dir=tmp_path / "acc", progress=False)
+    feas = r.rows[r.rows.feasible]
+    assert len(feas) and ((feas.accuracy_top1 > 0) & (feas.accuracy_top1 <= 1)).all()
+    assert len(r.verified) and (r.verified.systemc_decode_tps > 0).all()
+    assert len(list((tmp_path / "acc").glob("*.json"))) >= 1  # measured now, into the empty cache
+
+
+@pytest.mark.long
+def test_explore_of_the_shipped_large_spec_at_the_notebooks_budget(tmp_path):
+    r = fpgallm.explore(LARGE, budget=400, seed=0, verify=True, cache_dir=tmp_path / "acc", progress=False)
+    assert len(r.front) and len(r.verified)

@@ -203,7 +203,7 @@ std::string tornado_svg(const std::vector<TornadoRow>& rows, int d, double base_
   return s;
 }
 
-std::string code_block(const std::string& s) { return "```\n" + s + "```\n"; }
+std::string code_block(const std::string& s) { return "```text\n" + s + "```\n"; }
 
 void validate(ValidateArgs& a) {
   a.resolve_defaults();

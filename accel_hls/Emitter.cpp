@@ -1,5 +1,7 @@
 #include "accel_hls/Emitter.h"
 
+#include "accel_hls/Lint.h"
+
 #include <algorithm>
 #include <bit>
 #include <filesystem>
@@ -10,6 +12,7 @@
 
 #include "models/core/Error.h"
 #include "models/quant/AwqKernels.h"
+#include "sim/accel/KernelPlan.h"
 
 namespace fpgallm::hls {
 
@@ -19,22 +22,29 @@ namespace {
 
 std::string basename_of(const std::string& p) { return fs::path(p).filename().string(); }
 
-// Derived sizes of the kernel, computed once here and written into fpgallm_config.h.
-struct KernelShape {
-  int64_t block_beats, tiles_per_batch, batch_rows, max_chunk_tokens, act_floats, weight_fifo_beats, out_fifo_words;
-};
+/**
+ * Reference layer of the LOOP_TRIPCOUNT pragmas (they feed csynth's latency report only; the
+ * kernel runs any shape): Qwen2.5-0.5B's gate_proj [4864 x 896] and a 64-token prompt.
+ */
+constexpr int64_t kReferenceIn = 896, kReferenceOut = 4864, kReferencePromptTokens = 64;
+/** The RTL co-simulation vector set: two groups in, two output batches per channel, two tokens,
+ *  a bias; small enough for cosim, large enough to use every channel and to interleave blocks. */
+constexpr int64_t kCosimGroups = 2, kCosimBatchesPerChannel = 2, kCosimTokens = 2;
+constexpr uint64_t kCosimSeed = 11;
+constexpr const char* kCosimSetName = "cosim";
 
-KernelShape kernel_shape(const sim::AccelConfig& a) {
-  KernelShape k{};
-  const int64_t tile_bytes = a.macro.tile_rows * kHlsFloatBytes;
-  k.block_beats = a.macro.block_bytes() / a.macro.beat_bytes;
-  k.tiles_per_batch = std::max<int64_t>(1, a.macro.beat_bytes / tile_bytes);
-  k.batch_rows = k.tiles_per_batch * a.macro.tile_rows;
-  k.max_chunk_tokens = a.out_buffer_bytes / (k.batch_rows * kHlsFloatBytes);
-  k.act_floats = a.act_buffer_bytes / kHlsFloatBytes;
-  k.weight_fifo_beats = a.weight_buffer_blocks() * k.block_beats / a.n_channels;
-  k.out_fifo_words = k.batch_rows * std::max<int64_t>(1, k.max_chunk_tokens);
-  return k;
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/** The BIND_STORAGE impl of a kernel array (sim::KernelPlan chose it). */
+std::string storage_impl(const sim::KernelArray& x) {
+  switch (x.storage) {
+    case sim::KernelStorage::Bram:
+    case sim::KernelStorage::FifoBram: return "bram";
+    case sim::KernelStorage::Lutram:
+    case sim::KernelStorage::FifoLutram: return "lutram";
+    case sim::KernelStorage::Registers: return "registers";
+  }
+  return "?";
 }
 
 std::string hex(uint64_t v) { return fmt::format("0x{:08X}", v); }
@@ -47,13 +57,14 @@ std::string generated_by(const sim::SocConfig& soc) {
 
 // ---- the ordered write_* steps -------------------------------------------------------------
 
-std::string write_config_header(const sim::SocConfig& soc) {
+std::string write_config_header(const sim::SocConfig& soc, int64_t port_depth_beats) {
   const auto& a = soc.accel;
   const auto& m = a.macro;
-  const KernelShape k = kernel_shape(a);
+  const sim::KernelPlan plan(a);
   std::string s;
   s += fmt::format("// {}\n", generated_by(soc));
-  s += "// Every parameter of the kernel, once. docs/hls.md maps each to its config field.\n";
+  s += "// Every parameter of the kernel, once: the accel config's fields and what sim/accel/KernelPlan derives\n";
+  s += "// from them (the schedule the simulator charges, schedule.json). docs/hls.md maps each to its field.\n";
   s += "#pragma once\n#include <cstdint>\n\nstruct fpgallm_config {\n";
   auto c = [&](const char* type, const char* name, const std::string& value, const std::string& from) {
     s += fmt::format("  static constexpr {} {} = {};  // {}\n", type, name, value, from);
@@ -63,12 +74,17 @@ std::string write_config_header(const sim::SocConfig& soc) {
   i("kPeRows", a.pe_rows, "accel.pe_array.rows");
   i("kPeCols", a.pe_cols, "accel.pe_array.cols");
   const bool fixed = a.pe_accum_type == sim::PeNumType::Fixed64;
-  s += "  using operand_t = float;  // accel.pe_array.operand_type: fp32\n";
-  s += fixed ? "  using accum_t = int64_t;  // accel.pe_array.accum_type: fixed64\n"
-             : "  using accum_t = float;    // accel.pe_array.accum_type: fp32\n";
+  s += "  typedef float operand_t;  // accel.pe_array.operand_type: fp32\n";
+  s += fixed ? "  typedef int64_t accum_t;  // accel.pe_array.accum_type: fixed64\n"
+             : "  typedef float accum_t;    // accel.pe_array.accum_type: fp32\n";
   c("bool", "kFixedAccum", fixed ? "true" : "false", "accel.pe_array.accum_type == fixed64");
   i("kAccumFracBits", fixed ? a.accum_frac_bits : 0, "accel.pe_array.accum_frac_bits (fixed64 only)");
   i("kPartialLanes", kAwqPartialLanes, "lane sums of awq_group_partial (models/quant/AwqKernels.h)");
+  i("kPartialWords", fixed ? 1 : kAwqPartialLanes, "lane sums kept per (row, token): one fixed64 sum, or the fp32 lanes");
+  i("kRowPasses", plan.row_passes(), "derived: ceil(tile_rows / rows)");
+  i("kColSteps", plan.col_steps(), "derived: group_size / cols");
+  i("kSteps", plan.steps(), "derived: slices of a block, kRowPasses x kColSteps");
+  i("kInterleave", plan.interleave(), "derived: blocks whose lane sums the PE array updates in turn (II = 1)");
   s += "  // MACRO block layout (docs/formats.md)\n";
   i("kTileRows", m.tile_rows, "accel.macro.tile_rows");
   i("kGroupSize", m.group_size, "accel.macro.group_size");
@@ -79,18 +95,24 @@ std::string write_config_header(const sim::SocConfig& soc) {
   i("kScalesOffset", m.scales_offset(), "derived: bytes of codes");
   i("kZerosOffset", m.zeros_offset(), "derived: codes + fp16 scales");
   i("kBlockBytes", m.block_bytes(), "derived: payload padded to whole beats");
-  i("kBlockBeats", k.block_beats, "derived: kBlockBytes / kBeatBytes");
-  s += "  // Unpacker, DMA, buffers\n";
-  i("kUnpackCodesPerCycle", a.unpack_codes_per_cycle, "accel.unpacker.codes_per_cycle");
+  i("kBlockBeats", plan.block_beats(), "derived: kBlockBytes / kBeatBytes");
+  s += "  // Unpacker, scale stage, DMA, buffers\n";
+  i("kUnpackCodesPerCycle", a.unpack_codes_per_cycle, "accel.unpacker.codes_per_cycle (over all lanes; sets the unpack II)");
+  i("kUnpackIters", std::max(plan.block_beats(), plan.steps()), "derived: max(kBlockBeats, kSteps) iterations per block per lane");
+  i("kScaleRows", plan.scale_rows(), "derived: rows the scale stage takes per cycle");
+  i("kScaleGroups", plan.scale_groups(), "derived: kTileRows / kScaleRows");
+  i("kScaleMinTokens", plan.scale_min_tokens(), "derived: token loop padding so the accumulator add has its latency");
   i("kChannels", a.n_channels, "accel.dma.channels: m_axi bundles gmem0..");
   i("kMaxBurstBeats", soc.axi.max_burst_beats, "axi.max_burst_beats of the platform: m_axi burst limit");
-  i("kWeightFifoBeats", k.weight_fifo_beats,
-    "accel.buffers.weight_bytes as MACRO blocks, split over the channels' FIFOs");
-  i("kActFloats", k.act_floats, "accel.buffers.act_bytes / 4");
-  i("kTilesPerBatch", k.tiles_per_batch, "derived: tiles per output write (at least one beat per token)");
-  i("kMaxChunkTokens", k.max_chunk_tokens, "accel.buffers.out_bytes / (4 * kTilesPerBatch * kTileRows)");
-  i("kOutFifoWords", k.out_fifo_words, "derived: one output batch per channel");
+  i("kWeightFifoBeats", plan.weight_fifo_beats(), "accel.buffers.weight_bytes as MACRO blocks, split over the channels' FIFOs");
+  i("kActFloats", a.act_buffer_bytes / kHlsFloatBytes, "accel.buffers.act_bytes / 4");
+  i("kActDepth", plan.array("act").depth, "derived: activation buffer words per bank (one bank per PE column)");
+  i("kOutTokens", a.out_buffer_bytes / (m.tile_rows * kHlsFloatBytes), "accel.buffers.out_bytes / (4 * kTileRows): tokens of a tile");
+  i("kMaxChunkTokens", a.max_chunk_tokens, "accel.buffers.max_chunk_tokens: tokens per pass, at most");
+  i("kTilesPerBatch", plan.tiles_per_batch(), "derived: tiles per output write (at least one beat per token)");
+  i("kBatchRows", plan.batch_rows(), "derived: kTilesPerBatch x kTileRows");
   i("kFloatBytes", kHlsFloatBytes, "fp32 activations and outputs");
+  i("kPortDepthBeats", port_depth_beats, "m_axi depth: the largest memory image of the project's vector sets (RTL co-simulation)");
   s += "};\n";
   return s;
 }
@@ -112,39 +134,112 @@ std::string write_top_header(const sim::SocConfig& soc) {
                        {{"GENERATED_BY", generated_by(soc)}, {"CHANNEL_PARAMS", channel_params(soc.accel.n_channels)}});
 }
 
-std::string write_top(const sim::SocConfig& soc) {
-  const int64_t n = soc.accel.n_channels;
-  std::string pragmas, loads, stores, acts;
+std::string write_top(const sim::SocConfig& soc, int64_t port_depth_beats) {
+  const auto& a = soc.accel;
+  const sim::KernelPlan plan(a);
+  const int64_t n = a.n_channels;
+  const int64_t tmax = a.max_chunk_tokens;
+  std::string pragmas, acts, streams, procs;
   for (int64_t c = 0; c < n; ++c) {
     pragmas += fmt::format(
-        "  HLS_PRAGMA(INTERFACE m_axi port = ch{0} bundle = gmem{0} offset = slave max_read_burst_length = "
-        "C::kMaxBurstBeats max_write_burst_length = C::kMaxBurstBeats)\n"
+        "  HLS_PRAGMA(INTERFACE m_axi port = ch{0} bundle = gmem{0} offset = slave depth = {1} max_read_burst_length = "
+        "{2} max_write_burst_length = {2} num_read_outstanding = {3} num_write_outstanding = {3})\n"
         "  HLS_PRAGMA(INTERFACE s_axilite port = ch{0} bundle = control)\n",
-        c);
-    loads += fmt::format("  fpgallm_hls::load_weights<C>(ch{0}, {0}, job.weight_off, n_blocks, weights[{0}]);\n", c);
-    stores += fmt::format("  fpgallm_hls::store_batches<C>(ch{0}, {0}, job, tok0, ntok, results[{0}]);\n", c);
-    acts += fmt::format("    fpgallm_hls::load_act_share<C>(ch{0}, {0}, act_chunk, n_floats, act);\n", c);
+        c, port_depth_beats, soc.axi.max_burst_beats, a.dma_outstanding_per_channel);
+    acts += fmt::format("    fpgallm_hls::load_act_share<C>(ch{0}, {0}, act_pass, in, ntok, act);\n", c);
   }
-  pragmas.pop_back();
-  loads.pop_back();
-  stores.pop_back();
-  acts.pop_back();
+  // Each stream: its depth and storage as literals for Vitis HLS, the same depth for C simulation.
+  for (const char* name : {"weights", "slices", "scales", "partials", "outs"}) {
+    const sim::KernelArray x = plan.array(name);
+    streams += fmt::format("  HLS_PRAGMA(STREAM variable = {} depth = {})\n", name, x.depth);
+    streams += fmt::format("  HLS_PRAGMA(BIND_STORAGE variable = {} type = fifo impl = {})\n", name, storage_impl(x));
+    if (x.copies > 1 || std::string(name) != "partials")
+      streams += fmt::format("  FPGALLM_CSIM(for (int c = 0; c < {0}; ++c) {1}[c].set_depth({2}, \"{1}[\" + std::to_string(c) + \"]\");)\n",
+                             x.copies, name, x.depth);
+    else
+      streams += fmt::format("  FPGALLM_CSIM({0}.set_depth({1}, \"{0}\");)\n", name, x.depth);
+  }
+  for (int64_t c = 0; c < n; ++c)
+    procs += fmt::format("  FPGALLM_PROCESS(fpgallm_hls::load_weights<C>(ch{0}, {0}, weight_off, n_blocks, weights[{0}]))\n", c);
+  for (int64_t c = 0; c < n; ++c)
+    procs += fmt::format("  FPGALLM_PROCESS(fpgallm_hls::unpack_lane<C>({0}, n_blocks, weights[{0}], slices[{0}], scales[{0}]))\n", c);
+  procs += "  FPGALLM_PROCESS(fpgallm_hls::pe_array<C>(n_blocks, in_features, out_features, ntok, act, slices, partials))\n";
+  procs += "  FPGALLM_PROCESS(fpgallm_hls::scale_stage<C>(n_blocks, in_features, ntok, scales, partials, outs))\n";
+  for (int64_t c = 0; c < n; ++c)
+    procs += fmt::format(
+        "  FPGALLM_PROCESS(fpgallm_hls::store_batches<C>(ch{0}, {0}, out_features, out_off, bias_off, tok0, ntok, outs[{0}]))\n",
+        c);
+  for (std::string* t : {&pragmas, &acts, &streams, &procs}) t->pop_back();
+  // Passes of the reference prompt (one, when the reference row does not fit this buffer at all).
+  const int64_t ref_row_bytes = plan.act_row_floats(kReferenceIn) * kHlsFloatBytes;
+  const int64_t ref_chunk = std::max<int64_t>(
+      1, std::min({kReferencePromptTokens, a.act_buffer_bytes / ref_row_bytes, tmax,
+                   a.out_buffer_bytes / (a.macro.tile_rows * kHlsFloatBytes)}));
   return fill_template("fpgallm_top.cpp.in", {{"GENERATED_BY", generated_by(soc)},
                                               {"CHANNELS", std::to_string(n)},
                                               {"CHANNEL_PARAMS", channel_params(n)},
                                               {"CHANNEL_ARGS", channel_list(n, "ch{}")},
                                               {"INTERFACE_PRAGMAS", pragmas},
-                                              {"LOAD_WEIGHTS", loads},
-                                              {"STORE_BATCHES", stores},
+                                              {"STREAMS", streams},
+                                              {"PROCESSES", procs},
+                                              {"ACT_IMPL", storage_impl(plan.array("act"))},
+                                              {"TRIP_PASSES_MAX", std::to_string(ceil_div(kReferencePromptTokens, ref_chunk))},
                                               {"LOAD_ACT", acts}});
 }
 
-std::string write_tb(const sim::SocConfig& soc) {
-  return fill_template("fpgallm_tb.cpp.in", {{"TB_CHANNEL_ARGS", channel_list(soc.accel.n_channels, "mem.data()")}});
+/** The kernel skeleton's pragma literals, from the plan and the reference layer. */
+std::string write_kernel(const sim::SocConfig& soc) {
+  const auto& a = soc.accel;
+  const auto& m = a.macro;
+  const sim::KernelPlan plan(a);
+  const int64_t tmax = a.max_chunk_tokens, ch = a.n_channels, d = plan.interleave();
+  const int64_t fpb = m.beat_bytes / kHlsFloatBytes;
+  const int64_t n_tiles = ceil_div(kReferenceOut, m.tile_rows);
+  const int64_t n_blocks = n_tiles * ceil_div(kReferenceIn, m.group_size);
+  auto n = [](int64_t v) { return std::to_string(std::max<int64_t>(1, v)); };
+  return fill_template(
+      "fpgallm_hls.h.in",
+      {{"GENERATED_BY", generated_by(soc)},
+       {"UNPACK_II", n(plan.unpack_ii())},
+       {"INTERLEAVE", n(d)},
+       {"SCALE_DISTANCE", n(plan.scale_groups() * plan.scale_min_tokens())},
+       {"FADD_LATENCY", n(a.fadd_latency_cycles)},
+       {"FMUL_LATENCY", n(a.fmul_latency_cycles)},
+       {"SLICES_IMPL", storage_impl(plan.array("sl"))},
+       {"LANES_IMPL", storage_impl(plan.array("lanes"))},
+       {"ACC_IMPL", storage_impl(plan.array("acc"))},
+       {"LINE_IMPL", storage_impl(plan.array("line"))},
+       {"TRIP_ACT_BEATS_MAX", n(ceil_div(tmax * kReferenceIn / fpb, ch))},
+       {"TRIP_BLOCKS_PER_CHANNEL_MAX", n(ceil_div(n_blocks, ch) + 1)},
+       {"TRIP_CLEAR_MAX", n(d * plan.row_passes() * tmax)},
+       {"TRIP_SETS_MAX", n(ceil_div(n_blocks, d) + 1)},
+       {"TRIP_PE_STEPS_MAX", n(d * plan.steps() * tmax)},
+       {"TRIP_SCALE_CLEAR_MAX", n(plan.scale_groups() * tmax)},
+       {"TRIP_SCALE_MAX", n(n_blocks * plan.scale_groups() * std::max(tmax, plan.scale_min_tokens()))},
+       {"TRIP_BATCHES_PER_CHANNEL_MAX", n(ceil_div(ceil_div(n_tiles, plan.tiles_per_batch()), ch))},
+       {"TRIP_GATHER_MAX", n(plan.tiles_per_batch() * plan.scale_groups() * tmax)},
+       {"TRIP_BATCH_BEATS_MAX", n(plan.batch_rows() / fpb)},
+       {"TRIP_TOKENS_MAX", n(tmax)}});
 }
 
-std::string write_run_hls(const sim::SocConfig& soc) {
+std::string write_schedule(const sim::SocConfig& soc) {
+  const sim::KernelPlan plan(soc.accel);
+  nlohmann::ordered_json j = plan.schedule_json();
+  j["reference_layer"] = {{"in_features", kReferenceIn}, {"out_features", kReferenceOut},
+                          {"note", "the LOOP_TRIPCOUNT pragmas' layer (csynth latency figures are for it)"}};
+  return j.dump(2) + "\n";
+}
+
+std::string write_tb(const sim::SocConfig& soc) {
+  return fill_template("fpgallm_tb.cpp.in", {{"GENERATED_BY", generated_by(soc)},
+                                             {"REGION_ALIGN", std::to_string(kImageRegionAlignBytes)},
+                                             {"TB_CHANNEL_ARGS", channel_list(soc.accel.n_channels, "port[{}].data()")}});
+}
+
+std::string write_run_hls(const sim::SocConfig& soc, int64_t port_depth_beats) {
   return fill_template("run_hls.tcl.in", {{"GENERATED_BY", generated_by(soc)},
+                                          {"COSIM_SET", kCosimSetName},
+                                          {"PORT_DEPTH", std::to_string(port_depth_beats)},
                                           {"BOARD", soc.pl.device},
                                           {"PART", soc.pl.part},
                                           {"CLOCK_MHZ", fmt::format("{:g}", soc.accel.clock_mhz)},
@@ -241,13 +336,15 @@ std::string write_resource_estimate(const sim::SocConfig& soc, const dse::Resour
   j["luts"] = row(est.luts, pl.luts);
   j["ffs"] = row(est.ffs, pl.ffs);
   j["dsp48e2"] = row(est.dsp48e2, pl.dsp48e2);
-  j["dsp48e2"]["formula"] = fmt::format("(rows*cols + rows) * dsp_per_pe = ({}*{} + {}) * {}", a.pe_rows, a.pe_cols,
-                                        a.pe_rows, a.dsp_per_pe);
+  const sim::KernelPlan plan(a);
+  j["dsp48e2"]["formula"] = fmt::format(
+      "rows*cols*dsp_per_pe + scale rows*(7 adds + mul + add) + channels*(beat floats) bias adds = {}*{}*{} + {}*19 + {}*{}*2 "
+      "(fp32 cores of PG060: mul 3, add 2)",
+      a.pe_rows, a.pe_cols, a.dsp_per_pe, plan.scale_rows(), a.n_channels, a.macro.beat_bytes / kHlsFloatBytes);
   j["bram36"] = row(est.bram36, pl.bram36);
   j["uram288"] = row(est.uram288, pl.uram288);
-  for (const auto& m : est.memories)
-    j["memories"][m.name] = {{"depth", m.depth}, {"width_bits", m.width_bits}, {"copies", m.copies},
-                             {"kind", m.in_uram ? "uram288" : "bram36"}, {"count", m.in_uram ? m.uram288 : m.bram36}};
+  // Every array and stream the kernel declares (sim::KernelPlan::arrays), where its BIND_STORAGE puts it.
+  for (const auto& m : est.memories) j["memories"][m.name] = dse::memory_json(m);
   j["fits"] = est.feasible;
   if (!est.feasible) j["over_budget"] = est.reason;
   return j.dump(2) + "\n";
@@ -303,22 +400,23 @@ void check_expressible(const sim::SocConfig& soc) {
     fail("accel.macro.tile_rows = {}: a tile's fp32 outputs ({} bytes per token) and the {}-byte AXI beat must "
          "divide one another, so output rows are written in whole beats, in {}",
          m.tile_rows, tile_bytes, m.beat_bytes, af);
-  const KernelShape k = kernel_shape(a);
-  if (k.max_chunk_tokens < 1)
+  const sim::KernelPlan plan(a);  // a config the kernel's structure cannot take is an error naming the field
+  if (a.out_buffer_bytes < plan.batch_rows() * kHlsFloatBytes)
     fail("accel.buffers.out_bytes = {} cannot hold one output batch of the kernel ({} rows x {} bytes) in {}",
-         a.out_buffer_bytes, k.batch_rows, kHlsFloatBytes, af);
-  if (k.weight_fifo_beats < k.block_beats)
+         a.out_buffer_bytes, plan.batch_rows(), kHlsFloatBytes, af);
+  if (plan.weight_fifo_beats() < plan.block_beats())
     fail("accel.buffers.weight_bytes = {} holds {} MACRO block(s): fewer than one per DMA channel ({}) in {}",
          a.weight_buffer_bytes, a.weight_buffer_blocks(), a.n_channels, af);
   if (a.n_channels > static_cast<int64_t>(soc.axi.ports))
     fail("accel.dma.channels = {} exceeds the platform's {} HP ports (axi.ports in {}) in {}", a.n_channels,
          soc.axi.ports, soc.platform_file, af);
-  // The kernel's own memories beyond the configured buffers: the PE array's lane sums and tile accumulators.
-  const int64_t pe_state = m.tile_rows * k.max_chunk_tokens * (kAwqPartialLanes + 1) * kHlsFloatBytes;
-  if (a.buffer_bytes() + pe_state > soc.pl.on_chip_bytes())
-    fail("accel.buffers: weight_bytes + act_bytes + out_bytes = {} plus {} bytes of PE-array accumulators exceed "
+  // Every array and stream the kernel declares, against the part's on-chip memory.
+  int64_t bits = 0;
+  for (const auto& x : plan.arrays()) bits += x.bits();
+  if (bits / 8 > soc.pl.on_chip_bytes())
+    fail("accel.buffers: the kernel's arrays and streams need {} bytes (resource_estimate.json lists them), more than "
          "the {}'s {} bytes of BRAM/URAM (pl in {}) in {}",
-         a.buffer_bytes(), pe_state, soc.pl.device, soc.pl.on_chip_bytes(), soc.platform_file, af);
+         bits / 8, soc.pl.device, soc.pl.on_chip_bytes(), soc.platform_file, af);
   if (soc.pl.part.empty())
     fail("pl.part is not set in {}: emit-hls needs the Vivado part to build for (e.g. xck26-sfvc784-2LV-c)",
          soc.platform_file);
@@ -327,17 +425,38 @@ void check_expressible(const sim::SocConfig& soc) {
     fail("pl.ctrl_base_addr is not set in {}: the PS driver needs the kernel's register address", soc.platform_file);
 }
 
-Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& costs) {
+VectorSet cosim_vectors(const sim::SocConfig& soc) {
+  const sim::KernelPlan plan(soc.accel);
+  const int64_t in = kCosimGroups * soc.accel.macro.group_size;
+  const int64_t out = kCosimBatchesPerChannel * soc.accel.n_channels * plan.batch_rows();
+  VectorSet v = random_vectors(soc, in, out, kCosimTokens, true, kCosimSeed);
+  simulate_vectors(soc, v);
+  return v;
+}
+
+Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& costs, const std::vector<NamedVectors>& vectors) {
   check_expressible(soc);
+  // The vector sets the project carries: the RTL co-simulation set, then the caller's.
+  std::vector<NamedVectors> sets = {{kCosimSetName, cosim_vectors(soc)}};
+  for (const auto& v : vectors) {
+    if (v.name == kCosimSetName) fail("emit-hls: the vector set name '{}' is the co-simulation set's", v.name);
+    sets.push_back(v);
+  }
+  // m_axi depth: the largest memory image among them (RTL co-simulation models this many beats).
+  int64_t depth = 0;
+  for (const auto& v : sets)
+    depth = std::max(depth, static_cast<int64_t>(image_layout(v.set).beats(soc.accel.macro.beat_bytes)));
   Project p;
   auto add = [&](std::string path, std::string text) { p.files.push_back({std::move(path), std::move(text)}); };
-  add("fpgallm_config.h", write_config_header(soc));
+  add("fpgallm_config.h", write_config_header(soc, depth));
   add("fpgallm_top.h", write_top_header(soc));
-  add("fpgallm_top.cpp", write_top(soc));
-  add("fpgallm_hls.h", template_text("fpgallm_hls.h"));
+  add("fpgallm_top.cpp", write_top(soc, depth));
+  add("fpgallm_hls.h", write_kernel(soc));
+  add("fpgallm_csim.h", template_text("fpgallm_csim.h"));
   add("AwqFixedPoint.h", template_text("AwqFixedPoint.h"));
   add("fpgallm_tb.cpp", write_tb(soc));
-  add("run_hls.tcl", write_run_hls(soc));
+  add("run_hls.tcl", write_run_hls(soc, depth));
+  add("schedule.json", write_schedule(soc));
   add("bd_kv260.tcl", write_block_design(soc));
   add("driver/fpgallm_regs.h", write_regs(soc));
   add("driver/fpgallm_driver.h", template_text("fpgallm_driver.h"));
@@ -346,6 +465,15 @@ Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& cost
   add("driver/fpgallm_driver_test.cpp", write_driver_test(soc));
   add("README.md", write_readme(soc));
   add("resource_estimate.json", write_resource_estimate(soc, costs));
+  for (const auto& v : sets)
+    for (const auto& [name, bytes] : vector_files(v.set)) add("vectors/" + v.name + "/" + name, bytes);
+  // A project Vitis HLS would reject or co-simulate wrongly is the emitter's bug: never written.
+  const std::vector<std::string> problems = lint_project(p);
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& m : problems) all += "\n  " + m;
+    fail("emit-hls: internal error: the emitted kernel breaks Vitis HLS rules:{}", all);
+  }
   return p;
 }
 

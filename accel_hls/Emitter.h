@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "accel_hls/Vectors.h"
 #include "dse/Resources.h"
 #include "sim/soc/SocConfig.h"
 
@@ -49,14 +50,26 @@ RegisterLayout register_layout(int64_t channels);
  */
 void check_expressible(const sim::SocConfig& soc);
 
+/** A vector set the project carries, under vectors/<name>/. */
+struct NamedVectors {
+  std::string name;
+  VectorSet set;
+};
+
+/** The RTL co-simulation vector set (vectors/cosim/): small, simulated on the KV260 model. */
+VectorSet cosim_vectors(const sim::SocConfig& soc);
+
 /**
- * Renders the whole project (deterministic: same config, same bytes). Steps, in order:
- * config header, top function, testbench, run_hls.tcl, block design, driver, README, resource
- * estimate. Calls check_expressible first. The resource estimate is the explorer's
- * (dse::estimate_resources with `costs`, configs/dse/resource_costs.yaml), so the generated
- * design reports the LUT/FF/DSP/BRAM/URAM figures its sweep point was judged on.
+ * Renders the whole project (deterministic: same config and vectors, same bytes). Steps, in order:
+ * config header, top function, kernel (its pragma literals from sim::KernelPlan), C-simulation
+ * header, testbench, run_hls.tcl, schedule.json, block design, driver, README, resource estimate,
+ * vector sets (the co-simulation set, then `vectors`). Calls check_expressible first. The m_axi
+ * depth is the largest memory image of the vector sets. The resource estimate is the explorer's
+ * (dse::estimate_resources with `costs`, configs/dse/resource_costs.yaml), so the generated design
+ * reports the LUT/FF/DSP/BRAM/URAM figures its sweep point was judged on.
  */
-Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& costs);
+Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& costs,
+                       const std::vector<NamedVectors>& vectors = {});
 
 /** Writes every file under `dir` (created if needed); throws naming the file on an I/O error. */
 void write_project(const Project& p, const std::string& dir);

@@ -41,12 +41,6 @@ struct VectorRig : sc_core::sc_module {
   }
 };
 
-void write_bytes(const std::filesystem::path& p, const void* data, size_t n) {
-  std::ofstream f(p, std::ios::binary);
-  f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
-  if (!f) fail("emit-hls --vectors: cannot write {}", p.string());
-}
-
 }  // namespace
 
 void simulate_vectors(const sim::SocConfig& soc, VectorSet& v) {
@@ -85,6 +79,12 @@ void simulate_vectors(const sim::SocConfig& soc, VectorSet& v) {
     sc_core::sc_start();
     if (rig.error) std::rethrow_exception(rig.error);
     top_module.ddr().read_backdoor(job.out_addr, v.expected.data(), v.expected.size() * kF32);
+    stats::Group g("accel");
+    top_module.accel().report_stats(g);
+    v.pe_busy_cycles = g.value("pe_array.busy_cycles");
+    v.unpack_busy_cycles = g.value("unpacker.busy_cycles");
+    v.scale_busy_cycles = g.value("scale.busy_cycles");
+    v.pipeline_fill_cycles = g.value("pipeline_fill_cycles");
   }
   // The simulator and the host kernel share awq_group_partial; a difference is a bug, never noise.
   std::vector<float> host(v.expected.size());
@@ -126,23 +126,40 @@ VectorSet random_vectors(const sim::SocConfig& soc, int64_t in, int64_t out, int
   return v;
 }
 
+std::vector<std::pair<std::string, std::string>> vector_files(const VectorSet& v) {
+  auto bytes = [](const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); };
+  std::vector<std::pair<std::string, std::string>> f;
+  f.emplace_back("job.txt", fmt::format("# One linear job for fpgallm_tb: MACRO weights, fp32 activations/bias, the "
+                                        "simulator's outputs.\nin_features {}\nout_features {}\nn_tokens {}\nbias {}\n",
+                                        v.weights.in_features, v.weights.out_features, v.n_tokens, v.bias.empty() ? 0 : 1));
+  f.emplace_back("weights.bin", bytes(v.macro.data(), v.macro.size()));
+  f.emplace_back("act.bin", bytes(v.act.data(), v.act.size() * kF32));
+  if (!v.bias.empty()) f.emplace_back("bias.bin", bytes(v.bias.data(), v.bias.size() * kF32));
+  f.emplace_back("expected.bin", bytes(v.expected.data(), v.expected.size() * kF32));
+  return f;
+}
+
 void write_vectors(const VectorSet& v, const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail("emit-hls --vectors: cannot create {}: {}", dir, ec.message());
-  const fs::path d(dir);
-  {
-    std::ofstream f(d / "job.txt");
-    f << "# One linear job for fpgallm_tb: MACRO weights, fp32 activations/bias, the simulator's outputs.\n"
-      << "in_features " << v.weights.in_features << "\nout_features " << v.weights.out_features << "\nn_tokens "
-      << v.n_tokens << "\nbias " << (v.bias.empty() ? 0 : 1) << "\n";
-    if (!f) fail("emit-hls --vectors: cannot write {}", (d / "job.txt").string());
+  for (const auto& [name, data] : vector_files(v)) {
+    std::ofstream f(fs::path(dir) / name, std::ios::binary);
+    f << data;
+    if (!f) fail("emit-hls --vectors: cannot write {}", (fs::path(dir) / name).string());
   }
-  write_bytes(d / "weights.bin", v.macro.data(), v.macro.size());
-  write_bytes(d / "act.bin", v.act.data(), v.act.size() * kF32);
-  if (!v.bias.empty()) write_bytes(d / "bias.bin", v.bias.data(), v.bias.size() * kF32);
-  write_bytes(d / "expected.bin", v.expected.data(), v.expected.size() * kF32);
+}
+
+ImageLayout image_layout(const VectorSet& v) {
+  auto align = [](uint64_t a) { return (a + kImageRegionAlignBytes - 1) / kImageRegionAlignBytes * kImageRegionAlignBytes; };
+  ImageLayout l;
+  const uint64_t w = v.macro.size(), b = v.bias.size() * kF32, a = v.act.size() * kF32;
+  l.bias = v.bias.empty() ? 0 : align(w);
+  l.act = align(v.bias.empty() ? w : l.bias + b);
+  l.out = align(l.act + a);
+  l.end = l.out + static_cast<uint64_t>(v.n_tokens * v.weights.out_features) * kF32;
+  return l;
 }
 
 }  // namespace fpgallm::hls

@@ -66,7 +66,7 @@ StreamRows walk_stream(const sim::DdrConfig& d, uint64_t start, int64_t txn) {
 
 }  // namespace
 
-AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc), t_(soc.ddr) {
+AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc), plan_(soc.accel), t_(soc.ddr) {
   const sim::DdrCycles& t = t_;
   tck_ns_ = soc_.ddr.tCK_ns();
   refresh_share_ = soc_.ddr.refresh ? static_cast<double>(t.RFC) / t.REFI : 0.0;
@@ -177,8 +177,6 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
   }
   const int64_t n_units = ceil_div(n_blocks, bpu), slots = buffer_blocks / bpu;
   const double period = a.clock_period_ns();
-  const int64_t pe_b = ceil_div(L.tile_rows, a.pe_rows) * ceil_div(L.group_size, a.pe_cols) * ntok;
-  const int64_t up_b = ceil_div(L.tile_rows * L.group_size, a.unpack_codes_per_cycle);
 
   // Memory path constants: HP port beats at the PL clock, DDR bus time per transaction.
   const sim::AxiPortConfig hp = soc_.axi.hp_port();
@@ -278,10 +276,10 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
     issue_prev = issue;
     const int64_t k0 = u * bpu, k1 = std::min(n_blocks, k0 + bpu);
     const double fin = transfer(c, issue, (k1 - k0) * bb);
-    // Compute the unit: PE array (plus the fill of each tile finishing in it) or unpacker.
+    // Compute the unit at the kernel's pace (its slowest stage), the pass fill with the last unit.
     int64_t fills = 0;
     while (tile_end <= k1) ++fills, tile_end += n_groups;
-    const int64_t busy = std::max((k1 - k0) * pe_b + fills * a.pe_pipeline_fill_cycles, (k1 - k0) * up_b);
+    const int64_t busy = plan_.blocks_cycles(ntok, k0, k1) + (k1 == n_blocks ? plan_.pass_overhead_cycles(ntok, n_blocks) : 0);
     const double ready = a.weight_double_buffered ? fin : std::max(fin, done);
     done = std::max({done, ready, act_done}) + static_cast<double>(busy) * period;
     // Finished tiles' outputs leave over the same DDR bus.
@@ -300,12 +298,7 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
 
 double AnalyticModel::accel_job_ns(int64_t in, int64_t out, int64_t n_tokens, bool bias) const {
   const sim::AccelConfig& a = soc_.accel;
-  const int64_t act_tokens = a.act_buffer_bytes / (in * kF32);
-  if (act_tokens < 1)
-    fail("accel.buffers.act_bytes = {} cannot hold one activation row of {} fp32 ({} bytes) in {}", a.act_buffer_bytes,
-         in, in * kF32, a.file);
-  const int64_t out_tokens = a.out_buffer_bytes / (a.macro.tile_rows * kF32);
-  const int64_t chunk = std::min({n_tokens, act_tokens, out_tokens});
+  const int64_t chunk = plan_.chunk_tokens(in, n_tokens);
   double t = static_cast<double>(a.descriptor_cycles + a.completion_cycles) * a.clock_period_ns();
   const int64_t full = n_tokens / chunk, rest = n_tokens % chunk;
   t += static_cast<double>(full) * accel_chunk_ns(in, out, chunk, bias);

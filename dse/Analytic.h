@@ -4,6 +4,7 @@
 
 #include "models/llm/Backend.h"
 #include "models/llm/ModelConfig.h"
+#include "sim/accel/KernelPlan.h"
 #include "sim/ddr/DdrTiming.h"
 #include "sim/soc/SocConfig.h"
 #include <utility>
@@ -33,7 +34,7 @@ struct PerfFigures {
  * component parameters: the PS cost model (cycles per element, GEMV rate, per-core stream rate,
  * 4 KiB traffic chunks through the PS port), the PL handshake (cache flush/invalidate, descriptor
  * writes, interrupt or polling), the accelerator (descriptor/completion cycles, token chunks set
- * by the activation/output buffers, DMA units, PE array vs unpacker pace, pipeline fill per tile)
+ * by the activation/output buffers, DMA units, the kernel's stage pace and pass fill of sim::KernelPlan)
  * and the memory path (HP port beats at the PL clock, DDR bus time per transaction with row
  * opens and refresh as the fast DDR model counts them). Ops are those Qwen2Model issues, with
  * identical layers evaluated once. Constructing one precomputes the memory-path constants.
@@ -62,6 +63,7 @@ class AnalyticModel {
   double linear_ns(OpKind op, int64_t in, int64_t out, int64_t n_tokens, bool bias) const;
 
   sim::SocConfig soc_;
+  sim::KernelPlan plan_;  ///< the emitted kernel's schedule: PL compute cycles and token passes
   sim::DdrCycles t_;
   mutable std::vector<std::pair<int64_t, double>> stream_gbps_;  ///< per transaction size, this model's
   struct ChunkKey {

@@ -7,6 +7,7 @@
 
 #include "models/core/Error.h"
 #include "models/core/YamlConfig.h"
+#include "sim/accel/KernelPlan.h"
 
 namespace fpgallm::dse {
 
@@ -45,6 +46,10 @@ ResourceCosts load_resource_costs(const std::string& file) {
   c.bram36_bits = m.require<int64_t>("bram36_bits");
   c.uram288_depth = m.require<int64_t>("uram288_depth");
   c.uram288_data_bits = m.require<int64_t>("uram288_data_bits");
+  c.lutram_bits_per_lut = m.require<int64_t>("lutram_bits_per_lut");
+  c.fifo_control = m.require<int64_t>("fifo_control_luts");
+  m.check_positive("lutram_bits_per_lut", c.lutram_bits_per_lut);
+  if (c.fifo_control < 0) m.error("fifo_control_luts", "must be >= 0");
   m.check_positive("bram36_bits", c.bram36_bits);
   m.check_positive("uram288_depth", c.uram288_depth);
   m.check_positive("uram288_data_bits", c.uram288_data_bits);
@@ -71,42 +76,65 @@ int64_t uram288_for(int64_t depth, int64_t width_bits, const ResourceCosts& c) {
 ResourceEstimate estimate_resources(const sim::AccelConfig& a, const sim::PlResources& pl, const ResourceCosts& c,
                                     const ResourceMargins& m) {
   ResourceEstimate r;
-  // fp32 operands and accumulators (the only PE types the simulator accepts): one multiplier and
-  // one adder per PE, and per PE row one more MAC for the per-group scale (acc += partial * s).
-  const int64_t pes = a.pe_rows * a.pe_cols, macs = pes + a.pe_rows;
-  const OpCost mac{c.fp32_mul.dsp48e2 + c.fp32_add.dsp48e2, c.fp32_mul.luts + c.fp32_add.luts,
-                   c.fp32_mul.ffs + c.fp32_add.ffs};
-  // A config that overrides dsp_per_pe (e.g. fewer DSPs, more fabric) is charged what it states.
-  const int64_t dsp_per_mac = a.dsp_per_pe;
-  r.dsp48e2 = macs * dsp_per_mac;
-  r.luts = macs * mac.luts + pes * c.pe_overhead.luts + a.unpack_codes_per_cycle * c.unpack_lane.luts +
+  const sim::KernelPlan plan(a);
+  const bool fixed = a.pe_accum_type == sim::PeNumType::Fixed64;
+  // Operators: per PE a multiplier and (fp32 sums) an adder; the scale stage's lane combination,
+  // scale multiply and accumulation per scale row; one bias add per output word a beat.
+  const int64_t pes = a.pe_rows * a.pe_cols;
+  const int64_t scale_adds = plan.scale_rows() * (fixed ? 1 : 7 + 1), scale_muls = plan.scale_rows();
+  const int64_t bias_adds = a.n_channels * (a.macro.beat_bytes / sim::kFp32Bytes);
+  const int64_t muls = pes + scale_muls, adds = (fixed ? 0 : pes) + scale_adds + bias_adds;
+  r.dsp48e2 = plan.dsp48e2();
+  // Codes decoded per cycle: the lanes the kernel really has, a beat per II each.
+  const int64_t codes = plan.unpack_lanes() * plan.codes_per_beat() / plan.unpack_ii();
+  r.luts = muls * c.fp32_mul.luts + adds * c.fp32_add.luts + pes * c.pe_overhead.luts + codes * c.unpack_lane.luts +
            a.n_channels * c.dma_channel.luts + c.control.luts;
-  r.ffs = macs * mac.ffs + pes * c.pe_overhead.ffs + a.unpack_codes_per_cycle * c.unpack_lane.ffs +
+  r.ffs = muls * c.fp32_mul.ffs + adds * c.fp32_add.ffs + pes * c.pe_overhead.ffs + codes * c.unpack_lane.ffs +
           a.n_channels * c.dma_channel.ffs + c.control.ffs;
 
-  // Memories at the widths the datapath reads them: the unpacker takes codes_per_cycle x bits of
-  // the weight buffer per cycle, the PE array cols activations and rows outputs (fp32).
-  const int64_t halves = a.weight_double_buffered ? 2 : 1;
-  auto mem = [&](const char* name, int64_t bytes, int64_t copies, int64_t width_bits) {
+  for (const sim::KernelArray& x : plan.arrays()) {
     MemoryMap mm;
-    mm.name = name;
-    mm.copies = copies;
-    mm.width_bits = width_bits;
-    mm.depth = ceil_div(bytes * 8 / copies, width_bits);
-    mm.bram36 = copies * bram36_for(mm.depth, width_bits, c);
-    mm.uram288 = copies * uram288_for(mm.depth, width_bits, c);
-    // Whichever primitive holds it with less waste (data bits / primitive bits), BRAM on a tie.
-    const double bram_bits = static_cast<double>(mm.bram36 * c.bram36_bits);
-    const double uram_bits = static_cast<double>(mm.uram288 * c.uram288_depth * (c.uram288_data_bits + 8));
-    mm.in_uram = uram_bits < bram_bits;
+    mm.name = x.name;
+    mm.copies = x.copies;
+    mm.banks = x.banks;
+    mm.depth = x.depth;
+    mm.width_bits = x.width_bits;
+    const int64_t n = x.banks * x.copies;
+    const bool fifo = x.storage == sim::KernelStorage::FifoBram || x.storage == sim::KernelStorage::FifoLutram;
+    if (fifo) r.luts += x.copies * c.fifo_control;
+    switch (x.storage) {
+      case sim::KernelStorage::Bram:
+      case sim::KernelStorage::FifoBram: {
+        mm.block_ram = true;
+        mm.bram36 = n * bram36_for(x.depth, x.width_bits, c);
+        mm.uram288 = n * uram288_for(x.depth, x.width_bits, c);
+        // Whichever primitive holds it with less waste (data bits / primitive bits), BRAM on a tie.
+        const double bram_bits = static_cast<double>(mm.bram36 * c.bram36_bits);
+        const double uram_bits = static_cast<double>(mm.uram288 * c.uram288_depth * (c.uram288_data_bits + 8));
+        mm.in_uram = uram_bits < bram_bits;
+        break;
+      }
+      case sim::KernelStorage::Lutram:
+      case sim::KernelStorage::FifoLutram:
+        mm.kind = "lutram";
+        mm.luts = n * ceil_div(x.depth * x.width_bits, c.lutram_bits_per_lut);
+        r.luts += mm.luts;
+        break;
+      case sim::KernelStorage::Registers:
+        mm.kind = "registers";
+        mm.ffs = n * x.depth * x.width_bits;
+        r.ffs += mm.ffs;
+        break;
+    }
     r.memories.push_back(mm);
-  };
-  mem("weight_buffer", a.weight_buffer_bytes, halves, std::max<int64_t>(a.unpack_codes_per_cycle * a.macro.bits, 8));
-  mem("act_buffer", a.act_buffer_bytes, 1, a.pe_cols * 32);
-  mem("out_buffer", a.out_buffer_bytes, 1, a.pe_rows * 32);
+  }
   auto totals = [&] {
     r.bram36 = r.uram288 = 0;
-    for (const auto& mm : r.memories) (mm.in_uram ? r.uram288 : r.bram36) += mm.in_uram ? mm.uram288 : mm.bram36;
+    for (auto& mm : r.memories) {
+      if (!mm.block_ram) continue;
+      mm.kind = mm.in_uram ? "uram288" : "bram36";
+      (mm.in_uram ? r.uram288 : r.bram36) += mm.in_uram ? mm.uram288 : mm.bram36;
+    }
   };
   totals();
   // BRAM over budget while URAM has room: move the largest BRAM memories to URAM.
@@ -118,7 +146,7 @@ ResourceEstimate estimate_resources(const sim::AccelConfig& a, const sim::PlReso
   for (size_t i : order) {
     if (r.bram36 <= bram_cap) break;
     auto& mm = r.memories[i];
-    if (!mm.in_uram && r.uram288 + mm.uram288 <= uram_cap) {
+    if (mm.block_ram && !mm.in_uram && r.uram288 + mm.uram288 <= uram_cap) {
       mm.in_uram = true;
       totals();
     }
@@ -146,13 +174,20 @@ ResourceEstimate estimate_resources(const sim::AccelConfig& a, const sim::PlReso
   return r;
 }
 
+nlohmann::json memory_json(const MemoryMap& m) {
+  nlohmann::json j{{"kind", m.kind}, {"depth", m.depth}, {"width_bits", m.width_bits}, {"banks", m.banks},
+                   {"copies", m.copies}};
+  if (m.block_ram) j["count"] = m.in_uram ? m.uram288 : m.bram36;
+  if (m.luts) j["luts"] = m.luts;
+  if (m.ffs) j["ffs"] = m.ffs;
+  return j;
+}
+
 nlohmann::json ResourceEstimate::to_json() const {
   nlohmann::json j{{"luts", luts},       {"ffs", ffs},           {"dsp48e2", dsp48e2},
                    {"bram36", bram36},   {"uram288", uram288},   {"feasible", feasible},
                    {"reason", reason},   {"max_utilisation", max_utilisation}};
-  for (const auto& m : memories)
-    j["memories"][m.name] = {{"depth", m.depth}, {"width_bits", m.width_bits}, {"copies", m.copies},
-                             {"kind", m.in_uram ? "uram288" : "bram36"}, {"count", m.in_uram ? m.uram288 : m.bram36}};
+  for (const auto& m : memories) j["memories"][m.name] = memory_json(m);
   return j;
 }
 

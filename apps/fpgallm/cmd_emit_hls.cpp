@@ -11,6 +11,7 @@
 #include "models/checkpoint/ModelLoader.h"
 #include "models/core/Error.h"
 #include "models/quant/Quantizer.h"
+#include "sim/accel/KernelPlan.h"
 
 namespace fs = std::filesystem;
 
@@ -83,7 +84,14 @@ void run_emit(const EmitArgs& in) {
   const sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
   if (a.resource_costs.empty()) a.resource_costs = cli::resource_path(kDefaultResourceCosts);
   const dse::ResourceCosts costs = dse::load_resource_costs(a.resource_costs);
-  const hls::Project p = hls::render_project(soc, costs);  // rejects before anything is written
+  std::vector<hls::NamedVectors> sets;
+  if (!a.vectors.empty()) {
+    hls::NamedVectors nv;
+    nv.set = make_vectors(soc, a, nv.name);
+    hls::simulate_vectors(soc, nv.set);
+    sets.push_back(std::move(nv));
+  }
+  const hls::Project p = hls::render_project(soc, costs, sets);  // rejects before anything is written
   hls::write_project(p, a.out);
   fmt::print("emit-hls: accel '{}' -> {} ({} files, part {}, {} MHz)\n", soc.accel.name, a.out, p.files.size(),
              soc.pl.part, soc.accel.clock_mhz);
@@ -91,16 +99,15 @@ void run_emit(const EmitArgs& in) {
   fmt::print("emit-hls: resource estimate: {} LUT, {} FF, {} DSP48E2, {} BRAM36, {} URAM288 ({:.0f}% of {} at most) "
              "-> {}/resource_estimate.json\n",
              est.luts, est.ffs, est.dsp48e2, est.bram36, est.uram288, 100 * est.max_utilisation, soc.pl.device, a.out);
+  const sim::KernelPlan plan(soc.accel);
+  fmt::print("emit-hls: schedule: {:.2f} cycles per MACRO block decoding, {:.2f} for a {}-token prefill pass -> {}/schedule.json\n",
+             plan.cycles_per_block(1), plan.cycles_per_block(soc.accel.max_chunk_tokens), soc.accel.max_chunk_tokens, a.out);
   if (!est.feasible)
     fmt::print(stderr, "emit-hls: warning: the design exceeds the explorer's resource margins: {}\n", est.reason);
-  if (a.vectors.empty()) return;
-  std::string name;
-  hls::VectorSet v = make_vectors(soc, a, name);
-  hls::simulate_vectors(soc, v);
-  const std::string dir = (fs::path(a.out) / "vectors" / name).string();
-  hls::write_vectors(v, dir);
-  fmt::print("emit-hls: vectors [{} x {}] x {} tokens from the simulated PE array -> {}\n", v.weights.out_features,
-             v.weights.in_features, v.n_tokens, dir);
+  fmt::print("emit-hls: vectors/cosim: the RTL co-simulation set\n");
+  for (const auto& v : sets)
+    fmt::print("emit-hls: vectors/{}: [{} x {}] x {} tokens from the simulated PE array\n", v.name,
+               v.set.weights.out_features, v.set.weights.in_features, v.set.n_tokens);
 }
 
 void setup(CLI::App& app) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "models/core/Error.h"
+#include "sim/accel/KernelPlan.h"
 
 namespace fpgallm::sim {
 
@@ -78,9 +79,13 @@ AccelConfig parse_accel_config(YamlMap& root) {
   c.dsp_per_pe = pe.get<int64_t>(
       "dsp_per_pe", c.pe_accum_type == PeNumType::Fixed64 ? kDspPerFp32MulFixed64Acc : kDspPerFp32Mac);
   if (c.dsp_per_pe < 0) pe.error("dsp_per_pe", fmt::format("must be >= 0 (got {})", c.dsp_per_pe));
-  c.pe_pipeline_fill_cycles = pe.get<int64_t>("pipeline_fill_cycles", DEFAULT_PE_PIPELINE_FILL_CYCLES);
-  if (c.pe_pipeline_fill_cycles < 0)
-    pe.error("pipeline_fill_cycles", fmt::format("must be >= 0 (got {})", c.pe_pipeline_fill_cycles));
+  if (pe.has("pipeline_fill_cycles"))
+    pe.error("pipeline_fill_cycles",
+             "is no longer a parameter: the kernel's pipeline fill and drain follow from its schedule "
+             "(sim/accel/KernelPlan.h, docs/hls.md); remove it (fadd_latency_cycles and fmul_latency_cycles set the "
+             "operator latencies)");
+  c.fadd_latency_cycles = positive(pe, "fadd_latency_cycles", DEFAULT_FADD_LATENCY_CYCLES);
+  c.fmul_latency_cycles = positive(pe, "fmul_latency_cycles", DEFAULT_FMUL_LATENCY_CYCLES);
   pe.finish();
 
   YamlMap up = a.child("unpacker");
@@ -108,6 +113,7 @@ AccelConfig parse_accel_config(YamlMap& root) {
   c.weight_double_buffered = buf.get<bool>("weight_double_buffered", true);
   c.act_buffer_bytes = positive(buf, "act_bytes", DEFAULT_ACT_BUFFER_BYTES);
   c.out_buffer_bytes = positive(buf, "out_bytes", DEFAULT_OUT_BUFFER_BYTES);
+  c.max_chunk_tokens = positive(buf, "max_chunk_tokens", DEFAULT_MAX_CHUNK_TOKENS);
   const int64_t need_blocks = c.weight_double_buffered ? 2 : 1;
   if (c.weight_buffer_blocks() < need_blocks)
     buf.error("weight_bytes",
@@ -157,12 +163,15 @@ AccelConfig load_accel_config(const std::string& file) {
   return parse_accel_config(root);
 }
 
+int64_t AccelConfig::dsp_used() const { return KernelPlan(*this).dsp48e2(); }
+
 void AccelConfig::check_against_resources(const PlResources& pl) const {
   if (n_channels < 1) fail("accel.dma.channels must be >= 1 (got {}) in {}", n_channels, file);
-  if (dsp_used() > pl.dsp48e2)
-    fail("accel.pe_array: rows x cols x dsp_per_pe + rows x dsp_per_pe (group scaling) = {} x {} x {} + {} x {} = "
-         "{} DSP48E2 exceeds the {}'s {} (pl.dsp48e2 in {}) in {}",
-         pe_rows, pe_cols, dsp_per_pe, pe_rows, dsp_per_pe, dsp_used(), pl.device, pl.dsp48e2, pl.file, file);
+  const KernelPlan plan(*this);  // a config the kernel cannot implement is an error naming the field
+  if (plan.dsp48e2() > pl.dsp48e2)
+    fail("accel.pe_array: the kernel needs {} DSP48E2 (rows x cols x dsp_per_pe = {} x {} x {}, plus the scale stage "
+         "and the bias adds), more than the {}'s {} (pl.dsp48e2 in {}) in {}",
+         plan.dsp48e2(), pe_rows, pe_cols, dsp_per_pe, pl.device, pl.dsp48e2, pl.file, file);
   if (buffer_bytes() > pl.on_chip_bytes())
     fail("accel.buffers: weight_bytes + act_bytes + out_bytes = {} bytes exceeds the {}'s on-chip RAM of {} bytes "
          "({} BRAM36 x {} + {} URAM288 x {}, pl in {}) in {}",

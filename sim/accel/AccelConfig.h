@@ -42,7 +42,17 @@ constexpr int64_t kFp32Bytes = 4;
 constexpr double DEFAULT_ACCEL_CLOCK_MHZ = 250.0;
 constexpr int64_t DEFAULT_PE_ROWS = 8;
 constexpr int64_t DEFAULT_PE_COLS = 8;
-constexpr int64_t DEFAULT_PE_PIPELINE_FILL_CYCLES = 12;
+/**
+ * Latencies of the fp32 cores the kernel binds (BIND_OP ... latency=N, so Vitis HLS uses these):
+ * assumed, the cores Vitis HLS picks for fp32 at 100-300 MHz on UltraScale+ in public
+ * Vitis-generated designs (fadd_32ns_32ns_32_5_full_dsp: LATENCY 4; fmul_32ns_32ns_32_4_max_dsp:
+ * LATENCY 3); a faster clock target needs more (fadd LATENCY 8-9 at ~500 MHz).
+ */
+constexpr int64_t DEFAULT_FADD_LATENCY_CYCLES = 4;
+constexpr int64_t DEFAULT_FMUL_LATENCY_CYCLES = 3;
+/** Assumed: tokens one pass of the kernel holds (its lane sums and accumulators are sized for
+ *  them); 64 KiB of activations hold 18 tokens of an 896-wide row. */
+constexpr int64_t DEFAULT_MAX_CHUNK_TOKENS = 16;
 constexpr int64_t DEFAULT_UNPACK_CODES_PER_CYCLE = 64;
 constexpr int64_t DEFAULT_DMA_CHANNELS = 4;
 constexpr int64_t DEFAULT_DMA_OUTSTANDING = 4;
@@ -73,7 +83,8 @@ struct AccelConfig {
   PeNumType pe_accum_type = PeNumType::Fp32;
   int accum_frac_bits = DEFAULT_ACCUM_FRAC_BITS;  ///< fixed64 accumulators only
   int64_t dsp_per_pe = kDspPerFp32Mac;  ///< from the types unless overridden
-  int64_t pe_pipeline_fill_cycles = DEFAULT_PE_PIPELINE_FILL_CYCLES;  ///< per tile, before write-back
+  int64_t fadd_latency_cycles = DEFAULT_FADD_LATENCY_CYCLES;  ///< fp32 adder the kernel binds
+  int64_t fmul_latency_cycles = DEFAULT_FMUL_LATENCY_CYCLES;  ///< fp32 multiplier the kernel binds
 
   int64_t unpack_codes_per_cycle = DEFAULT_UNPACK_CODES_PER_CYCLE;
 
@@ -84,6 +95,7 @@ struct AccelConfig {
   bool weight_double_buffered = true;
   int64_t act_buffer_bytes = DEFAULT_ACT_BUFFER_BYTES;
   int64_t out_buffer_bytes = DEFAULT_OUT_BUFFER_BYTES;
+  int64_t max_chunk_tokens = DEFAULT_MAX_CHUNK_TOKENS;  ///< tokens per pass of the kernel, at most
 
   int64_t descriptor_cycles = DEFAULT_DESCRIPTOR_CYCLES;  ///< controller fetch+decode of a job
   int64_t completion_cycles = DEFAULT_COMPLETION_CYCLES;  ///< raise done/IRQ after the last write
@@ -99,8 +111,8 @@ struct AccelConfig {
   double fast_quantum_ns = DEFAULT_FAST_QUANTUM_NS;
 
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
-  /** PE MACs plus one MAC per PE row for the group scaling (acc += partial * scale). */
-  int64_t dsp_used() const { return pe_rows * pe_cols * dsp_per_pe + pe_rows * dsp_per_pe; }
+  /** DSP48E2 slices of the emitted kernel's operators (KernelPlan::dsp48e2: PE array, scale stage, bias adds). */
+  int64_t dsp_used() const;
   /** On-chip buffer bytes (weights, activations, outputs). */
   int64_t buffer_bytes() const { return weight_buffer_bytes + act_buffer_bytes + out_buffer_bytes; }
   /** MACRO blocks the weight buffer holds. */

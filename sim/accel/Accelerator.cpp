@@ -67,16 +67,16 @@ struct Accelerator::Counters {
   std::vector<int64_t> ch_bytes_read, ch_bytes_written, ch_txns;
   std::vector<double> ch_busy_ns;
   std::vector<sc_time> ch_busy_until;
-  int64_t unpack_busy_cycles = 0;
+  int64_t unpack_busy_cycles = 0, scale_busy_cycles = 0, pipeline_fill_cycles = 0;
   int64_t pe_busy_cycles = 0, useful_macs = 0;
-  double stall_weights_ns = 0, stall_unpacker_cycles = 0, stall_out_ns = 0, stall_act_ns = 0;
+  double stall_weights_ns = 0, stall_unpacker_cycles = 0, stall_scale_cycles = 0, stall_out_ns = 0, stall_act_ns = 0;
   int64_t jobs = 0, chunks = 0, blocks = 0, tiles = 0;
   double job_ns = 0;
   std::array<int64_t, kNumOpKinds> jobs_by_op{};
 };
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const AccelConfig& cfg)
-    : sc_module(name), cfg_(cfg), chunk_(std::make_unique<Chunk>()), ctr_(std::make_unique<Counters>()) {
+    : sc_module(name), cfg_(cfg), plan_(cfg), chunk_(std::make_unique<Chunk>()), ctr_(std::make_unique<Counters>()) {
   if (cfg_.n_channels < 1) fail("accel.dma.channels must be >= 1 (got {}) in {}", cfg_.n_channels, cfg_.file);
   clock_period_ = sc_time(cfg_.clock_period_ns(), sc_core::SC_NS);
   const auto n = static_cast<size_t>(cfg_.n_channels);
@@ -101,14 +101,6 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const AccelConfig& cfg)
 }
 
 Accelerator::~Accelerator() = default;
-
-int64_t Accelerator::pe_block_cycles(int64_t n_tokens) const {
-  return ceil_div(cfg_.macro.tile_rows, cfg_.pe_rows) * ceil_div(cfg_.macro.group_size, cfg_.pe_cols) * n_tokens;
-}
-
-int64_t Accelerator::unpack_block_cycles() const {
-  return ceil_div(cfg_.macro.tile_rows * cfg_.macro.group_size, cfg_.unpack_codes_per_cycle);
-}
 
 void Accelerator::wait_until(sc_time t) {
   if (t > sc_time_stamp()) wait(t - sc_time_stamp());
@@ -250,7 +242,6 @@ void Accelerator::compute_thread() {
       awq_macro_tiles(tile_pointers(job, ch.n_tiles, ch.n_groups * ch.block_bytes), L, in, out, ch.act.data(), ntok,
                       ch.result.data());
     }
-    const int64_t pe_blk = pe_block_cycles(ntok), unpack_blk = unpack_block_cycles();
     acc.assign(static_cast<size_t>(L.tile_rows * ntok), 0.0f);
     acc_fx.assign(static_cast<size_t>(L.tile_rows * ntok), 0);
     for (int64_t s0 = 0; s0 < ch.n_blocks; s0 += ch.blocks_per_step) {
@@ -264,10 +255,8 @@ void Accelerator::compute_thread() {
       ctr_->stall_weights_ns += tc_.ns(sc_time_stamp() - t0);
 
       const uint8_t* unit_data = ch.slot_data[u % ch.slots].data();
-      int64_t pe = 0, unpack = 0;
       Chunk::Batch batch;
       auto finish_tile = [&](int64_t tile, int64_t rows) {  // its outputs leave the PE array
-        pe += cfg_.pe_pipeline_fill_cycles;
         if (batch.n_tiles == 0) batch.row0 = tile * L.tile_rows;
         batch.rows += rows;
         ++batch.n_tiles;
@@ -294,8 +283,6 @@ void Accelerator::compute_thread() {
           const int64_t cols = (g1 - g0) * G - (g1 == ch.n_groups ? ch.n_groups * G - in : 0);
           ctr_->useful_macs += rows * cols * ntok;
           ch.res->useful_macs += rows * cols * ntok;
-          pe += (g1 - g0) * pe_blk;
-          unpack += (g1 - g0) * unpack_blk;
           if (g1 == ch.n_groups) finish_tile(tile, rows);
           k += g1 - g0;
         }
@@ -321,16 +308,24 @@ void Accelerator::compute_thread() {
         }
         ctr_->useful_macs += rows * len * ntok;
         ch.res->useful_macs += rows * len * ntok;
-        pe += pe_blk;
-        unpack += unpack_blk;
         if (g == ch.n_groups - 1) finish_tile(tile, rows);
       }
-      // The unpacker streams decoded operands straight into the PE array: the slower one sets the pace.
-      const int64_t busy = std::max(pe, unpack);
-      ctr_->stall_unpacker_cycles += static_cast<double>(busy - pe);
+      // The kernel's DATAFLOW stages run side by side: the slowest sets the pace (KernelPlan, the
+      // schedule the emitted kernel is built for); a pass fills and drains the pipeline once.
+      const int64_t pe = plan_.pe_cycles(ntok, s1 - s0), unpack = plan_.unpack_cycles(s0, s1);
+      const int64_t scale = plan_.scale_cycles(ntok, s1 - s0);
+      int64_t busy = std::max({pe, unpack, scale});
+      ctr_->stall_unpacker_cycles += static_cast<double>(std::max<int64_t>(0, unpack - pe));
+      ctr_->stall_scale_cycles += static_cast<double>(std::max<int64_t>(0, scale - std::max(pe, unpack)));
+      if (s1 == ch.n_blocks) {
+        const int64_t fill = plan_.pass_overhead_cycles(ntok, ch.n_blocks);
+        busy += fill;
+        ctr_->pipeline_fill_cycles += fill;
+      }
       ctr_->pe_busy_cycles += pe;
       ch.res->pe_busy_cycles += pe;
       ctr_->unpack_busy_cycles += unpack;
+      ctr_->scale_busy_cycles += scale;
       ctr_->blocks += s1 - s0;
       const sc_time c0 = sc_time_stamp();
       wait(cycles(busy));
@@ -510,13 +505,12 @@ LinearJobResult Accelerator::run_linear(const LinearJob& job) {
   if (job.in_features <= 0 || job.out_features <= 0 || job.n_tokens <= 0)
     fail("accel: layer {} {}: in_features, out_features and n_tokens must be > 0 (got {}, {}, {})", job.ctx.layer,
          op, job.in_features, job.out_features, job.n_tokens);
-  const int64_t row_bytes = job.in_features * kFp32Bytes;
-  const int64_t act_tokens = cfg_.act_buffer_bytes / row_bytes;
-  if (act_tokens < 1)
-    fail("accel.buffers.act_bytes = {} cannot hold one activation row of layer {} {} ({} fp32 = {} bytes) in {}",
-         cfg_.act_buffer_bytes, job.ctx.layer, op, job.in_features, row_bytes, cfg_.file);
-  const int64_t out_tokens = cfg_.out_buffer_bytes / (L.tile_rows * kFp32Bytes);
-  const int64_t chunk_tokens = std::min({job.n_tokens, act_tokens, out_tokens});
+  int64_t chunk_tokens = 0;
+  try {
+    chunk_tokens = plan_.chunk_tokens(job.in_features, job.n_tokens);
+  } catch (const Error& e) {
+    fail("layer {} {}: {}", job.ctx.layer, op, e.what());
+  }
 
   LinearJobResult res;
   const sc_time t0 = sc_time_stamp();
@@ -559,6 +553,13 @@ void Accelerator::report_stats(stats::Group& g) const {
   u.set("busy_cycles", static_cast<double>(c.unpack_busy_cycles), "cycles");
   u.set("utilisation", active_cycles > 0 ? 100.0 * c.unpack_busy_cycles / active_cycles : 0.0, "%",
         "busy cycles / accelerator busy cycles");
+  auto& sc = g.child("scale");
+  sc.set("busy_cycles", static_cast<double>(c.scale_busy_cycles), "cycles",
+         "scale stage (lane combination, fp16 scale, tile accumulation)");
+  sc.set("utilisation", active_cycles > 0 ? 100.0 * c.scale_busy_cycles / active_cycles : 0.0, "%",
+         "busy cycles / accelerator busy cycles");
+  g.set("pipeline_fill_cycles", static_cast<double>(c.pipeline_fill_cycles), "cycles",
+        "filling and draining the kernel's pipeline, once per token pass");
   auto& pe = g.child("pe_array");
   const double macs_per_cycle = static_cast<double>(cfg_.pe_rows * cfg_.pe_cols);
   pe.set("busy_cycles", static_cast<double>(c.pe_busy_cycles), "cycles");
@@ -570,6 +571,7 @@ void Accelerator::report_stats(stats::Group& g) const {
   auto& st = pe.child("stall_cycles");
   st.set("waiting_for_weights", c.stall_weights_ns / period_ns, "cycles", "next MACRO block not in the weight buffer");
   st.set("waiting_for_unpacker", c.stall_unpacker_cycles, "cycles", "unpacker slower than the PE array");
+  st.set("waiting_for_scale", c.stall_scale_cycles, "cycles", "scale stage slower than the PE array and the unpacker");
   st.set("waiting_for_output_buffer", c.stall_out_ns / period_ns, "cycles", "finished tile, output buffer full");
   st.set("waiting_for_activations", c.stall_act_ns / period_ns, "cycles", "activation load at job start");
 }

@@ -14,6 +14,7 @@
 #include "models/llm/Backend.h"
 #include "models/quant/Macro.h"
 #include "sim/accel/AccelConfig.h"
+#include "sim/accel/KernelPlan.h"
 #include "sim/stats/Stats.h"
 #include "sim/tlm/TimeConv.h"
 
@@ -90,10 +91,8 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   const AccelConfig& config() const { return cfg_; }
   void set_activity_hook(ActivityHook h) { hook_ = std::move(h); }
 
-  /** PE array cycles for one tile_rows x group_size block and n_tokens tokens (no fill). */
-  int64_t pe_block_cycles(int64_t n_tokens) const;
-  /** Unpacker cycles for one block. */
-  int64_t unpack_block_cycles() const;
+  /** The emitted kernel's schedule, which every PL compute cycle charged here comes from. */
+  const KernelPlan& plan() const { return plan_; }
 
   void report_stats(stats::Group& g) const override;
 
@@ -121,6 +120,7 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   void wake_next_loader();
 
   AccelConfig cfg_;
+  KernelPlan plan_;
   sc_core::sc_time clock_period_;
   TimeConv tc_;
   std::unique_ptr<Chunk> chunk_;

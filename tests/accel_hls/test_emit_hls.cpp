@@ -12,10 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "accel_hls/Emitter.h"
+#include "accel_hls/Lint.h"
 #include "accel_hls/Vectors.h"
 #include "models/checkpoint/ModelLoader.h"
 #include "models/core/Error.h"
 #include "models/quant/Quantizer.h"
+#include "sim/accel/KernelPlan.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;
@@ -25,15 +27,19 @@ namespace {
 const std::string kSrc = FPGALLM_SOURCE_DIR;
 const std::string kPlatform = kSrc + "/configs/platform/kv260.yaml";
 const std::string kPaper = kSrc + "/configs/accel/paper_gs64_pe8x8.yaml";
-// The kernel is compiled the way the emitted README says: warnings are errors, no fused MACs.
-const std::string kCxx = "g++ -std=c++17 -O1 -ffp-contract=off -Wall -Wextra -Werror";
+// The kernel is compiled as Vitis HLS takes it (C++14) and the emitted README says: warnings are
+// errors, no fused MACs; C simulation runs each DATAFLOW process in a thread.
+const std::string kCxx = "g++ -std=c++14 -O1 -ffp-contract=off -Wall -Wextra -Werror -pthread";
+// The __SYNTHESIS__ branch against this project's own declarations of the Vitis HLS headers it uses.
+const std::string kSynthesisCxx = "g++ -std=c++14 -fsyntax-only -Wall -Wextra -Werror -Wno-unknown-pragmas -D__SYNTHESIS__ -I" +
+                                  std::string(FPGALLM_SOURCE_DIR) + "/tests/accel_hls/vitis_hls_api";
 
 sim::SocConfig paper() { return sim::load_soc_config(kPlatform, kPaper); }
 
 /** The project as `fpgallm emit-hls` renders it, with the shipped resource costs. */
-hls::Project render(const sim::SocConfig& soc) {
+hls::Project render(const sim::SocConfig& soc, const std::vector<hls::NamedVectors>& sets = {}) {
   static const dse::ResourceCosts costs = dse::load_resource_costs(kSrc + "/configs/dse/resource_costs.yaml");
-  return hls::render_project(soc, costs);
+  return hls::render_project(soc, costs, sets);
 }
 
 /** A variant of the paper design, patched on the parsed config (never on YAML text). */
@@ -74,19 +80,17 @@ RunResult run(const std::string& cmd) {
 
 bool have(const std::string& tool) { return run("command -v " + tool).status == 0; }
 
-/** Emits the project, writes simulator vectors, builds the testbench with g++ and runs it. */
-RunResult emit_and_csim(const sim::SocConfig& soc, const std::vector<hls::VectorSet>& sets, const fs::path& dir) {
-  hls::write_project(render(soc), dir.string());
-  std::string dirs;
-  for (size_t i = 0; i < sets.size(); ++i) {
-    const std::string d = (dir / "vectors" / fmt::format("set{}", i)).string();
-    hls::write_vectors(sets[i], d);
-    dirs += " " + d;
-  }
+/** Emits the project with simulator vectors (set0, set1, ... and the co-simulation set), builds
+ *  the testbench with g++ and runs it on every set, as `csim_design` does. */
+RunResult emit_and_csim(const sim::SocConfig& soc, const std::vector<hls::VectorSet>& sets, const fs::path& dir,
+                        const std::string& env = "") {
+  std::vector<hls::NamedVectors> named;
+  for (size_t i = 0; i < sets.size(); ++i) named.push_back({fmt::format("set{}", i), sets[i]});
+  hls::write_project(render(soc, named), dir.string());
   const std::string tb = (dir / "fpgallm_tb").string();
   RunResult build = run(fmt::format("cd {} && {} fpgallm_top.cpp fpgallm_tb.cpp -o {}", dir.string(), kCxx, tb));
   if (build.status != 0) return build;
-  return run(tb + dirs);
+  return run(fmt::format("cd {} && {} {}", dir.string(), env, tb));
 }
 
 hls::VectorSet simulated(const sim::SocConfig& soc, int64_t in, int64_t out, int64_t tokens, bool bias, uint64_t seed) {
@@ -136,7 +140,8 @@ TEST(EmitHls, SameConfigGivesTheSameBytes) {
     EXPECT_EQ(a.files[i].path, b.files[i].path);
     EXPECT_EQ(a.files[i].text, b.files[i].text) << a.files[i].path;
   }
-  for (const char* f : {"fpgallm_config.h", "fpgallm_top.cpp", "fpgallm_hls.h", "AwqFixedPoint.h", "fpgallm_tb.cpp", "run_hls.tcl",
+  for (const char* f : {"fpgallm_config.h", "fpgallm_top.cpp", "fpgallm_hls.h", "fpgallm_csim.h", "AwqFixedPoint.h",
+                        "fpgallm_tb.cpp", "run_hls.tcl", "schedule.json",
                         "bd_kv260.tcl", "README.md", "resource_estimate.json", "driver/fpgallm_regs.h",
                         "driver/fpgallm_driver.cpp", "driver/fpgallm_driver_test.cpp"})
     EXPECT_NE(a.find(f), nullptr) << f;
@@ -159,7 +164,7 @@ TEST(EmitHls, Fixed64AccumulatorIsEmittedAsAnInt64AccumulatorWithItsFractionBits
   s.accel.pe_accum_type = sim::PeNumType::Fixed64;
   s.accel.accum_frac_bits = 22;
   const std::string h = render(s).find("fpgallm_config.h")->text;
-  EXPECT_NE(h.find("using accum_t = int64_t;"), std::string::npos) << h;
+  EXPECT_NE(h.find("typedef int64_t accum_t;"), std::string::npos) << h;
   EXPECT_NE(h.find("kFixedAccum = true;"), std::string::npos) << h;
   EXPECT_NE(h.find("kAccumFracBits = 22;"), std::string::npos) << h;
 }
@@ -227,7 +232,8 @@ TEST(EmitHls, KernelGetsTheFixedPointArithmeticFileOfModelsUnchanged) {
 
 TEST(EmitHls, TemplatesWithAMissingOrUnusedInsertionPointAreErrors) {
   expect_error([] { hls::fill_template("run_hls.tcl.in", {{"PART", "x"}}); }, {"run_hls.tcl.in", "has no value"});
-  expect_error([] { hls::fill_template("fpgallm_tb.cpp.in", {{"TB_CHANNEL_ARGS", "m"}, {"NOPE", "1"}}); },
+  expect_error([] { hls::fill_template("fpgallm_tb.cpp.in", {{"GENERATED_BY", "g"}, {"REGION_ALIGN", "4096"},
+                                                              {"TB_CHANNEL_ARGS", "m"}, {"NOPE", "1"}}); },
                {"'NOPE' has no insertion point"});
   expect_error([] { hls::template_text("missing.h"); }, {"no template named 'missing.h'"});
 }
@@ -265,7 +271,7 @@ TEST_P(EmitHlsCsim, KernelBuiltWithGccMatchesTheSimulatedPeArrayBitForBit) {
   };
   const RunResult r = emit_and_csim(s, sets, scratch_dir(s.accel.name));
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("tb: PASS (2 of 2 vector sets bit-identical)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tb: PASS (3 of 3 vector sets bit-identical)"), std::string::npos) << r.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Grid, EmitHlsCsim,
@@ -320,7 +326,7 @@ namespace {
 RunResult build_driver_test(const fs::path& dir, const std::string& cxx, const std::string& extra_includes,
                             const std::string& exe) {
   // The driver includes fpgallm's C++20 headers; the kernel is C++17 and compiles as C++20 too.
-  return run(fmt::format("cd {} && {} -std=c++20 -O1 -ffp-contract=off -Wall -Wextra -Werror -DFMT_HEADER_ONLY -I. "
+  return run(fmt::format("cd {} && {} -std=c++20 -O1 -ffp-contract=off -Wall -Wextra -Werror -pthread -DFMT_HEADER_ONLY -I. "
                          "-Idriver -I{} {} driver/fpgallm_driver_test.cpp driver/fpgallm_driver.cpp fpgallm_top.cpp "
                          "{}/models/quant/Macro.cpp -o {}",
                          dir.string(), cxx, kSrc, extra_includes, kSrc, exe));
@@ -385,5 +391,216 @@ TEST(LongEmitHls, FullSizeQwenGateProjMatchesTheSimulatorBitForBit) {
   EXPECT_EQ(sets[0].expected.size(), 4864u);
   const RunResult r = emit_and_csim(s, sets, scratch_dir("qwen_gate_proj"));
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("tb: PASS (2 of 2 vector sets bit-identical)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tb: PASS (3 of 3 vector sets bit-identical)"), std::string::npos) << r.output;
+}
+
+// ---- The schedule, the synthesis branch, the arrays and the testbench's memories ------------------
+
+namespace {
+
+/** The configs of the C-simulation grid (the same list as EmitHlsCsim). */
+std::vector<sim::SocConfig> grid_configs() {
+  std::vector<sim::SocConfig> out;
+  for (const CsimCase c : {CsimCase{32, 4, 4, 1}, CsimCase{64, 8, 8, 4}, CsimCase{128, 16, 8, 2}, CsimCase{64, 4, 4, 2},
+                           CsimCase{128, 8, 8, 1}, CsimCase{64, 8, 8, 4, true}, CsimCase{32, 16, 8, 2, true}}) {
+    sim::SocConfig s = variant(c.group, c.rows, c.cols, c.channels);
+    if (c.fixed) {
+      s.accel.pe_accum_type = sim::PeNumType::Fixed64;
+      s.accel.accum_frac_bits = 20;
+      s.accel.name += "_fixed64";
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+nlohmann::json schedule_of(const hls::Project& p) { return nlohmann::json::parse(p.find("schedule.json")->text); }
+
+}  // namespace
+
+TEST(EmitHlsSchedule, TheSimulatorChargesTheCyclesPerBlockAndThePassFillThatScheduleJsonStates) {
+  for (const sim::SocConfig& s : grid_configs()) {
+    SCOPED_TRACE(s.accel.name);
+    const nlohmann::json j = schedule_of(render(s));
+    const sim::KernelPlan plan(s.accel);
+    // A layer of interleave x channels x 2 blocks: no padded group, the unpack lanes evenly loaded.
+    const int64_t groups = plan.interleave(), tiles = 2 * s.accel.n_channels;
+    const int64_t in = groups * s.accel.macro.group_size, out = tiles * s.accel.macro.tile_rows;
+    for (const auto& [key, ntok] : std::vector<std::pair<std::string, int64_t>>{{"decode", 1},
+                                                                                {"prefill_chunk", s.accel.max_chunk_tokens}}) {
+      SCOPED_TRACE(key);
+      ASSERT_EQ(plan.chunk_tokens(in, ntok), ntok) << "the pass must hold the tokens";
+      hls::VectorSet v = simulated(s, in, out, ntok, false, 21);
+      const double n_blocks = static_cast<double>(groups * tiles);
+      const double per_block = std::max({v.pe_busy_cycles, v.unpack_busy_cycles, v.scale_busy_cycles}) / n_blocks;
+      EXPECT_DOUBLE_EQ(per_block, j["cycles_per_block"][key].get<double>());
+      EXPECT_DOUBLE_EQ(v.pipeline_fill_cycles, j["pass_overhead_cycles"][key].get<double>());
+      for (const auto& st : j["stages"]) {
+        if (!st.contains("cycles_per_block")) continue;
+        const std::string name = st["name"];
+        const double want = st["cycles_per_block"][key];
+        if (name == "pe_array") EXPECT_DOUBLE_EQ(v.pe_busy_cycles / n_blocks, want);
+        if (name == "unpack") EXPECT_DOUBLE_EQ(v.unpack_busy_cycles / n_blocks, want);
+        if (name == "scale") EXPECT_DOUBLE_EQ(v.scale_busy_cycles / n_blocks, want);
+      }
+    }
+  }
+}
+
+TEST(HlsSynthesisBranch, EveryEmittedTestProjectCompilesAsCpp14AgainstTheVitisHeaderDeclarationsAndLintsClean) {
+  if (!have("g++")) GTEST_SKIP() << "g++ not found";
+  for (const sim::SocConfig& s : grid_configs()) {
+    SCOPED_TRACE(s.accel.name);
+    const hls::Project p = render(s);
+    EXPECT_EQ(hls::lint_project(p), std::vector<std::string>{});
+    const fs::path dir = scratch_dir("synth_" + s.accel.name);
+    hls::write_project(p, dir.string());
+    const RunResult r = run(fmt::format("cd {} && {} fpgallm_top.cpp", dir.string(), kSynthesisCxx));
+    EXPECT_EQ(r.status, 0) << r.output;
+    // The synthesis branch uses hls::stream, never the C-simulation threads.
+    EXPECT_EQ(run(fmt::format("cd {} && {} -E fpgallm_top.cpp | grep -c 'std::thread'", dir.string(),
+                              kSynthesisCxx.substr(0, kSynthesisCxx.find(" -fsyntax-only")) + " -D__SYNTHESIS__ -I" +
+                                  kSrc + "/tests/accel_hls/vitis_hls_api"))
+                  .output.substr(0, 1),
+              "0");
+  }
+}
+
+TEST(HlsSynthesisBranch, TheLintFindsEachKindOfViolation) {
+  auto has = [](const std::vector<std::string>& v, const std::string& what) {
+    for (const auto& m : v)
+      if (m.find(what) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(has(hls::lint_source("k.h", "  HLS_PRAGMA(UNROLL factor = C::kPeCols)\n"), "is a C++ name"));
+  EXPECT_TRUE(has(hls::lint_source("k.h", "  HLS_PRAGMA(PIPELINE II = x)\n"), "must be an integer literal"));
+  EXPECT_TRUE(has(hls::lint_source("k.h", "  HLS_PRAGMA(INTERFACE m_axi port = a bundle = g offset = slave)\n"),
+                  "without depth"));
+  EXPECT_FALSE(has(hls::lint_source("k.h", "  HLS_PRAGMA(INTERFACE m_axi port = a bundle = g offset = slave depth = 64)\n"),
+                   "without depth"));
+  EXPECT_TRUE(has(hls::lint_source("k.h", "void f(int n) {\n  for (int i = 0; i < n; ++i) {\n    g(i);\n  }\n}\n"),
+                  "no LOOP_TRIPCOUNT"));
+  EXPECT_FALSE(has(hls::lint_source("k.h", "void f(int n) {\n  for (int i = 0; i < n; ++i) {\n"
+                                           "    HLS_PRAGMA(LOOP_TRIPCOUNT min = 1 max = 8)\n  }\n}\n"),
+                   "LOOP_TRIPCOUNT"));
+  EXPECT_FALSE(has(hls::lint_source("k.h", "void f() {\n  const int n = C::kA * 2;\n  for (int i = 0; i < n; ++i) {}\n}\n"),
+                   "LOOP_TRIPCOUNT"));  // a constant bound needs none
+  EXPECT_TRUE(has(hls::lint_source("k.h", "void f() {\n  static float line[8][4];\n}\n"), "function-local static"));
+  EXPECT_TRUE(has(hls::lint_source("k.h", "void f() {\n  if constexpr (C::kX) g();\n}\n"), "C++17"));
+  EXPECT_FALSE(has(hls::lint_source("k.h", "// not code: if constexpr\nvoid f() {}\n"), "C++17"));
+  const std::string region =
+      "  Fifo<int> q[C::kChannels];\n  Fifo<int> one;\n"
+      "  FPGALLM_PROCESS(a(q[0], one))\n  FPGALLM_PROCESS(b(q[0]))\n  FPGALLM_PROCESS(c(q[0], one, act))\n"
+      "  FPGALLM_PROCESS(d(act))\n";
+  const auto m = hls::lint_source("top.cpp", region);
+  EXPECT_TRUE(has(m, "stream q[0] is used by 3")) << m.size();
+  EXPECT_TRUE(has(m, "array act is reached from 2"));
+}
+
+TEST_P(EmitHlsCsim, ResourceEstimateCountsTheArraysAndStreamsTheKernelDeclares) {
+  if (!have("g++")) GTEST_SKIP() << "g++ not found";
+  const CsimCase c = GetParam();
+  sim::SocConfig s = variant(c.group, c.rows, c.cols, c.channels);
+  if (c.fixed) {
+    s.accel.pe_accum_type = sim::PeNumType::Fixed64;
+    s.accel.name += "_fixed64";
+  }
+  const RunResult r = emit_and_csim(s, {}, scratch_dir(s.accel.name + "_arrays"), "FPGALLM_TB_ARRAYS=1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto est = nlohmann::json::parse(render(s).find("resource_estimate.json")->text)["memories"];
+  std::istringstream lines(r.output);
+  std::string line;
+  size_t seen = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("array ", 0) != 0) continue;
+    char name[64];
+    unsigned long long bits = 0;
+    int banks = 0;
+    size_t copies = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "array %63s bits=%llu banks=%d copies=%zu", name, &bits, &banks, &copies), 4) << line;
+    ASSERT_TRUE(est.contains(name)) << name << " is declared by the kernel but not in resource_estimate.json";
+    const auto& m = est[name];
+    EXPECT_EQ(m["width_bits"].get<uint64_t>() * m["depth"].get<uint64_t>() * m["banks"].get<uint64_t>(), bits) << name;
+    EXPECT_EQ(m["banks"].get<int>(), banks) << name;
+    EXPECT_EQ(m["copies"].get<size_t>(), copies) << name;
+    ++seen;
+  }
+  EXPECT_EQ(seen, est.size()) << r.output;
+}
+
+TEST(EmitHls, TheMaxiDepthCoversEveryVectorSetAndTheTestbenchRefusesALargerImage) {
+  if (!have("g++")) GTEST_SKIP() << "g++ not found";
+  const sim::SocConfig s = paper();
+  const hls::VectorSet big = simulated(s, 512, 64, 3, true, 4);
+  const hls::Project with_big = render(s, {{"big", big}});
+  const std::string h = with_big.find("fpgallm_config.h")->text;
+  const uint64_t beats = hls::image_layout(big).beats(s.accel.macro.beat_bytes);
+  EXPECT_NE(h.find(fmt::format("kPortDepthBeats = {};", std::max(beats, hls::image_layout(hls::cosim_vectors(s)).beats(16)))),
+            std::string::npos);
+  for (const char* top : {"fpgallm_top.cpp"}) {
+    const std::string t = with_big.find(top)->text;
+    EXPECT_EQ(count(t, "INTERFACE m_axi"), count(t, fmt::format("depth = {} ", std::max<uint64_t>(beats, 1))));
+  }
+  // A project emitted without the big set has a smaller depth: its testbench refuses the set.
+  const fs::path dir = scratch_dir("depth");
+  hls::write_project(render(s), dir.string());
+  hls::write_vectors(big, (dir / "vectors" / "big").string());
+  ASSERT_EQ(run(fmt::format("cd {} && {} fpgallm_top.cpp fpgallm_tb.cpp -o tb", dir.string(), kCxx)).status, 0);
+  const RunResult r = run(fmt::format("cd {} && ./tb vectors/big", dir.string()));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("more than the m_axi depth"), std::string::npos) << r.output;
+}
+
+TEST(EmitHls, RunHlsFailsTheFlowOnAMismatchAndCoSimulatesTheSmallSet) {
+  const hls::Project p = render(paper());
+  const std::string tcl = p.find("run_hls.tcl")->text;
+  EXPECT_NE(tcl.find("-std=c++14"), std::string::npos);
+  EXPECT_NE(tcl.find("cosim_design -argv vectors/cosim"), std::string::npos);
+  EXPECT_NE(tcl.find("exit 1"), std::string::npos);
+  EXPECT_NE(tcl.find("fpgallm_step \"C simulation"), std::string::npos);
+  EXPECT_NE(p.find("vectors/cosim/job.txt"), nullptr);
+  EXPECT_NE(p.find("vectors/cosim/expected.bin"), nullptr);
+}
+
+TEST(EmitHlsCsimStreams, AStreamTooShallowForTheScheduleIsReportedAsADeadlockNamingTheStreams) {
+  if (!have("g++")) GTEST_SKIP() << "g++ not found";
+  const fs::path dir = scratch_dir("deadlock");
+  hls::write_project(render(paper()), dir.string());
+  // The producer fills `a` before it writes `b`; the consumer takes `b` first: with `a` two deep
+  // the two wait on each other forever, as the hardware would.
+  std::ofstream(dir / "deadlock.cpp") << R"(#include "fpgallm_csim.h"
+int main() {
+  fpgallm_hls::csim::Fifo<int> a, b;
+  a.set_depth(2, "a");
+  b.set_depth(2, "b");
+  fpgallm_hls::csim::Dataflow df;
+  df.spawn([&] { for (int i = 0; i < 4; ++i) a.write(i); b.write(9); });
+  df.spawn([&] { (void)b.read(); for (int i = 0; i < 4; ++i) (void)a.read(); });
+  df.join();
+  return 0;
+}
+)";
+  ASSERT_EQ(run(fmt::format("cd {} && {} deadlock.cpp -o deadlock", dir.string(), kCxx)).status, 0);
+  const RunResult r = run((dir / "deadlock").string());
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_NE(r.output.find("deadlock in the DATAFLOW region"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[write a]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[read b]"), std::string::npos) << r.output;
+  // Deep enough, the same processes finish; data left unread is an error too.
+  std::ofstream(dir / "leftover.cpp") << R"(#include "fpgallm_csim.h"
+int main() {
+  fpgallm_hls::csim::Fifo<int> a;
+  a.set_depth(8, "a");
+  {
+    fpgallm_hls::csim::Dataflow df;
+    df.spawn([&] { for (int i = 0; i < 4; ++i) a.write(i); });
+    df.spawn([&] { for (int i = 0; i < 3; ++i) (void)a.read(); });
+  }
+  return 0;
+}
+)";
+  ASSERT_EQ(run(fmt::format("cd {} && {} leftover.cpp -o leftover", dir.string(), kCxx)).status, 0);
+  const RunResult l = run((dir / "leftover").string());
+  EXPECT_EQ(l.status, 3) << l.output;
+  EXPECT_NE(l.output.find("stream a holds 1 element(s)"), std::string::npos) << l.output;
 }

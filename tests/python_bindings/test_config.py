@@ -16,7 +16,7 @@ def test_shipped_platform_and_accel_validate_to_their_runtime_values():
     soc = fpgallm.check_soc(p, a)
     assert soc["accel"]["pe_rows"] == 8 and soc["accel"]["pe_cols"] == 8
     # 8x8 fp32 MACs at 5 DSP48E2 each, plus one scaling MAC per row (AccelConfig::dsp_used).
-    assert soc["accel"]["dsp_used"] == 8 * 8 * 5 + 8 * 5
+    assert soc["accel"]["dsp_used"] == 8 * 8 * 5 + 1 * (7 * 2 + 3 + 2) + 4 * 4 * 2  # PE array, scale row, bias adds
     assert soc["pl"]["device"] == "xck26" and soc["pl"]["dsp48e2"] == 1248
     assert soc["ddr"]["peak_gbps"] == pytest.approx(19.2)
     assert p.validate()["axi"]["ports"] == 4
@@ -70,7 +70,7 @@ def test_board_limits_are_checked_when_platform_and_accel_meet():
         fpgallm.check_soc(fpgallm.load_platform(PLATFORM), a)
     big = fpgallm.load_accel(PAPER).replace(**{"accel.pe_array.rows": 64, "accel.pe_array.cols": 64,
                                                 "accel.macro.tile_rows": 64})
-    with pytest.raises(ValueError, match=r"DSP48E2 exceeds the xck26's 1248"):
+    with pytest.raises(ValueError, match=r"DSP48E2 \(rows x cols x dsp_per_pe = 64 x 64 x 5.*more than the xck26's 1248"):
         fpgallm.check_soc(fpgallm.load_platform(PLATFORM), big)
 
 

@@ -189,18 +189,15 @@ TEST_F(AccelSim, FixedPointAccumulatorDiffersFromFp32ButStaysClose) {
   EXPECT_GT(differ, 0);
 }
 
-TEST(AccelPeArray, CyclesPerBlockFollowTheTiling) {
+TEST(AccelPeArray, TheAcceleratorChargesTheKernelPlansSchedule) {
   AccelConfig cfg = base_config();
   fpgallm::sim::new_simulation_context();
   Accelerator a("a", cfg);
-  EXPECT_EQ(a.pe_block_cycles(1), 1 * 8 * 1);     // GEMV: 8 rows x 64 inputs on 8x8 -> 8 cycles
-  EXPECT_EQ(a.pe_block_cycles(16), 1 * 8 * 16);   // GEMM: one pass per token
-  EXPECT_EQ(a.unpack_block_cycles(), 512 / 64);
-  AccelConfig narrow = base_config();
-  narrow.pe_rows = 4;
-  narrow.pe_cols = 16;
-  Accelerator b("b", narrow);
-  EXPECT_EQ(b.pe_block_cycles(3), 2 * 4 * 3);     // 8 rows on 4 PE rows: 2 passes; 64/16 = 4
+  // 8x8 array, 8 x 64 blocks: 8 column steps per token; 2 unpack lanes over 18-beat blocks: 9.
+  EXPECT_EQ(a.plan().pe_cycles(1, 1), 8);
+  EXPECT_EQ(a.plan().pe_cycles(16, 1), 8 * 16);
+  EXPECT_EQ(a.plan().unpack_cycles(0, 2), 18);
+  EXPECT_DOUBLE_EQ(a.plan().cycles_per_block(1), 9.0);
 }
 
 namespace {
@@ -215,40 +212,62 @@ LinearJobResult timed_run(const AccelConfig& cfg, const LinearJob& job) {
 }
 }  // namespace
 
-TEST_F(AccelSim, GemvTileTakesDescriptorPlusPePlusFillCycles) {
+// Hand-derived from the kernel's structure at the defaults (250 MHz, 8x8 PEs, tile 8 x G 64, 4-bit,
+// 16-byte beats: 288-byte blocks of 18 beats, 4 channels, fadd 4 / fmul 3 cycles): 4 interleaved
+// blocks (a lane sum per step, adder latency 4), 1 scale row per cycle (8 groups), and the pass
+// overhead 2*D*row_passes*ntok (lane sums cleared) + lane cycles of the first block + 3 (unpack
+// depth) + D*steps (first slices) + padding + 16 (PE depth: 2 read + 1 + 5 int->fp32 + 3 + 4 + 1)
+// + D*8*ntok (last partials) + 21 (scale depth: 1 + 3*4 + 3 + 4 + 1) + 6 (store depth: 1 + 4 + 1).
+TEST_F(AccelSim, AGemvPassTakesTheDescriptorTheSlowestStageAndOneFillAndDrain) {
   AccelConfig cfg = base_config();
-  cfg.unpack_codes_per_cycle = 512;  // 1 cycle per block: the PE array sets the pace
+  cfg.unpack_codes_per_cycle = 512;  // 4 lanes (one per channel), a beat a cycle each: 18/4 -> 5 cycles
   const auto r = timed_run(cfg, make_job(cfg, 64, 8, 1, false));
-  const int64_t cycles = cfg.descriptor_cycles + 8 + cfg.pe_pipeline_fill_cycles + cfg.completion_cycles;
-  EXPECT_NEAR(ns_of(r.time), cycles * cfg.clock_period_ns(), 1e-3);
-  EXPECT_EQ(r.pe_busy_cycles, 8 + cfg.pe_pipeline_fill_cycles);
+  const int64_t stage = 8;  // PE array 8 = scale 8 > unpacker 5
+  const int64_t fill = 2 * 4 * 1 * 1 + 18 + 3 + 4 * 8 + 3 * 8 /* one block padded to 4 */ + 16 + 4 * 8 + 21 + 6;
+  EXPECT_NEAR(ns_of(r.time), (cfg.descriptor_cycles + stage + fill + cfg.completion_cycles) * cfg.clock_period_ns(), 1e-3);
+  EXPECT_EQ(r.pe_busy_cycles, 8);
 }
 
-TEST_F(AccelSim, GemmTileScalesPeCyclesWithTokens) {
+TEST_F(AccelSim, GemmPassScalesPeCyclesWithTokens) {
   AccelConfig cfg = base_config();
   cfg.unpack_codes_per_cycle = 512;
-  // 2 tiles x 2 groups, 4 tokens: 4 blocks x (8 x 4) cycles + 2 tile drains.
+  // 2 tiles x 2 groups, 4 tokens: 4 blocks x (8 x 4) cycles, PE array and scale stage alike.
   const auto r = timed_run(cfg, make_job(cfg, 128, 16, 4, false));
-  const int64_t pe = 4 * 8 * 4 + 2 * cfg.pe_pipeline_fill_cycles;
+  const int64_t pe = 4 * 8 * 4;
+  const int64_t fill = 2 * 4 * 1 * 4 + 18 + 3 + 4 * 8 + 0 + 16 + 4 * 8 * 4 + 21 + 6;
   EXPECT_EQ(r.pe_busy_cycles, pe);
-  EXPECT_NEAR(ns_of(r.time), (cfg.descriptor_cycles + pe + cfg.completion_cycles) * cfg.clock_period_ns(), 1e-3);
+  EXPECT_NEAR(ns_of(r.time), (cfg.descriptor_cycles + pe + fill + cfg.completion_cycles) * cfg.clock_period_ns(), 1e-3);
 }
 
 TEST_F(AccelSim, SlowUnpackerSetsThePaceAndIsReportedAsStall) {
   AccelConfig cfg = base_config();
-  cfg.unpack_codes_per_cycle = 16;  // 512 codes -> 32 cycles per block vs 8 PE cycles
-  cfg.pe_pipeline_fill_cycles = 0;
+  cfg.unpack_codes_per_cycle = 16;  // 4 codes a lane a cycle: II 8, 18 x 8 / 4 lanes = 36 per block
   const auto r = timed_run(cfg, make_job(cfg, 64, 8, 1, false));
-  EXPECT_NEAR(ns_of(r.time), (cfg.descriptor_cycles + 32 + cfg.completion_cycles) * cfg.clock_period_ns(), 1e-3);
+  const int64_t fill = 2 * 4 * 1 * 1 + 18 * 8 + 3 + 4 * 8 + 3 * 8 + 16 + 4 * 8 + 21 + 6;
+  EXPECT_NEAR(ns_of(r.time), (cfg.descriptor_cycles + 36 + fill + cfg.completion_cycles) * cfg.clock_period_ns(), 1e-3);
+}
+
+TEST_F(AccelSim, TheScaleStageSetsThePaceOfADecodeOnAShortGroupWideArray) {
+  AccelConfig cfg = base_config();
+  cfg.pe_cols = 16;
+  cfg.macro.group_size = 32;  // 2 column steps: 2 PE cycles per block at one token
+  cfg.unpack_codes_per_cycle = 128;  // 4 lanes, a beat a cycle each, over 10-beat blocks: 2.5 cycles
+  // The scale stage takes 4 rows a cycle (8 rows in 2 steps) and pads the token loop to 2 so an
+  // accumulator is rewritten 4 cycles later (the adder latency): 4 cycles per block.
+  const auto r = timed_run(cfg, make_job(cfg, 32 * 8, 8, 1, false));  // 8 blocks
+  const KernelPlan plan(cfg);
+  EXPECT_EQ(plan.scale_cycles(1, 8), 8 * 4);
+  EXPECT_EQ(plan.blocks_cycles(1, 0, 8), 8 * 4);
+  EXPECT_EQ(r.pe_busy_cycles, 8 * 2);
 }
 
 namespace {
 /**
  * One channel, one outstanding transfer, a memory bus of `bytes_per_ns`: a block load takes
- * block_bytes / bytes_per_ns; the PE array takes 8 cycles = 32 ns per block (GEMV, 250 MHz).
+ * block_bytes / bytes_per_ns; the kernel takes 18 cycles = 72 ns per block (GEMV, 250 MHz, one unpack lane).
  */
 struct OverlapRun {
-  double time_ns, act_ns, load_ns, pe_ns;
+  double time_ns, act_ns, load_ns, pe_ns, fill_ns;
   int64_t blocks;
 };
 OverlapRun overlap_run(bool double_buffered, double bytes_per_ns) {
@@ -256,7 +275,6 @@ OverlapRun overlap_run(bool double_buffered, double bytes_per_ns) {
   AccelConfig cfg = base_config();
   cfg.n_channels = 1;
   cfg.dma_outstanding_per_channel = 1;
-  cfg.pe_pipeline_fill_cycles = 0;
   cfg.descriptor_cycles = 0;
   cfg.completion_cycles = 0;
   cfg.weight_double_buffered = double_buffered;
@@ -271,28 +289,31 @@ OverlapRun overlap_run(bool double_buffered, double bytes_per_ns) {
   o.time_ns = ns_of(rig.results.at(0).time);
   o.act_ns = 64 * 16 * 4 / bytes_per_ns;
   o.load_ns = cfg.macro.block_bytes() / bytes_per_ns;
-  o.pe_ns = 8 * cfg.clock_period_ns();
+  // One channel, one unpack lane at a beat a cycle: 18 cycles per 18-beat block (the pace here).
+  const KernelPlan plan(cfg);
+  o.pe_ns = plan.cycles_per_block(1) * cfg.clock_period_ns();
   o.blocks = 16 * 16;
+  o.fill_ns = static_cast<double>(plan.pass_overhead_cycles(1, o.blocks)) * cfg.clock_period_ns();
   return o;
 }
 }  // namespace
 
 TEST(AccelOverlap, DoubleBufferedLoadBoundTimeIsMaxNotSum) {
-  const auto o = overlap_run(true, 4.5);  // 288 B / 4.5 = 64 ns per load > 32 ns PE
-  const double expect_max = o.act_ns + o.blocks * o.load_ns + o.pe_ns;
+  const auto o = overlap_run(true, 3.0);  // 288 B / 3 = 96 ns per load > 72 ns compute
+  const double expect_max = o.act_ns + o.blocks * o.load_ns + o.pe_ns + o.fill_ns;
   EXPECT_NEAR(o.time_ns, expect_max, 0.03 * expect_max);
   EXPECT_LT(o.time_ns, o.act_ns + o.blocks * (o.load_ns + o.pe_ns) * 0.8);
 }
 
 TEST(AccelOverlap, DoubleBufferedComputeBoundTimeIsMaxNotSum) {
-  const auto o = overlap_run(true, 18.0);  // 16 ns per load < 32 ns PE
-  const double expect_max = o.act_ns + o.load_ns + o.blocks * o.pe_ns;
+  const auto o = overlap_run(true, 18.0);  // 16 ns per load < 72 ns compute
+  const double expect_max = o.act_ns + o.load_ns + o.blocks * o.pe_ns + o.fill_ns;
   EXPECT_NEAR(o.time_ns, expect_max, 0.03 * expect_max);
 }
 
 TEST(AccelOverlap, SingleBlockWeightBufferSerialisesLoadAndCompute) {
   const auto o = overlap_run(false, 4.5);
-  const double expect_sum = o.act_ns + o.blocks * (o.load_ns + o.pe_ns);
+  const double expect_sum = o.act_ns + o.blocks * (o.load_ns + o.pe_ns) + o.fill_ns;
   EXPECT_NEAR(o.time_ns, expect_sum, 0.03 * expect_sum);
 }
 
@@ -402,7 +423,8 @@ TEST(AccelConfigTest, ShippedConfigsParseAndFitTheXck26) {
   EXPECT_EQ(paper.n_channels, 4);
   EXPECT_EQ(paper.pe_rows * paper.pe_cols, 64);
   EXPECT_EQ(paper.macro.group_size, 64);
-  EXPECT_EQ(paper.dsp_used(), 8 * 8 * 5 + 8 * 5);
+  // PE array 8x8 x 5, one scale row (7 combining adds, a multiply, an add), 4 channels x 4 bias adds.
+  EXPECT_EQ(paper.dsp_used(), 8 * 8 * 5 + 1 * (7 * 2 + 3 + 2) + 4 * 4 * 2);
   EXPECT_TRUE(paper.offloads(OpKind::DownProj));
   EXPECT_FALSE(paper.offloads(OpKind::AttnScore));
   const AccelConfig base = load_accel_config(std::string(FPGALLM_SOURCE_DIR) + "/configs/accel/baseline_ps_only.yaml");
@@ -420,7 +442,7 @@ TEST(AccelConfigTest, PeArrayBeyondTheDspsRejected) {
   const PlResources xck26;
   const auto e = load_error("big_pe.yaml", "accel:\n  name: x\n  pe_array:\n    rows: 16\n    cols: 16\n", &xck26);
   EXPECT_NE(e.find("accel.pe_array"), std::string::npos) << e;
-  EXPECT_NE(e.find("= 1360 DSP48E2 exceeds the xck26's 1248"), std::string::npos) << e;
+  EXPECT_NE(e.find("the kernel needs 1388 DSP48E2 (rows x cols x dsp_per_pe = 16 x 16 x 5"), std::string::npos) << e;
   EXPECT_NE(e.find("big_pe.yaml"), std::string::npos) << e;
 }
 

@@ -28,6 +28,8 @@ struct EmitArgs {
   std::string accel, platform, resource_costs, out, vectors, proj = "gate_proj";
   int64_t layer = 0, tokens = 1;
   uint64_t seed = kDefaultVectorSeed;
+  std::string app = fpgallm::hls::kDefaultAppName, dma_model = fpgallm::hls::kDefaultDmaModel;
+  int64_t dma_call_tokens = fpgallm::hls::kDefaultDmaCallTokens;
 };
 
 const fpgallm::Linear& pick_linear(const fpgallm::ModelWeights& w, int64_t layer, const std::string& proj,
@@ -83,7 +85,12 @@ void run_emit(const EmitArgs& in) {
   const sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
   if (a.resource_costs.empty()) a.resource_costs = cli::resource_path(kDefaultResourceCosts);
   const dse::ResourceCosts costs = dse::load_resource_costs(a.resource_costs);
-  const hls::Project p = hls::render_project(soc, costs);  // rejects before anything is written
+  hls::BoardOptions board;
+  board.app = a.app;
+  board.dma_model_spec = a.dma_model;
+  board.dma_model = load_model_config_only(a.dma_model);
+  board.dma_call_tokens = a.dma_call_tokens;
+  const hls::Project p = hls::render_project(soc, costs, board);  // rejects before anything is written
   hls::write_project(p, a.out);
   fmt::print("emit-hls: accel '{}' -> {} ({} files, part {}, {} MHz)\n", soc.accel.name, a.out, p.files.size(),
              soc.pl.part, soc.accel.clock_mhz);
@@ -93,6 +100,9 @@ void run_emit(const EmitArgs& in) {
              est.luts, est.ffs, est.dsp48e2, est.bram36, est.uram288, 100 * est.max_utilisation, soc.pl.device, a.out);
   if (!est.feasible)
     fmt::print(stderr, "emit-hls: warning: the design exceeds the explorer's resource margins: {}\n", est.reason);
+  const uint64_t dma = hls::dma_buffer_bytes(soc, board.dma_model, board.dma_call_tokens);
+  fmt::print("emit-hls: Kria app '{}': overlay/{}.dtsi (u-dma-buf of {} MiB for {}), overlay/{}.bif, overlay/shell.json\n",
+             board.app, board.app, dma / hls::kDmaBufferGranuleBytes, board.dma_model_spec, board.app);
   if (a.vectors.empty()) return;
   std::string name;
   hls::VectorSet v = make_vectors(soc, a, name);
@@ -119,6 +129,16 @@ void setup(CLI::App& app) {
   c->add_option("--proj", a->proj, "linear of --vectors: q_proj ... down_proj (default gate_proj)");
   c->add_option("--tokens", a->tokens, "tokens per vector set (default 1)")->check(CLI::PositiveNumber);
   c->add_option("--seed", a->seed, "seed of the synthetic activations");
+  c->add_option("--app", a->app,
+                std::string("Kria app name: /lib/firmware/xilinx/<app>/ and its file names (default: ") +
+                    fpgallm::hls::kDefaultAppName + ")");
+  c->add_option("--dma-model", a->dma_model,
+                std::string("model whose offloaded linears the overlay's u-dma-buf must hold (default: ") +
+                    fpgallm::hls::kDefaultDmaModel + ")");
+  c->add_option("--dma-call-tokens", a->dma_call_tokens,
+                "most tokens of one driver call: the buffer's activation/output scratch (default " +
+                    std::to_string(fpgallm::hls::kDefaultDmaCallTokens) + ")")
+      ->check(CLI::PositiveNumber);
   c->callback([a] { run_emit(*a); });
 }
 

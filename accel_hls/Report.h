@@ -55,6 +55,9 @@ struct CsynthFile {
  * PerformanceEstimates/{SummaryOfTimingAnalysis, SummaryOfOverallLatency, SummaryOfLoopLatency},
  * AreaEstimates/Resources). Accepts the documented variants: DSP48E (Vivado HLS) or DSP (Vitis),
  * no URAM element on parts without UltraRAM, counts as a number, "undef" or <range><min/><max/>.
+ * The layout is that of published reports (Vitis 2023.2: loops as elements named by their label,
+ * nested loops as child elements, repeated labels suffixed .N; Vivado HLS 2018.3: DSP48E, ranges)
+ * and of hls4ml's parse_vivado_report (hls4ml/report/vivado_report.py), which reads the same paths.
  * Throws fpgallm::Error naming `file`, the element and the reason for anything else.
  */
 CsynthFile parse_csynth_xml(const std::string& text, const std::string& file);

@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "accel_hls/templates/fpgallm_driver.h"
+#include "models/checkpoint/ModelLoader.h"
 #include "models/core/Error.h"
 #include "models/quant/AwqKernels.h"
 #include "sim/accel/KernelPlan.h"
@@ -187,8 +191,8 @@ std::string write_top(const sim::SocConfig& soc, int64_t port_depth_beats) {
                                               {"LOAD_ACT", acts}});
 }
 
-/** The kernel skeleton's pragma literals, from the plan and the reference layer. */
-std::string write_kernel(const sim::SocConfig& soc) {
+/** LOOP_TRIPCOUNT bounds of the kernel's variable loops for the reference layer (reports only). */
+std::map<std::string, int64_t> kernel_trips(const sim::SocConfig& soc) {
   const auto& a = soc.accel;
   const auto& m = a.macro;
   const sim::KernelPlan plan(a);
@@ -196,35 +200,58 @@ std::string write_kernel(const sim::SocConfig& soc) {
   const int64_t fpb = m.beat_bytes / kHlsFloatBytes;
   const int64_t n_tiles = ceil_div(kReferenceOut, m.tile_rows);
   const int64_t n_blocks = n_tiles * ceil_div(kReferenceIn, m.group_size);
+  std::map<std::string, int64_t> t = {
+      {"TRIP_ACT_BEATS_MAX", ceil_div(tmax * kReferenceIn / fpb, ch)},
+      {"TRIP_BLOCKS_PER_CHANNEL_MAX", ceil_div(n_blocks, ch) + 1},
+      {"TRIP_CLEAR_MAX", d * plan.row_passes() * tmax},
+      {"TRIP_SETS_MAX", ceil_div(n_blocks, d) + 1},
+      {"TRIP_PE_STEPS_MAX", d * plan.steps() * tmax},
+      {"TRIP_SCALE_CLEAR_MAX", plan.scale_groups() * tmax},
+      {"TRIP_SCALE_MAX", n_blocks * plan.scale_groups() * std::max(tmax, plan.scale_min_tokens())},
+      {"TRIP_BATCHES_PER_CHANNEL_MAX", ceil_div(ceil_div(n_tiles, plan.tiles_per_batch()), ch)},
+      {"TRIP_GATHER_MAX", plan.tiles_per_batch() * plan.scale_groups() * tmax},
+      {"TRIP_BATCH_BEATS_MAX", plan.batch_rows() / fpb},
+      {"TRIP_TOKENS_MAX", tmax}};
+  for (auto& [k, v] : t) v = std::max<int64_t>(1, v);
+  return t;
+}
+
+/** The kernel skeleton's pragma literals, from the plan and the reference layer. */
+std::string write_kernel(const sim::SocConfig& soc) {
+  const auto& a = soc.accel;
+  const sim::KernelPlan plan(a);
   auto n = [](int64_t v) { return std::to_string(std::max<int64_t>(1, v)); };
-  return fill_template(
-      "fpgallm_hls.h.in",
-      {{"GENERATED_BY", generated_by(soc)},
-       {"UNPACK_II", n(plan.unpack_ii())},
-       {"INTERLEAVE", n(d)},
-       {"SCALE_DISTANCE", n(plan.scale_groups() * plan.scale_min_tokens())},
-       {"FADD_LATENCY", n(a.fadd_latency_cycles)},
-       {"FMUL_LATENCY", n(a.fmul_latency_cycles)},
-       {"SLICES_IMPL", storage_impl(plan.array("sl"))},
-       {"LANES_IMPL", storage_impl(plan.array("lanes"))},
-       {"ACC_IMPL", storage_impl(plan.array("acc"))},
-       {"LINE_IMPL", storage_impl(plan.array("line"))},
-       {"TRIP_ACT_BEATS_MAX", n(ceil_div(tmax * kReferenceIn / fpb, ch))},
-       {"TRIP_BLOCKS_PER_CHANNEL_MAX", n(ceil_div(n_blocks, ch) + 1)},
-       {"TRIP_CLEAR_MAX", n(d * plan.row_passes() * tmax)},
-       {"TRIP_SETS_MAX", n(ceil_div(n_blocks, d) + 1)},
-       {"TRIP_PE_STEPS_MAX", n(d * plan.steps() * tmax)},
-       {"TRIP_SCALE_CLEAR_MAX", n(plan.scale_groups() * tmax)},
-       {"TRIP_SCALE_MAX", n(n_blocks * plan.scale_groups() * std::max(tmax, plan.scale_min_tokens()))},
-       {"TRIP_BATCHES_PER_CHANNEL_MAX", n(ceil_div(ceil_div(n_tiles, plan.tiles_per_batch()), ch))},
-       {"TRIP_GATHER_MAX", n(plan.tiles_per_batch() * plan.scale_groups() * tmax)},
-       {"TRIP_BATCH_BEATS_MAX", n(plan.batch_rows() / fpb)},
-       {"TRIP_TOKENS_MAX", n(tmax)}});
+  std::map<std::string, std::string> values = {
+      {"GENERATED_BY", generated_by(soc)},
+      {"UNPACK_II", n(plan.unpack_ii())},
+      {"INTERLEAVE", n(plan.interleave())},
+      {"SCALE_DISTANCE", n(plan.scale_groups() * plan.scale_min_tokens())},
+      {"FADD_LATENCY", n(a.fadd_latency_cycles)},
+      {"FMUL_LATENCY", n(a.fmul_latency_cycles)},
+      {"SLICES_IMPL", storage_impl(plan.array("sl"))},
+      {"LANES_IMPL", storage_impl(plan.array("lanes"))},
+      {"ACC_IMPL", storage_impl(plan.array("acc"))},
+      {"LINE_IMPL", storage_impl(plan.array("line"))}};
+  for (const auto& [k, v] : kernel_trips(soc)) values[k] = std::to_string(v);
+  return fill_template("fpgallm_hls.h.in", values);
 }
 
 std::string write_schedule(const sim::SocConfig& soc) {
   const sim::KernelPlan plan(soc.accel);
   nlohmann::ordered_json j = plan.schedule_json();
+  // Each stage loop's trip count for the reference layer, as its LOOP_TRIPCOUNT (or its constant bound) says.
+  const auto trips = kernel_trips(soc);
+  const std::map<std::string, int64_t> loop_trip = {
+      {"load_beats", plan.block_beats()},
+      {"unpack_beats", std::max(plan.block_beats(), plan.steps())},
+      {"pe_steps", trips.at("TRIP_PE_STEPS_MAX")},
+      {"scale_rows", trips.at("TRIP_SCALE_MAX")},
+      {"write_beats", trips.at("TRIP_BATCH_BEATS_MAX")}};
+  for (auto& st : j["stages"]) {
+    const std::string loop = st["loop"];
+    const bool constant = loop == "load_beats" || loop == "unpack_beats";
+    st["trip_count"] = {{"min", constant ? loop_trip.at(loop) : 1}, {"max", loop_trip.at(loop)}};
+  }
   j["reference_layer"] = {{"in_features", kReferenceIn}, {"out_features", kReferenceOut},
                           {"note", "the LOOP_TRIPCOUNT pragmas' layer (csynth latency figures are for it)"}};
   return j.dump(2) + "\n";
@@ -246,17 +273,55 @@ std::string write_run_hls(const sim::SocConfig& soc, int64_t port_depth_beats) {
                                           {"CLOCK_PERIOD_NS", fmt::format("{:.4g}", soc.accel.clock_period_ns())}});
 }
 
-std::string write_block_design(const sim::SocConfig& soc) {
+// ---- Kria board facts, each once: the block design and the overlay both use them ----------
+/** Vivado copies bitstream, hardware handoff and platform here; bootgen and dtc write beside them. */
+constexpr const char* kBoardDir = "board";
+/** S_AXI_HPc_FPD is the PS's S_AXI_GP(c+2) (PG201); the AFI of S_AXI_GPn is AFIFMn. */
+constexpr int64_t kFirstHpSaxiGp = 2;
+/** PL0_REF in include/dt-bindings/clock/xlnx-zynqmp-clk.h: pl_clk0. */
+constexpr int kPl0ClockId = 71;
+/** ZYNQMP_RESET_PS_PL0 in include/dt-bindings/reset/xlnx-zynqmp-resets.h: pl_resetn0. */
+constexpr int kPlResetId = 116;
+/** pl_ps_irq0[0] is GIC SPI 89 (UG1085: PL_PS_Group0 = IRQ 121..128 = SPI 89..96). */
+constexpr int kPlPsIrq0Spi = 89;
+/** How far the PS's pl_clk0 may miss accel.clock_mhz before the block design fails. */
+constexpr int kPlClockTolerancePercent = 1;
+/** config-afi regid of AFI_FS (M_AXI_HPM0/1_FPD widths), xlnx,afi-fpga binding. */
+constexpr int kAfiFsRegid = 14;
+constexpr int kAfiFsHpm0Shift = 8;
+constexpr double kHzPerMhz = 1e6;
+
+/** AFIFM read/write-control code of a fabric width (binding: 0 = 128, 1 = 64, 2 = 32 bit). */
+int afi_fm_width_code(int64_t bits, const std::string& field) {
+  switch (bits) {
+    case 128: return 0;
+    case 64: return 1;
+    case 32: return 2;
+  }
+  fail("{} = {}: a Zynq UltraScale+ AFI port is 32, 64 or 128 bits wide", field, bits);
+}
+
+/** AFI_FS width code of M_AXI_HPM0_FPD (binding: 0 = 32, 1 = 64, 2 = 128 bit). */
+int afi_fs_width_code(int64_t bits) {
+  switch (bits) {
+    case 32: return 0;
+    case 64: return 1;
+    case 128: return 2;
+  }
+  fail("control bus width {} bits: M_AXI_HPM0_FPD is 32, 64 or 128 bits wide", bits);
+}
+
+std::string write_block_design(const sim::SocConfig& soc, const BoardOptions& board) {
   const int64_t n = soc.accel.n_channels;
   std::string props, conns;
   for (int64_t c = 0; c < n; ++c) {
-    // S_AXI_HPc_FPD is the PS's saxigp(c+2) (PG201).
-    props += fmt::format("  CONFIG.PSU__USE__S_AXI_GP{0} {{1}} CONFIG.PSU__SAXIGP{0}__DATA_WIDTH {{{1}}} \\\n", c + 2,
-                         soc.axi.data_width_bits);
+    props += fmt::format("  CONFIG.PSU__USE__S_AXI_GP{0} {{1}} CONFIG.PSU__SAXIGP{0}__DATA_WIDTH {{{1}}} \\\n",
+                         c + kFirstHpSaxiGp, soc.axi.data_width_bits);
     conns += fmt::format(
         "apply_bd_automation -rule xilinx.com:bd_rule:axi4 \\\n"
         "  -config [list Clk_master $clk Clk_slave $clk Clk_xbar $clk Master /fpgallm/m_axi_gmem{0} Slave "
-        "/zynq_ps/S_AXI_HP{0}_FPD intc_ip New] \\\n"
+        "/zynq_ps/S_AXI_HP{0}_FPD \\\n"
+        "           ddr_seg {{Auto}} intc_ip {{New AXI SmartConnect}} master_apm {{0}}] \\\n"
         "  [get_bd_intf_pins zynq_ps/S_AXI_HP{0}_FPD]\n",
         c);
   }
@@ -268,8 +333,13 @@ std::string write_block_design(const sim::SocConfig& soc) {
                                            {"CHANNELS", std::to_string(n)},
                                            {"LAST_HP", std::to_string(n - 1)},
                                            {"HP_WIDTH_BITS", std::to_string(soc.axi.data_width_bits)},
+                                           {"CTRL_WIDTH_BITS", std::to_string(kCtrlBusWidthBits)},
                                            {"CTRL_BASE_HEX", hex(soc.pl.ctrl_base_addr)},
-                                           {"CLOCK_MHZ", fmt::format("{{{:g}}}", soc.accel.clock_mhz)},
+                                           {"CTRL_RANGE", fmt::format("{}K", kCtrlRangeBytes / 1024)},
+                                           {"CLOCK_MHZ", fmt::format("{:g}", soc.accel.clock_mhz)},
+                                           {"CLOCK_TOLERANCE_PERCENT", std::to_string(kPlClockTolerancePercent)},
+                                           {"BOARD_DIR", kBoardDir},
+                                           {"APP", board.app},
                                            {"HP_PORT_PROPERTIES", props},
                                            {"HP_CONNECTIONS", conns}});
 }
@@ -299,7 +369,13 @@ std::string write_driver_test(const sim::SocConfig& soc) {
                         {"PL_CHANNEL_ARGS", channel_list(soc.accel.n_channels, "channel_ptr({})")}});
 }
 
-std::string write_readme(const sim::SocConfig& soc) {
+std::string dma_size_text(const sim::SocConfig& soc, const BoardOptions& board) {
+  const uint64_t bytes = dma_buffer_bytes(soc, board.dma_model, board.dma_call_tokens);
+  return fmt::format("{} MiB ({} bytes): every offloaded linear of {} and one call of up to {} tokens",
+                     bytes / kDmaBufferGranuleBytes, bytes, board.dma_model_spec, board.dma_call_tokens);
+}
+
+std::string write_readme(const sim::SocConfig& soc, const BoardOptions& board) {
   const auto& a = soc.accel;
   return fill_template(
       "README.md.in",
@@ -312,7 +388,11 @@ std::string write_readme(const sim::SocConfig& soc) {
                                "{} bits",
                                a.pe_rows, a.pe_cols, a.macro.group_size, a.macro.bits, a.macro.block_bytes(),
                                a.n_channels, a.macro.beat_bytes * 8)},
-       {"CTRL_BASE", hex(soc.pl.ctrl_base_addr)}});
+       {"CTRL_BASE", hex(soc.pl.ctrl_base_addr)},
+       {"APP", board.app},
+       {"BOARD_DIR", kBoardDir},
+       {"DMA_DEVICE", kDmaDeviceName},
+       {"DMA_SIZE_TEXT", dma_size_text(soc, board)}});
 }
 
 std::string write_resource_estimate(const sim::SocConfig& soc, const dse::ResourceCosts& costs) {
@@ -350,6 +430,68 @@ std::string write_resource_estimate(const sim::SocConfig& soc, const dse::Resour
   return j.dump(2) + "\n";
 }
 
+// ---- the Kria overlay: overlay/<app>.dtsi, <app>.bif, shell.json --------------------------
+
+std::string write_overlay_dtsi(const sim::SocConfig& soc, const BoardOptions& board) {
+  const int64_t n = soc.accel.n_channels;
+  const std::string hp_field = fmt::format("axi.data_width_bits in {}", soc.platform_file);
+  const int hp_code = afi_fm_width_code(soc.axi.data_width_bits, hp_field);
+  std::string afi, afi_comment;
+  for (int64_t c = 0; c < n; ++c) {
+    const int64_t fm = c + kFirstHpSaxiGp;
+    afi += fmt::format("<{} {}>, <{} {}>, ", 2 * fm, hp_code, 2 * fm + 1, hp_code);
+    afi_comment += fmt::format("\t// S_AXI_HP{}_FPD (gmem{}): regids {}, {} = {} ({} bits, axi.data_width_bits)\n", c, c,
+                               2 * fm, 2 * fm + 1, hp_code, soc.axi.data_width_bits);
+  }
+  const int fs = afi_fs_width_code(kCtrlBusWidthBits) << kAfiFsHpm0Shift;
+  afi += fmt::format("<{} {:#x}>", kAfiFsRegid, fs);
+  afi_comment += fmt::format("\t// M_AXI_HPM0_FPD (s_axi_control): regid {} = {:#x} ({} bits)", kAfiFsRegid, fs,
+                             kCtrlBusWidthBits);
+  const uint64_t base = soc.pl.ctrl_base_addr;
+  const uint64_t dma = dma_buffer_bytes(soc, board.dma_model, board.dma_call_tokens);
+  auto cells = [](uint64_t v) { return fmt::format("{:#x} {:#010x}", v >> 32, v & 0xFFFFFFFFu); };
+  return fill_template(
+      "overlay.dtsi.in",
+      {{"GENERATED_BY", generated_by(soc)},
+       {"BOARD", soc.pl.device},
+       {"BOARD_DIR", kBoardDir},
+       {"APP", board.app},
+       {"PL_RESET_ID", std::to_string(kPlResetId)},
+       {"AFI_COMMENT", afi_comment},
+       {"CONFIG_AFI", afi},
+       {"CLOCK_MHZ", fmt::format("{:g}", soc.accel.clock_mhz)},
+       {"PL0_CLOCK_ID", std::to_string(kPl0ClockId)},
+       {"PL_CLOCK_HZ", std::to_string(static_cast<uint64_t>(std::llround(soc.accel.clock_mhz * kHzPerMhz)))},
+       {"IRQ_SPI", std::to_string(kPlPsIrq0Spi)},
+       {"CTRL_BASE_UNIT", fmt::format("{:x}", base)},
+       {"CTRL_REG", cells(base) + " " + cells(kCtrlRangeBytes)},
+       {"DMA_DEVICE", kDmaDeviceName},
+       {"DMA_SIZE_TEXT", dma_size_text(soc, board)},
+       {"DMA_SIZE_CELLS", cells(dma)}});
+}
+
+std::string write_overlay_bif(const sim::SocConfig& soc, const BoardOptions& board) {
+  return fill_template("overlay.bif.in", {{"GENERATED_BY", generated_by(soc)}, {"BOARD_DIR", kBoardDir}, {"APP", board.app}});
+}
+
+/** dfx-mgr's description of a flat (non-DFX) shell, as in Xilinx kria-apps-firmware's
+ *  boards/kr260/gps-1588-ptp/shell.json; JSON has no comments, so the citation lives here. */
+std::string write_shell_json() {
+  nlohmann::ordered_json j;
+  j["shell_type"] = "XRT_FLAT";
+  j["num_slots"] = "1";
+  return j.dump(4) + "\n";
+}
+
+void check_app_name(const std::string& app) {
+  const bool ok = !app.empty() && std::all_of(app.begin(), app.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+  });
+  if (!ok)
+    fail("app name '{}': it names /lib/firmware/xilinx/<app>/ and its files, so use letters, digits, '-' and '_' only",
+         app);
+}
+
 }  // namespace
 
 const ProjectFile* Project::find(const std::string& path) const {
@@ -376,6 +518,43 @@ RegisterLayout register_layout(int64_t channels) {
   r.n_tokens = next(kReg32Span);
   r.span_bytes = at;
   return r;
+}
+
+ModelConfig default_dma_model() { return load_model_config_only(kDefaultDmaModel); }
+
+uint64_t dma_buffer_bytes(const sim::SocConfig& soc, const ModelConfig& model, int64_t call_tokens) {
+  model.validate("emit-hls: the model the DMA buffer is sized for");
+  if (call_tokens < 1) fail("emit-hls: --dma-call-tokens must be at least 1 (got {})", call_tokens);
+  const auto align = [](uint64_t b) { return (b + ps::kRegionAlignBytes - 1) / ps::kRegionAlignBytes * ps::kRegionAlignBytes; };
+  struct Shape {
+    int64_t out, in;
+    bool bias;
+  };
+  const int64_t h = model.hidden_size;
+  std::vector<Shape> shapes = {{model.q_dim(), h, model.qkv_bias}, {model.kv_dim(), h, model.qkv_bias},
+                               {model.kv_dim(), h, model.qkv_bias}, {h, model.q_dim(), false},
+                               {model.intermediate_size, h, false}, {model.intermediate_size, h, false},
+                               {h, model.intermediate_size, false}};
+  uint64_t bytes = ps::kRegionAlignBytes;  // the driver's first region stays free (bias offset 0 = none)
+  const auto tokens = static_cast<uint64_t>(call_tokens);
+  uint64_t scratch = 0;
+  auto add = [&](const Shape& sh, int64_t copies) {
+    MacroStream m;
+    m.layout = soc.accel.macro;
+    m.out_features = sh.out;
+    m.in_features = sh.in;
+    const uint64_t per = align(static_cast<uint64_t>(m.expected_bytes())) +
+                         (sh.bias ? align(static_cast<uint64_t>(sh.out) * kHlsFloatBytes) : 0);
+    bytes += per * static_cast<uint64_t>(copies);
+    const uint64_t in_b = tokens * static_cast<uint64_t>(sh.in) * kHlsFloatBytes;
+    const uint64_t out_b = tokens * static_cast<uint64_t>(sh.out) * kHlsFloatBytes;
+    scratch = std::max(scratch, align(in_b) + out_b);
+  };
+  if (soc.accel.offload_linear)
+    for (const Shape& sh : shapes) add(sh, model.num_layers);
+  if (soc.accel.offload_lm_head) add({model.vocab_size, h, false}, 1);
+  const uint64_t total = align(bytes) + scratch;
+  return (total + kDmaBufferGranuleBytes - 1) / kDmaBufferGranuleBytes * kDmaBufferGranuleBytes;
 }
 
 void check_expressible(const sim::SocConfig& soc) {
@@ -434,8 +613,10 @@ VectorSet cosim_vectors(const sim::SocConfig& soc) {
   return v;
 }
 
-Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& costs, const std::vector<NamedVectors>& vectors) {
+Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& costs, const std::vector<NamedVectors>& vectors,
+                       const BoardOptions& board) {
   check_expressible(soc);
+  check_app_name(board.app);
   // The vector sets the project carries: the RTL co-simulation set, then the caller's.
   std::vector<NamedVectors> sets = {{kCosimSetName, cosim_vectors(soc)}};
   for (const auto& v : vectors) {
@@ -457,14 +638,17 @@ Project render_project(const sim::SocConfig& soc, const dse::ResourceCosts& cost
   add("fpgallm_tb.cpp", write_tb(soc));
   add("run_hls.tcl", write_run_hls(soc, depth));
   add("schedule.json", write_schedule(soc));
-  add("bd_kv260.tcl", write_block_design(soc));
+  add("bd_kv260.tcl", write_block_design(soc, board));
   add("driver/fpgallm_regs.h", write_regs(soc));
   add("driver/fpgallm_driver.h", template_text("fpgallm_driver.h"));
   add("driver/fpgallm_driver.cpp", template_text("fpgallm_driver.cpp"));
   add("driver/fpgallm_linux.h", template_text("fpgallm_linux.h"));
   add("driver/fpgallm_driver_test.cpp", write_driver_test(soc));
-  add("README.md", write_readme(soc));
+  add("README.md", write_readme(soc, board));
   add("resource_estimate.json", write_resource_estimate(soc, costs));
+  add("overlay/" + board.app + ".dtsi", write_overlay_dtsi(soc, board));
+  add("overlay/" + board.app + ".bif", write_overlay_bif(soc, board));
+  add("overlay/shell.json", write_shell_json());
   for (const auto& v : sets)
     for (const auto& [name, bytes] : vector_files(v.set)) add("vectors/" + v.name + "/" + name, bytes);
   // A project Vitis HLS would reject or co-simulate wrongly is the emitter's bug: never written.

@@ -9,6 +9,7 @@ CMAKE_EXTRA_ARGS=("$@")
 PKGS=(build-essential cmake pkg-config git ccache
       libsystemc-dev libyaml-cpp-dev libeigen3-dev libfmt-dev libbenchmark-dev googletest libgtest-dev
       pybind11-dev libcli11-dev nlohmann-json3-dev libicu-dev libxxhash-dev g++-aarch64-linux-gnu qemu-user
+      device-tree-compiler xilinx-bootgen tcl libtinyxml2-dev
       python3-numpy python3-pandas python3-matplotlib python3-pytest python3-yaml python3-nbclient python3-ipykernel
       python3-distributed python3-tqdm python3-optuna)
 missing=()

@@ -29,6 +29,8 @@ struct EmitArgs {
   std::string accel, platform, resource_costs, out, vectors, proj = "gate_proj";
   int64_t layer = 0, tokens = 1;
   uint64_t seed = kDefaultVectorSeed;
+  std::string app = fpgallm::hls::kDefaultAppName, dma_model = fpgallm::hls::kDefaultDmaModel;
+  int64_t dma_call_tokens = fpgallm::hls::kDefaultDmaCallTokens;
 };
 
 const fpgallm::Linear& pick_linear(const fpgallm::ModelWeights& w, int64_t layer, const std::string& proj,
@@ -91,7 +93,12 @@ void run_emit(const EmitArgs& in) {
     hls::simulate_vectors(soc, nv.set);
     sets.push_back(std::move(nv));
   }
-  const hls::Project p = hls::render_project(soc, costs, sets);  // rejects before anything is written
+  hls::BoardOptions board;
+  board.app = a.app;
+  board.dma_model_spec = a.dma_model;
+  board.dma_model = load_model_config_only(a.dma_model);
+  board.dma_call_tokens = a.dma_call_tokens;
+  const hls::Project p = hls::render_project(soc, costs, sets, board);  // rejects before anything is written
   hls::write_project(p, a.out);
   fmt::print("emit-hls: accel '{}' -> {} ({} files, part {}, {} MHz)\n", soc.accel.name, a.out, p.files.size(),
              soc.pl.part, soc.accel.clock_mhz);
@@ -104,6 +111,9 @@ void run_emit(const EmitArgs& in) {
              plan.cycles_per_block(1), plan.cycles_per_block(soc.accel.max_chunk_tokens), soc.accel.max_chunk_tokens, a.out);
   if (!est.feasible)
     fmt::print(stderr, "emit-hls: warning: the design exceeds the explorer's resource margins: {}\n", est.reason);
+  const uint64_t dma = hls::dma_buffer_bytes(soc, board.dma_model, board.dma_call_tokens);
+  fmt::print("emit-hls: Kria app '{}': overlay/{}.dtsi (u-dma-buf of {} MiB for {}), overlay/{}.bif, overlay/shell.json\n",
+             board.app, board.app, dma / hls::kDmaBufferGranuleBytes, board.dma_model_spec, board.app);
   fmt::print("emit-hls: vectors/cosim: the RTL co-simulation set\n");
   for (const auto& v : sets)
     fmt::print("emit-hls: vectors/{}: [{} x {}] x {} tokens from the simulated PE array\n", v.name,
@@ -126,6 +136,16 @@ void setup(CLI::App& app) {
   c->add_option("--proj", a->proj, "linear of --vectors: q_proj ... down_proj (default gate_proj)");
   c->add_option("--tokens", a->tokens, "tokens per vector set (default 1)")->check(CLI::PositiveNumber);
   c->add_option("--seed", a->seed, "seed of the synthetic activations");
+  c->add_option("--app", a->app,
+                std::string("Kria app name: /lib/firmware/xilinx/<app>/ and its file names (default: ") +
+                    fpgallm::hls::kDefaultAppName + ")");
+  c->add_option("--dma-model", a->dma_model,
+                std::string("model whose offloaded linears the overlay's u-dma-buf must hold (default: ") +
+                    fpgallm::hls::kDefaultDmaModel + ")");
+  c->add_option("--dma-call-tokens", a->dma_call_tokens,
+                "most tokens of one driver call: the buffer's activation/output scratch (default " +
+                    std::to_string(fpgallm::hls::kDefaultDmaCallTokens) + ")")
+      ->check(CLI::PositiveNumber);
   c->callback([a] { run_emit(*a); });
 }
 

@@ -81,3 +81,17 @@ def test_inexpressible_config_is_refused_naming_the_field_and_nothing_is_written
     assert r.returncode != 0
     assert "accel.macro.beat_bytes = 32" in r.stderr and "wide.yaml" in r.stderr, r.stderr
     assert not out.exists()
+
+
+def test_board_options_name_the_app_files_and_size_the_dma_buffer_for_the_given_model(fpgallm_bin, tmp_path):
+    out = tmp_path / "tiny"
+    r = emit(fpgallm_bin, PAPER, out, "--app", "kv-llm", "--dma-model", "synthetic:tiny", "--dma-call-tokens", "8")
+    assert r.returncode == 0, r.stderr
+    assert "Kria app 'kv-llm'" in r.stdout and "u-dma-buf of 1 MiB for synthetic:tiny" in r.stdout, r.stdout
+    dtsi = (out / "overlay" / "kv-llm.dtsi").read_text()
+    assert 'firmware-name = "kv-llm.bit.bin";' in dtsi
+    assert "size = <0x0 0x00100000>;" in dtsi  # the tiny model and 8 tokens fit in one MiB
+    assert "board/kv-llm.bit" in (out / "overlay" / "kv-llm.bif").read_text()
+    bad = emit(fpgallm_bin, PAPER, tmp_path / "never", "--app", "a b")
+    assert bad.returncode == 2 and "app name 'a b'" in bad.stderr, bad.stderr
+    assert not (tmp_path / "never").exists()

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dse/Resources.h"
+#include "sim/accel/KernelRegisters.h"
 #include "sim/soc/SocConfig.h"
 
 namespace fpgallm::hls {
@@ -24,22 +25,10 @@ struct Project {
 constexpr int64_t kHlsFloatBytes = 4;
 /** The narrowest m_axi data width the kernel supports: one fp32 per beat. */
 constexpr int64_t kMinKernelBeatBytes = kHlsFloatBytes;
-/** s_axilite register map of Vitis HLS (ap_ctrl_hs): control at 0x00, ap_return at 0x10, then
- *  the arguments in order, a 64-bit one taking 3 words (low, high, reserved), a 32-bit one 2. */
-constexpr uint32_t kRegCtrl = 0x00;
-constexpr uint32_t kRegApReturn = 0x10;
-constexpr uint32_t kRegFirstArg = 0x18;
-constexpr uint32_t kReg64Span = 12;
-constexpr uint32_t kReg32Span = 8;
-
-/** The kernel's s_axilite registers (byte offsets from the control base). */
-struct RegisterLayout {
-  std::vector<uint32_t> channel_base;  ///< 64-bit base address of m_axi bundle gmem<c>
-  uint32_t weight_off = 0, act_off = 0, out_off = 0, bias_off = 0;  ///< 64-bit
-  uint32_t in_features = 0, out_features = 0, n_tokens = 0;        ///< 32-bit
-  uint32_t span_bytes = 0;  ///< registers end here
-};
-RegisterLayout register_layout(int64_t channels);
+/** The kernel's s_axilite register map lives in sim/accel/KernelRegisters.h, shared with the PS
+ *  cost model that charges the driver's accesses to it. */
+using sim::register_layout;
+using sim::RegisterLayout;
 
 /**
  * Throws fpgallm::Error naming the config field (and file) when the kernel cannot express

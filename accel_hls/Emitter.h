@@ -34,7 +34,8 @@ using sim::RegisterLayout;
  * Throws fpgallm::Error naming the config field (and file) when the kernel cannot express
  * `soc`: AXI width not a power of two of at least 32 bits or wider than the HP port, tile rows
  * and beat that do not tile each other, buffers too small for the kernel or beyond the part's
- * BRAM/URAM, number types other than the kernel's, a platform without a part to build for.
+ * BRAM/URAM, number types other than the kernel's, a platform without a part to build for or
+ * without the `emitted_driver` software profile (the driver's mapping and completion come from it).
  */
 void check_expressible(const sim::SocConfig& soc);
 

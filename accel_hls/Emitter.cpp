@@ -346,12 +346,19 @@ std::string write_block_design(const sim::SocConfig& soc, const BoardOptions& bo
 
 std::string write_regs(const sim::SocConfig& soc) {
   const RegisterLayout r = register_layout(soc.accel.n_channels);
+  // The driver's defaults are the choices of the profile that models it (check_expressible ensures it exists).
+  const sim::PsSoftwareProfile& d = *soc.ps.find_profile(sim::kEmittedDriverProfile);
+  const bool cached = d.mapping == sim::BufferMapping::Cached;
+  const bool irq = d.completion == sim::CompletionMode::Interrupt;
   std::string ch;
   for (size_t c = 0; c < r.channel_base.size(); ++c) ch += fmt::format("{}{}", c ? ", " : "", hex(r.channel_base[c]));
   return fill_template("fpgallm_regs.h.in", {{"GENERATED_BY", generated_by(soc)},
                                              {"CTRL_BASE", hex(soc.pl.ctrl_base_addr)},
-                                             {"REG_CTRL", hex(kRegCtrl)},
-                                             {"REG_AP_RETURN", hex(r.channel_base.empty() ? 0 : kRegApReturn)},
+                                             {"REG_CTRL", hex(sim::kRegCtrl)},
+                                             {"REG_GIE", hex(sim::kRegGie)},
+                                             {"REG_IER", hex(sim::kRegIer)},
+                                             {"REG_ISR", hex(sim::kRegIsr)},
+                                             {"REG_AP_RETURN", hex(sim::kRegApReturn)},
                                              {"CHANNEL_BASES", ch},
                                              {"REG_WEIGHT_OFF", hex(r.weight_off)},
                                              {"REG_ACT_OFF", hex(r.act_off)},
@@ -360,7 +367,11 @@ std::string write_regs(const sim::SocConfig& soc) {
                                              {"REG_IN_FEATURES", hex(r.in_features)},
                                              {"REG_OUT_FEATURES", hex(r.out_features)},
                                              {"REG_N_TOKENS", hex(r.n_tokens)},
-                                             {"REG_SPAN", hex(r.span_bytes)}});
+                                             {"REG_SPAN", hex(r.span_bytes)},
+                                             {"PROFILE", fmt::format("ps.software.profiles.{} of {}", sim::kEmittedDriverProfile,
+                                                                     basename_of(soc.platform_file))},
+                                             {"MAPPING", cached ? "Cached" : "WriteCombine"},
+                                             {"COMPLETION", irq ? "Interrupt" : "Polling"}});
 }
 
 std::string write_driver_test(const sim::SocConfig& soc) {
@@ -500,26 +511,6 @@ const ProjectFile* Project::find(const std::string& path) const {
   return nullptr;
 }
 
-RegisterLayout register_layout(int64_t channels) {
-  RegisterLayout r;
-  uint32_t at = kRegFirstArg;
-  auto next = [&](uint32_t span) {
-    const uint32_t here = at;
-    at += span;
-    return here;
-  };
-  for (int64_t c = 0; c < channels; ++c) r.channel_base.push_back(next(kReg64Span));
-  r.weight_off = next(kReg64Span);
-  r.act_off = next(kReg64Span);
-  r.out_off = next(kReg64Span);
-  r.bias_off = next(kReg64Span);
-  r.in_features = next(kReg32Span);
-  r.out_features = next(kReg32Span);
-  r.n_tokens = next(kReg32Span);
-  r.span_bytes = at;
-  return r;
-}
-
 ModelConfig default_dma_model() { return load_model_config_only(kDefaultDmaModel); }
 
 uint64_t dma_buffer_bytes(const sim::SocConfig& soc, const ModelConfig& model, int64_t call_tokens) {
@@ -600,6 +591,10 @@ void check_expressible(const sim::SocConfig& soc) {
     fail("pl.part is not set in {}: emit-hls needs the Vivado part to build for (e.g. xck26-sfvc784-2LV-c)",
          soc.platform_file);
   if (soc.pl.board_part.empty()) fail("pl.board_part is not set in {}: the block design applies its PS preset", soc.platform_file);
+  if (!soc.ps.find_profile(sim::kEmittedDriverProfile))
+    fail("ps.software.profiles.{} is not in {}: emit-hls builds the A53 driver with that profile's buffer mapping "
+         "and completion mode (the profile the simulator charges for it)",
+         sim::kEmittedDriverProfile, soc.platform_file);
   if (soc.pl.ctrl_base_addr == 0)
     fail("pl.ctrl_base_addr is not set in {}: the PS driver needs the kernel's register address", soc.platform_file);
 }

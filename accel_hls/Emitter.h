@@ -6,6 +6,7 @@
 #include "accel_hls/Vectors.h"
 #include "dse/Resources.h"
 #include "models/llm/ModelConfig.h"
+#include "sim/accel/KernelRegisters.h"
 #include "sim/soc/SocConfig.h"
 
 namespace fpgallm::hls {
@@ -26,22 +27,10 @@ struct Project {
 constexpr int64_t kHlsFloatBytes = 4;
 /** The narrowest m_axi data width the kernel supports: one fp32 per beat. */
 constexpr int64_t kMinKernelBeatBytes = kHlsFloatBytes;
-/** s_axilite register map of Vitis HLS (ap_ctrl_hs): control at 0x00, ap_return at 0x10, then
- *  the arguments in order, a 64-bit one taking 3 words (low, high, reserved), a 32-bit one 2. */
-constexpr uint32_t kRegCtrl = 0x00;
-constexpr uint32_t kRegApReturn = 0x10;
-constexpr uint32_t kRegFirstArg = 0x18;
-constexpr uint32_t kReg64Span = 12;
-constexpr uint32_t kReg32Span = 8;
-
-/** The kernel's s_axilite registers (byte offsets from the control base). */
-struct RegisterLayout {
-  std::vector<uint32_t> channel_base;  ///< 64-bit base address of m_axi bundle gmem<c>
-  uint32_t weight_off = 0, act_off = 0, out_off = 0, bias_off = 0;  ///< 64-bit
-  uint32_t in_features = 0, out_features = 0, n_tokens = 0;        ///< 32-bit
-  uint32_t span_bytes = 0;  ///< registers end here
-};
-RegisterLayout register_layout(int64_t channels);
+/** The kernel's s_axilite register map lives in sim/accel/KernelRegisters.h, shared with the PS
+ *  cost model that charges the driver's accesses to it. */
+using sim::register_layout;
+using sim::RegisterLayout;
 
 /** The kernel's control registers as the PS sees them: a 32-bit AXI4-Lite slave behind
  *  M_AXI_HPM0_FPD, which the block design and the overlay's AFI entry both configure to this width. */
@@ -87,7 +76,8 @@ uint64_t dma_buffer_bytes(const sim::SocConfig& soc, const ModelConfig& model, i
  * Throws fpgallm::Error naming the config field (and file) when the kernel cannot express
  * `soc`: AXI width not a power of two of at least 32 bits or wider than the HP port, tile rows
  * and beat that do not tile each other, buffers too small for the kernel or beyond the part's
- * BRAM/URAM, number types other than the kernel's, a platform without a part to build for.
+ * BRAM/URAM, number types other than the kernel's, a platform without a part to build for or
+ * without the `emitted_driver` software profile (the driver's mapping and completion come from it).
  */
 void check_expressible(const sim::SocConfig& soc);
 

@@ -311,10 +311,11 @@ double AnalyticModel::pl_linear_ns(int64_t in, int64_t out, int64_t n, bool bias
   const int64_t in_bytes = n * in * kF32, out_bytes = n * out * kF32;
   // The software stack's share (driver call, copies into/out of the DMA buffers, cache maintenance,
   // descriptor, completion) from the shared cost functions; a copy takes at least its DDR transfers.
-  return ps.software.driver_call_ns + std::max(ps_data_ns(in_bytes, true), sim::ps_copy_ns(ps, in_bytes)) +
-         sim::ps_flush_ns(ps, in_bytes) + sim::ps_descriptor_ns(ps) + accel_job_ns(in, out, n, bias) +
-         sim::ps_completion_ns(ps) + sim::ps_invalidate_ns(ps, out_bytes) +
-         std::max(ps_data_ns(out_bytes, false), sim::ps_copy_ns(ps, out_bytes));
+  const sim::DriverCallAccesses a = sim::ps_driver_accesses(ps, soc_.accel.n_channels);
+  return ps.software.driver_call_ns + std::max(ps_data_ns(in_bytes, true), sim::ps_copy_in_ns(ps, in_bytes)) +
+         sim::ps_flush_ns(ps, a, in_bytes) + sim::ps_descriptor_ns(ps, a) + accel_job_ns(in, out, n, bias) +
+         sim::ps_completion_ns(ps, a) + sim::ps_invalidate_ns(ps, a, out_bytes) +
+         std::max(ps_data_ns(out_bytes, false), sim::ps_copy_out_ns(ps, out_bytes));
 }
 
 double AnalyticModel::ps_linear_ns(OpKind op, int64_t in, int64_t out, int64_t n) const {

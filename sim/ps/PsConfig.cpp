@@ -25,6 +25,14 @@ PsCostClass ps_cost_class(OpKind op) {
 
 const char* completion_mode_name(CompletionMode m) { return m == CompletionMode::Interrupt ? "interrupt" : "polling"; }
 
+const char* buffer_mapping_name(BufferMapping m) { return m == BufferMapping::Cached ? "cached" : "write_combine"; }
+
+const PsSoftwareProfile* PsConfig::find_profile(const std::string& name) const {
+  for (const auto& p : profiles)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
 namespace {
 
 CompletionMode parse_completion(YamlMap& m) {
@@ -34,14 +42,21 @@ CompletionMode parse_completion(YamlMap& m) {
   m.error("completion", fmt::format("must be 'interrupt' or 'polling' (got '{}')", mode));
 }
 
+BufferMapping parse_mapping(YamlMap& m) {
+  const auto mode = m.require<std::string>("mapping");
+  if (mode == "cached") return BufferMapping::Cached;
+  if (mode == "write_combine") return BufferMapping::WriteCombine;
+  m.error("mapping", fmt::format("must be 'cached' or 'write_combine' (got '{}')", mode));
+}
+
 double non_negative(YamlMap& m, const std::string& key) {
   const auto v = m.require<double>(key);
   if (v < 0) m.error(key, fmt::format("must be >= 0 (got {})", v));
   return v;
 }
 
-/** `ps.software`: the selected profile is parsed; every listed profile is checked. */
-PsSoftwareProfile parse_software(YamlMap& sw) {
+/** `ps.software`: every listed profile is parsed and checked; the selected one is returned. */
+PsSoftwareProfile parse_software(YamlMap& sw, std::vector<PsSoftwareProfile>& all) {
   const auto selected = sw.require<std::string>("profile");
   YamlMap profiles = sw.child("profiles", true);
   PsSoftwareProfile chosen;
@@ -59,10 +74,16 @@ PsSoftwareProfile parse_software(YamlMap& sw) {
     s.forward_overhead_ns = non_negative(p, "forward_overhead_ns");
     s.driver_call_ns = non_negative(p, "driver_call_ns");
     s.register_write_ns = non_negative(p, "register_write_ns");
+    s.register_read_ns = non_negative(p, "register_read_ns");
+    s.syscall_ns = non_negative(p, "syscall_ns");
     s.copy_gbps = non_negative(p, "copy_gbps");
-    s.cache_maintenance = p.require<bool>("cache_maintenance");
+    s.mapping = parse_mapping(p);
+    if (s.mapping == BufferMapping::WriteCombine && s.copy_gbps == 0)
+      p.error("copy_gbps", "is 0 (zero-copy) but the mapping is write_combine: the model's own buffers cannot live "
+                           "in non-cacheable memory; use mapping: cached or a copy rate");
     s.completion = parse_completion(p);
     p.finish();
+    all.push_back(s);
     if (name == selected) {
       chosen = s;
       found = true;
@@ -110,12 +131,16 @@ PsConfig parse_ps_config(YamlMap& ps) {
   c.invalidate_cycles_per_line = non_negative(cache, "invalidate_cycles_per_line");
   cache.finish();
 
+  YamlMap nc = ps.child("noncached", true);
+  c.write_combine_store_gbps = positive(nc, "write_combine_store_gbps");
+  c.noncached_load_gbps = positive(nc, "load_gbps");
+  nc.finish();
+
   YamlMap hs = ps.child("handshake", true);
-  c.descriptor_write_ns = non_negative(hs, "descriptor_write_ns");
-  c.descriptor_registers = hs.require<int64_t>("descriptor_registers");
-  hs.check_positive("descriptor_registers", c.descriptor_registers);
+  c.axilite_write_ns = non_negative(hs, "axilite_write_ns");
+  c.axilite_read_ns = non_negative(hs, "axilite_read_ns");
+  c.barrier_ns = non_negative(hs, "barrier_ns");
   c.interrupt_latency_ns = non_negative(hs, "interrupt_latency_ns");
-  c.polling_latency_ns = non_negative(hs, "polling_latency_ns");
   hs.finish();
 
   YamlMap tr = ps.child("traffic", true);
@@ -131,7 +156,7 @@ PsConfig parse_ps_config(YamlMap& ps) {
   tr.finish();
 
   YamlMap sw = ps.child("software", true);
-  c.software = parse_software(sw);
+  c.software = parse_software(sw, c.profiles);
 
   ps.finish();
   return c;

@@ -2,6 +2,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "models/llm/Backend.h"
 #include "models/core/YamlConfig.h"
@@ -10,6 +11,12 @@ namespace fpgallm::sim {
 
 /** How the PS learns that a PL job finished. */
 enum class CompletionMode { Interrupt, Polling };
+
+/** How the driver maps the DMA buffer the PL reaches through the (non-coherent) HP ports. */
+enum class BufferMapping {
+  Cached,        ///< cacheable; the driver cleans lines the PL will read and invalidates lines it wrote
+  WriteCombine,  ///< Normal non-cacheable: no maintenance; stores combine, loads go to DDR one by one
+};
 
 /** Cost classes of the PS cost model; every OpKind maps to one (ps_cost_class). */
 enum class PsCostClass { Embedding, RmsNorm, Rope, Softmax, SiluMul, ResidualAdd, Sampling, Gemv };
@@ -31,11 +38,14 @@ struct PsSoftwareProfile {
   double gemv_efficiency = 1.0;
   double op_dispatch_ns = 0;       ///< per PS op: the host loop calling into its kernel library
   double forward_overhead_ns = 0;  ///< per forward pass (token step): loop, sampling glue, bookkeeping
-  double driver_call_ns = 0;       ///< per offloaded call: driver entry + exit (argument marshalling, ioctl/mmap path)
-  double register_write_ns = 0;    ///< per descriptor register write, on top of the AXI-Lite bus time
-  /** Model buffer <-> DMA buffer memcpy rate; 0 = zero-copy (the model's buffers are the DMA buffers). */
+  double driver_call_ns = 0;       ///< per offloaded call: driver entry + exit (argument marshalling, checks)
+  double register_write_ns = 0;    ///< software cost per register write, on top of handshake.axilite_write_ns
+  double register_read_ns = 0;     ///< software cost per register read, on top of handshake.axilite_read_ns
+  double syscall_ns = 0;           ///< per system call of the driver (UIO interrupt enable/wait, cache sync)
+  /** Model buffer <-> DMA buffer copy rate on cacheable memory; 0 = zero-copy (the model's buffers
+   *  are the DMA buffers). A write-combine mapping caps it at ps.noncached's rates. */
   double copy_gbps = 0;
-  bool cache_maintenance = true;   ///< false: buffers are uncached/coherent, no clean/invalidate by VA
+  BufferMapping mapping = BufferMapping::Cached;
   CompletionMode completion = CompletionMode::Interrupt;
 };
 
@@ -57,10 +67,14 @@ struct PsConfig {
 
   double flush_cycles_per_line = 20.0;       ///< DC CVAC/CIVAC per line before a PL job reads
   double invalidate_cycles_per_line = 20.0;  ///< DC IVAC per line after a PL job wrote
-  double descriptor_write_ns = 1000.0;       ///< register writes of one job descriptor over AXI-Lite
-  int64_t descriptor_registers = 8;          ///< registers written per job (the software pays each)
+  /** Loads and stores of a write-combine (Normal non-cacheable) mapping. */
+  double write_combine_store_gbps = 1.65; ///< stores, merged by the write buffer
+  double noncached_load_gbps = 0.125;     ///< loads: each one a DDR access, no line fill
+
+  double axilite_write_ns = 125.0;        ///< one register write through M_AXI_HPM0_FPD (bus time)
+  double axilite_read_ns = 250.0;         ///< one register read round trip (bus time)
+  double barrier_ns = 40.0;               ///< one DSB/DMB of the driver
   double interrupt_latency_ns = 10000.0;  ///< PL IRQ to the waiting thread running again
-  double polling_latency_ns = 500.0;      ///< status register poll loop: mean detection delay
 
   int64_t traffic_chunk_bytes = 4096;  ///< DDR traffic of an op is issued in chunks of this size
   /** Per op and direction, this much timing-only traffic is simulated chunk by chunk; the rest of a
@@ -70,12 +84,21 @@ struct PsConfig {
   int64_t scratch_bytes = 16 << 20;
 
   PsSoftwareProfile software;  ///< the profile `ps.software.profile` selects
+  std::vector<PsSoftwareProfile> profiles;  ///< every listed profile, validated (the emitter reads emitted_driver)
+
+  /** The listed profile `name`, or nullptr. */
+  const PsSoftwareProfile* find_profile(const std::string& name) const;
 
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
 };
 
 /** "interrupt" | "polling" */
 const char* completion_mode_name(CompletionMode m);
+/** "cached" | "write_combine" */
+const char* buffer_mapping_name(BufferMapping m);
+
+/** The profile the emitted A53 driver (fpgallm emit-hls, driver/) is modelled by. */
+constexpr const char* kEmittedDriverProfile = "emitted_driver";
 
 /** Reads `ps:` (a child map of the platform YAML), rejecting unknown keys. */
 PsConfig parse_ps_config(YamlMap& ps);

@@ -18,8 +18,12 @@ namespace {
 double ns(sc_time t) { return t.to_seconds() * 1e9; }
 }  // namespace
 
-PsCore::PsCore(sc_core::sc_module_name name, const PsConfig& cfg)
-    : sc_module(name), iSocket("iSocket"), cfg_(cfg), scratch_(static_cast<size_t>(cfg.traffic_chunk_bytes), 0) {}
+PsCore::PsCore(sc_core::sc_module_name name, const PsConfig& cfg, int64_t kernel_channels)
+    : sc_module(name),
+      iSocket("iSocket"),
+      cfg_(cfg),
+      accesses_(ps_driver_accesses(cfg, kernel_channels)),
+      scratch_(static_cast<size_t>(cfg.traffic_chunk_bytes), 0) {}
 
 sc_time PsCore::compute_time(OpKind op, int64_t elements) const {
   return sc_time(ps_compute_ns(cfg_, op, elements), SC_NS);
@@ -140,7 +144,7 @@ sc_time PsCore::driver_call() {
 sc_time PsCore::copy_to_dma(uint64_t addr, const void* src, int64_t bytes) {
   const sc_time t0 = sc_time_stamp();
   write_data(addr, src, bytes);
-  stretch(t0, ps_copy_ns(cfg_, bytes));
+  stretch(t0, ps_copy_in_ns(cfg_, bytes));
   copy_ns_ += ns(sc_time_stamp() - t0);
   return sc_time_stamp() - t0;
 }
@@ -148,21 +152,23 @@ sc_time PsCore::copy_to_dma(uint64_t addr, const void* src, int64_t bytes) {
 sc_time PsCore::copy_from_dma(uint64_t addr, void* dst, int64_t bytes) {
   const sc_time t0 = sc_time_stamp();
   read_data(addr, dst, bytes);
-  stretch(t0, ps_copy_ns(cfg_, bytes));
+  stretch(t0, ps_copy_out_ns(cfg_, bytes));
   copy_ns_ += ns(sc_time_stamp() - t0);
   return sc_time_stamp() - t0;
 }
 
-sc_time PsCore::cache_flush(int64_t bytes) { return spend(ps_flush_ns(cfg_, bytes), flush_ns_); }
+sc_time PsCore::cache_flush(int64_t bytes) { return spend(ps_flush_ns(cfg_, accesses_, bytes), flush_ns_); }
 
 sc_time PsCore::write_descriptor() {
   ++handshakes_;
-  return spend(ps_descriptor_ns(cfg_), descriptor_ns_);
+  return spend(ps_descriptor_ns(cfg_, accesses_), descriptor_ns_);
 }
 
-sc_time PsCore::await_completion() { return spend(ps_completion_ns(cfg_), completion_ns_); }
+sc_time PsCore::await_completion() { return spend(ps_completion_ns(cfg_, accesses_), completion_ns_); }
 
-sc_time PsCore::cache_invalidate(int64_t bytes) { return spend(ps_invalidate_ns(cfg_, bytes), invalidate_ns_); }
+sc_time PsCore::cache_invalidate(int64_t bytes) {
+  return spend(ps_invalidate_ns(cfg_, accesses_, bytes), invalidate_ns_);
+}
 
 void PsCore::report_stats(stats::Group& g) const {
   auto& ops = g.child("ops");
@@ -187,6 +193,13 @@ void PsCore::report_stats(stats::Group& g) const {
   h.set("completion_time", completion_ns_, "ns",
         cfg_.software.completion == CompletionMode::Interrupt ? "interrupt latency" : "polling latency");
   h.set("cache_invalidate_time", invalidate_ns_, "ns");
+  const auto jobs = static_cast<double>(handshakes_);
+  h.set("register_writes", jobs * static_cast<double>(accesses_.register_writes()), "count",
+        "driver register writes charged (sim/ps/DriverProtocol.h)");
+  h.set("register_reads", jobs * static_cast<double>(accesses_.register_reads(1)), "count",
+        "driver register reads charged, the poll that sees ap_done included");
+  h.set("syscalls", jobs * static_cast<double>(accesses_.syscalls()), "count",
+        "driver system calls charged (UIO interrupt, cache sync)");
   auto& d = g.child("data");
   d.set("bytes_written", static_cast<double>(data_bytes_written_), "bytes", "real data the PS put in DDR");
   d.set("bytes_read", static_cast<double>(data_bytes_read_), "bytes", "real data the PS read from DDR");

@@ -25,7 +25,9 @@ class PsCore : public sc_core::sc_module, public stats::Reporter {
  public:
   tlm_utils::simple_initiator_socket<PsCore> iSocket;
 
-  PsCore(sc_core::sc_module_name name, const PsConfig& cfg);
+  /** `kernel_channels`: m_axi bundles of the PL kernel, which set the driver's register accesses per
+   *  offloaded call (sim/ps/DriverProtocol.h). */
+  PsCore(sc_core::sc_module_name name, const PsConfig& cfg, int64_t kernel_channels);
 
   /** Compute time alone (ps_compute_ns: cycles per element, or MACs over the cores at the
    *  software stack's GEMV efficiency). */
@@ -48,15 +50,16 @@ class PsCore : public sc_core::sc_module, public stats::Reporter {
   sc_core::sc_time dispatch_op();       ///< the host loop calling one PS kernel
   sc_core::sc_time driver_call();       ///< entry + exit of one offloaded call's driver
   /** Copies between a model buffer and the DMA buffer at addr: the DDR traffic of the copy, at
-   *  least bytes / software.copy_gbps. */
+   *  least ps_copy_in_ns / ps_copy_out_ns. */
   sc_core::sc_time copy_to_dma(uint64_t addr, const void* src, int64_t bytes);
   sc_core::sc_time copy_from_dma(uint64_t addr, void* dst, int64_t bytes);
   sc_core::sc_time cache_flush(int64_t bytes);       ///< clean the job's input lines before the PL reads
-  sc_core::sc_time write_descriptor();               ///< one job descriptor over AXI-Lite
-  sc_core::sc_time await_completion();               ///< interrupt or polling, per software.completion
+  sc_core::sc_time write_descriptor();               ///< ap_idle check, descriptor, ap_start (ps_descriptor_ns)
+  sc_core::sc_time await_completion();               ///< interrupt or polling, then status (ps_completion_ns)
   sc_core::sc_time cache_invalidate(int64_t bytes);  ///< drop stale lines of what the PL wrote
 
   const PsConfig& config() const { return cfg_; }
+  const DriverCallAccesses& driver_accesses() const { return accesses_; }
   void report_stats(stats::Group& g) const override;
 
  private:
@@ -68,6 +71,7 @@ class PsCore : public sc_core::sc_module, public stats::Reporter {
   void stretch(sc_core::sc_time t0, double at_least_ns);
 
   PsConfig cfg_;
+  DriverCallAccesses accesses_;
   std::vector<uint8_t> scratch_;  ///< payload of timing-only traffic
   uint64_t scratch_offset_ = 0;
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "models/llm/Backend.h"
+#include "sim/ps/DriverProtocol.h"
 #include "sim/ps/PsConfig.h"
 
 namespace fpgallm::sim {
@@ -38,22 +39,39 @@ double ps_op_ns(const PsConfig& c, OpKind op, int64_t elements, int64_t bytes);
 /** Per forward pass (one prefill or one decode step): the host loop's fixed cost. */
 double ps_forward_overhead_ns(const PsConfig& c);
 
+/** The emitted driver's accesses per offloaded call (sim/ps/DriverProtocol.h) with the profile's
+ *  completion mode and buffer mapping, for a kernel with `channels` m_axi bundles. Every profile
+ *  drives the same kernel, so every profile pays its register protocol. */
+DriverCallAccesses ps_driver_accesses(const PsConfig& c, int64_t channels);
+
 /** Software-stack cost of one offloaded PL call, by mechanism (ns), before DDR contention.
- *  `in_bytes` are copied into the DMA buffer and cleaned from the caches before the job;
- *  `out_bytes` are invalidated and copied back after it. */
+ *  `in_bytes` are copied into the DMA buffer (and cleaned from the caches when the mapping is
+ *  cached) before the job; `out_bytes` are invalidated (cached) and copied back after it. */
 struct PlCallCost {
   std::array<double, kNumSwCosts> ns{};
   double total() const;
   double& operator[](SwCost c) { return ns[static_cast<int>(c)]; }
   double operator[](SwCost c) const { return ns[static_cast<int>(c)]; }
 };
-PlCallCost ps_pl_call_cost(const PsConfig& c, int64_t in_bytes, int64_t out_bytes);
+PlCallCost ps_pl_call_cost(const PsConfig& c, const DriverCallAccesses& a, int64_t in_bytes, int64_t out_bytes);
 
 /** Parts of ps_pl_call_cost, as PsCore charges them at their place in the call. */
-double ps_copy_ns(const PsConfig& c, int64_t bytes);        ///< memcpy model buffer <-> DMA buffer
-double ps_flush_ns(const PsConfig& c, int64_t bytes);       ///< clean lines before the PL reads them
-double ps_invalidate_ns(const PsConfig& c, int64_t bytes);  ///< invalidate lines the PL wrote
-double ps_descriptor_ns(const PsConfig& c);                 ///< bus time + software cost per register
-double ps_completion_ns(const PsConfig& c);                 ///< interrupt or polling detection
+double ps_copy_in_ns(const PsConfig& c, int64_t bytes);   ///< model buffer -> DMA buffer (write-combine: stores capped)
+double ps_copy_out_ns(const PsConfig& c, int64_t bytes);  ///< DMA buffer -> model buffer (write-combine: loads capped)
+/** Cached mapping only: clean the lines the PL will read + the sync calls before the start. */
+double ps_flush_ns(const PsConfig& c, const DriverCallAccesses& a, int64_t bytes);
+/** Cached mapping only: invalidate the lines the PL wrote + the sync calls after ap_done. */
+double ps_invalidate_ns(const PsConfig& c, const DriverCallAccesses& a, int64_t bytes);
+double ps_register_write_ns(const PsConfig& c);  ///< bus time + the stack's cost of one register write
+double ps_register_read_ns(const PsConfig& c);   ///< bus round trip + the stack's cost of one register read
+/** Polling: mean delay from ap_done to the loop knowing it. ap_done rises at a uniform phase of the
+ *  poll period P (one register read, ps_register_read_ns): half a period until a read samples it,
+ *  then the return half of that read's bus round trip: (P + axilite_read_ns) / 2. */
+double ps_poll_detection_ns(const PsConfig& c);
+/** ap_idle check, descriptor and ap_start writes, interrupt re-enable, write barrier. */
+double ps_descriptor_ns(const PsConfig& c, const DriverCallAccesses& a);
+/** Detection (interrupt latency + the wait's system calls, or polling detection), the reads and
+ *  writes after ap_done, read barrier. */
+double ps_completion_ns(const PsConfig& c, const DriverCallAccesses& a);
 
 }  // namespace fpgallm::sim

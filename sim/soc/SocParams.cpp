@@ -48,15 +48,21 @@ std::vector<SocParam> platform_parameters(const SocConfig& c) {
                     [](SocConfig& s) -> auto& { return s.ps.flush_cycles_per_line; }));
   v.push_back(param("ps.cache_maintenance.invalidate_cycles_per_line", "cycles",
                     [](SocConfig& s) -> auto& { return s.ps.invalidate_cycles_per_line; }));
-  v.push_back(param("ps.handshake.descriptor_write_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.descriptor_write_ns; }));
+  v.push_back(param("ps.noncached.write_combine_store_gbps", "GB/s",
+                    [](SocConfig& s) -> auto& { return s.ps.write_combine_store_gbps; }));
+  v.push_back(param("ps.noncached.load_gbps", "GB/s", [](SocConfig& s) -> auto& { return s.ps.noncached_load_gbps; }));
+  v.push_back(param("ps.handshake.axilite_write_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.axilite_write_ns; }));
+  v.push_back(param("ps.handshake.axilite_read_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.axilite_read_ns; }));
+  v.push_back(param("ps.handshake.barrier_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.barrier_ns; }));
   v.push_back(param("ps.handshake.interrupt_latency_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.interrupt_latency_ns; }));
-  v.push_back(param("ps.handshake.polling_latency_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.polling_latency_ns; }));
   const std::string sw = "ps.software.profiles." + c.ps.software.name + ".";
   v.push_back(param(sw + "gemv_efficiency", "fraction", [](SocConfig& s) -> auto& { return s.ps.software.gemv_efficiency; }));
   v.push_back(param(sw + "op_dispatch_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.software.op_dispatch_ns; }));
   v.push_back(param(sw + "forward_overhead_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.software.forward_overhead_ns; }));
   v.push_back(param(sw + "driver_call_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.software.driver_call_ns; }));
   v.push_back(param(sw + "register_write_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.software.register_write_ns; }));
+  v.push_back(param(sw + "register_read_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.software.register_read_ns; }));
+  v.push_back(param(sw + "syscall_ns", "ns", [](SocConfig& s) -> auto& { return s.ps.software.syscall_ns; }));
   v.push_back(param(sw + "copy_gbps", "GB/s", [](SocConfig& s) -> auto& { return s.ps.software.copy_gbps; }));
   return v;
 }

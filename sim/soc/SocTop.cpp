@@ -9,7 +9,7 @@ SocTop::SocTop(sc_core::sc_module_name name, const SocConfig& cfg) : sc_module(n
   ddr_ = std::make_unique<DdrController>("ddr", cfg_.ddr);
   axi_ = std::make_unique<AxiInterconnect>("axi", cfg_.axi, cfg_.ddr.fidelity);
   accel_ = std::make_unique<Accelerator>("accel", cfg_.accel);
-  ps_ = std::make_unique<PsCore>("ps", cfg_.ps);
+  ps_ = std::make_unique<PsCore>("ps", cfg_.ps, cfg_.accel.n_channels);
 
   axi_->iSocket.bind(ddr_->tSocket);
   for (size_t c = 0; c < accel_->dma.size(); ++c) accel_->dma[c]->bind(*axi_->ports[c]);

@@ -381,7 +381,7 @@ TEST(EmitHlsBoard, DmaBufferHoldsEveryLinearTheDriverPlacesAndOneCallOfTheLarges
   params.act_floats = s.accel.act_buffer_bytes / hls::kHlsFloatBytes;
   const hls::RegisterLayout r = hls::register_layout(s.accel.n_channels);
   params.regs.channel_base = r.channel_base;
-  params.regs.ap_return = hls::kRegApReturn;
+  params.regs.ap_return = sim::kRegApReturn;
   QuantOptions o;
   o.group_size = s.accel.macro.group_size;
   o.bits = s.accel.macro.bits;
@@ -389,7 +389,7 @@ TEST(EmitHlsBoard, DmaBufferHoldsEveryLinearTheDriverPlacesAndOneCallOfTheLarges
   auto place_model = [&](uint64_t buffer_bytes) {
     std::vector<uint8_t> buf(buffer_bytes);
     InstantKernel regs;
-    ps::Driver d(regs, {buf.data(), 0, buffer_bytes}, params);
+    ps::Driver d(regs, {buf.data(), 0, buffer_bytes}, params, ps::DriverOptions{});
     const int64_t h = m.hidden_size;
     const std::vector<std::pair<int64_t, int64_t>> shapes = {{m.q_dim(), h}, {m.kv_dim(), h}, {m.kv_dim(), h},
                                                              {h, m.q_dim()}, {m.intermediate_size, h},

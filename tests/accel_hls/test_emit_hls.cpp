@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -18,6 +19,7 @@
 #include "models/core/Error.h"
 #include "models/quant/Quantizer.h"
 #include "sim/accel/KernelPlan.h"
+#include "sim/ps/DriverProtocol.h"
 
 using namespace fpgallm;
 namespace fs = std::filesystem;
@@ -194,6 +196,32 @@ TEST(EmitHls, RegisterMapFollowsVitisArgumentOrder) {
   EXPECT_EQ(r.n_tokens, 0x18u + 8 * 12 + 2 * 8);
 }
 
+TEST(EmitHls, DriverDefaultsAreTheEmittedDriverProfilesMappingAndCompletion) {
+  sim::SocConfig s = paper();
+  auto regs = [&] { return render(s).find("driver/fpgallm_regs.h")->text; };
+  const sim::PsSoftwareProfile* d = s.ps.find_profile(sim::kEmittedDriverProfile);
+  ASSERT_NE(d, nullptr);
+  const std::string shipped = regs();
+  EXPECT_NE(shipped.find(std::string("BufferMapping::") +
+                         (d->mapping == sim::BufferMapping::Cached ? "Cached;" : "WriteCombine;")),
+            std::string::npos)
+      << shipped;
+  EXPECT_NE(shipped.find(std::string("Completion::") +
+                         (d->completion == sim::CompletionMode::Interrupt ? "Interrupt;" : "Polling;")),
+            std::string::npos)
+      << shipped;
+  for (auto& p : s.ps.profiles)
+    if (p.name == sim::kEmittedDriverProfile) {
+      p.mapping = sim::BufferMapping::WriteCombine;
+      p.completion = sim::CompletionMode::Interrupt;
+    }
+  const std::string changed = regs();
+  EXPECT_NE(changed.find("BufferMapping::WriteCombine;"), std::string::npos);
+  EXPECT_NE(changed.find("Completion::Interrupt;"), std::string::npos);
+  std::erase_if(s.ps.profiles, [](const sim::PsSoftwareProfile& p) { return p.name == sim::kEmittedDriverProfile; });
+  expect_error([&] { render(s); }, {"ps.software.profiles.emitted_driver", "kv260.yaml"});
+}
+
 TEST(EmitHls, InexpressibleConfigsAreRejectedNamingTheField) {
   auto with = [](auto patch) {
     sim::SocConfig s = paper();
@@ -341,6 +369,33 @@ fs::path driver_project(const std::string& name, hls::VectorSet& v) {
   return dir;
 }
 
+/**
+ * Holds the register accesses, UIO operations and cache syncs that the driver test counted through
+ * its fakes for one linear() call in each mode to what the PS cost model charges for that mode
+ * (sim/ps/DriverProtocol.h, the paper design's 4 channels).
+ */
+void expect_accesses_are_what_the_profile_charges(const std::string& output, int64_t channels) {
+  const std::regex line(R"(mode (\w+)/(\w+): writes (\d+) reads (\d+) irq_enables (\d+) irq_waits (\d+) )"
+                        R"(cache_syncs (\d+); \d+ outputs, 0 differ)");
+  int modes = 0;
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), line); it != std::sregex_iterator(); ++it) {
+    const std::smatch& m = *it;
+    const auto completion = m[1] == "interrupt" ? sim::CompletionMode::Interrupt : sim::CompletionMode::Polling;
+    const auto mapping = m[2] == "cached" ? sim::BufferMapping::Cached : sim::BufferMapping::WriteCombine;
+    const sim::DriverCallAccesses a = sim::driver_call_accesses(channels, completion, mapping);
+    const std::string mode = m[1].str() + "/" + m[2].str();
+    EXPECT_EQ(std::stoll(m[3]), a.register_writes()) << mode;
+    EXPECT_EQ(std::stoll(m[4]), a.register_reads(1)) << mode << " (the fake PL is done at the first poll)";
+    EXPECT_EQ(std::stoll(m[5]), a.irq_enables) << mode;
+    EXPECT_EQ(std::stoll(m[6]), a.irq_waits) << mode;
+    EXPECT_EQ(std::stoll(m[7]), a.syncs_before_start + a.syncs_after_done) << mode;
+    ++modes;
+  }
+  EXPECT_EQ(modes, 4) << output;
+}
+
+const std::string kDriverPass = "[48 x 128] x 3 tokens, 4 modes, 0 outputs differ from the simulator: PASS";
+
 }  // namespace
 
 TEST(EmitHlsDriver, DriverRunsTheCsimKernelAndMatchesTheSimulatorNatively) {
@@ -351,7 +406,8 @@ TEST(EmitHlsDriver, DriverRunsTheCsimKernelAndMatchesTheSimulatorNatively) {
   ASSERT_EQ(b.status, 0) << b.output;
   const RunResult r = run((dir / "driver_test").string() + " " + (dir / "vectors/set0").string());
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("144 outputs, 0 differ from the simulator: PASS"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(kDriverPass), std::string::npos) << r.output;
+  expect_accesses_are_what_the_profile_charges(r.output, paper().accel.n_channels);
 }
 
 TEST(EmitHlsDriver, Aarch64DriverPassesUnderQemuAgainstTheCsimKernel) {
@@ -370,7 +426,24 @@ TEST(EmitHlsDriver, Aarch64DriverPassesUnderQemuAgainstTheCsimKernel) {
   const RunResult r = run("qemu-aarch64 -L /usr/aarch64-linux-gnu " + (dir / "driver_test_a64").string() + " " +
                           (dir / "vectors/set0").string());
   EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("144 outputs, 0 differ from the simulator: PASS"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(kDriverPass), std::string::npos) << r.output;
+  expect_accesses_are_what_the_profile_charges(r.output, paper().accel.n_channels);
+  // AXI ordering: Driver::linear issues dsb st before the ap_start write and dmb ld after ap_done.
+  ASSERT_TRUE(have("aarch64-linux-gnu-objdump")) << "binutils-aarch64-linux-gnu comes with the cross compiler";
+  const std::string dis = run("aarch64-linux-gnu-objdump -d -C --no-show-raw-insn " + (dir / "driver_test_a64").string()).output;
+  // The function's own listing: from its label line ("<address> <name>:") to the blank line after it.
+  const std::smatch label = [&] {
+    std::smatch m;
+    std::regex_search(dis, m, std::regex(R"(\n[0-9a-f]+ <fpgallm::ps::Driver::linear\([^\n]*>:\n)"));
+    return m;
+  }();
+  ASSERT_FALSE(label.empty()) << "Driver::linear not found in the aarch64 binary";
+  const size_t fn = static_cast<size_t>(label.position(0));
+  const std::string body = dis.substr(fn, dis.find("\n\n", fn + 1) - fn);
+  const size_t dsb = body.find("dsb\tst"), dmb = body.find("dmb\tld");
+  EXPECT_NE(dsb, std::string::npos) << body;
+  EXPECT_NE(dmb, std::string::npos) << body;
+  EXPECT_LT(dsb, dmb);
 }
 
 TEST(LongEmitHls, FullSizeQwenGateProjMatchesTheSimulatorBitForBit) {

@@ -29,15 +29,21 @@ cycles_per_element: {embedding: 0.5, rmsnorm: 4, rope: 20, softmax: 25, silu_mul
 gemv: {macs_per_cycle_per_core: 2}
 stream_gbps_per_core: 2.5
 cache_maintenance: {flush_cycles_per_line: 20, invalidate_cycles_per_line: 10}
-handshake: {descriptor_write_ns: 1000, descriptor_registers: 8, interrupt_latency_ns: 10000, polling_latency_ns: 500}
+noncached: {write_combine_store_gbps: 1.6, load_gbps: 0.125}
+handshake: {axilite_write_ns: 100, axilite_read_ns: 200, barrier_ns: 40, interrupt_latency_ns: 10000}
 traffic: {chunk_bytes: 4096, scratch_addr: 0x100000, scratch_bytes: 65536}
 software:
   profile: native
   profiles:
     native: {gemv_efficiency: 1.0, op_dispatch_ns: 0, forward_overhead_ns: 0, driver_call_ns: 0,
-             register_write_ns: 0, copy_gbps: 0, cache_maintenance: true, completion: interrupt}
+             register_write_ns: 0, register_read_ns: 0, syscall_ns: 1000, copy_gbps: 0, mapping: cached,
+             completion: interrupt}
     python: {gemv_efficiency: 0.25, op_dispatch_ns: 20000, forward_overhead_ns: 2000000, driver_call_ns: 100000,
-             register_write_ns: 5000, copy_gbps: 0.5, cache_maintenance: true, completion: polling}
+             register_write_ns: 5000, register_read_ns: 6000, syscall_ns: 20000, copy_gbps: 0.5, mapping: cached,
+             completion: polling}
+    wc: {gemv_efficiency: 1.0, op_dispatch_ns: 0, forward_overhead_ns: 0, driver_call_ns: 500,
+         register_write_ns: 0, register_read_ns: 0, syscall_ns: 1000, copy_gbps: 2.5, mapping: write_combine,
+         completion: interrupt}
 )";
 
 
@@ -52,6 +58,8 @@ PsConfig ps_config(const std::string& extra_yaml = "", const std::string& profil
   return parse_ps_config(m);
 }
 
+constexpr int64_t kChannels = 4;  // the rig's kernel: 2 x (4 + 4) + 3 descriptor words + ap_start = 20 writes
+
 /** PsCore + TestMemory + a thread running `body`. */
 struct PsRig : sc_core::sc_module {
   TestMemory mem;
@@ -59,7 +67,7 @@ struct PsRig : sc_core::sc_module {
   std::function<void(PsRig&)> body;
   SC_HAS_PROCESS(PsRig);
   PsRig(const PsConfig& cfg, double bytes_per_ns, sc_core::sc_module_name name = "rig")
-      : sc_module(name), mem("mem", 1, 2 << 20, sc_core::SC_ZERO_TIME, bytes_per_ns), ps("ps", cfg) {
+      : sc_module(name), mem("mem", 1, 2 << 20, sc_core::SC_ZERO_TIME, bytes_per_ns), ps("ps", cfg, kChannels) {
     ps.iSocket.bind(*mem.ports[0]);
     SC_THREAD(run);
   }
@@ -150,6 +158,7 @@ TEST_F(PsSim, ComputeBoundOpHidesItsTraffic) {
 }
 
 TEST_F(PsSim, HandshakeChargesFlushDescriptorCompletionAndInvalidate) {
+  // native: cached mapping, interrupt completion, 1 us per system call.
   PsRig rig(ps_config(), 100.0);
   double flush = 0, desc = 0, done = 0, inval = 0;
   rig.body = [&](PsRig& r) {
@@ -159,22 +168,28 @@ TEST_F(PsSim, HandshakeChargesFlushDescriptorCompletionAndInvalidate) {
     inval = ns_of(r.ps.cache_invalidate(4864 * 4));  // 304 lines
   };
   sc_core::sc_start();
-  EXPECT_NEAR(flush, 56 * 20 * kPsPeriodNs, 1e-3);
-  EXPECT_NEAR(desc, 1000, 1e-3);
-  EXPECT_NEAR(done, 10000, 1e-3);
-  EXPECT_NEAR(inval, 304 * 10 * kPsPeriodNs, 1e-3);
+  EXPECT_NEAR(flush, 56 * 20 * kPsPeriodNs + 1000, 1e-3);  // + one sync_for_device
+  // ap_idle read, 20 writes, the UIO re-enable, dsb st.
+  EXPECT_NEAR(desc, 200 + 20 * 100 + 1000 + 40, 1e-3);
+  // Interrupt latency, poll + read of /dev/uioN, ISR read + clear, ap_return read, dmb ld.
+  EXPECT_NEAR(done, 10000 + 2 * 1000 + 2 * 200 + 100 + 40, 1e-3);
+  EXPECT_NEAR(inval, 304 * 10 * kPsPeriodNs + 1000, 1e-3);  // + one sync_for_cpu
   stats::Group g("ps");
   rig.ps.report_stats(g);
   EXPECT_EQ(g.value("pl_handshake.count"), 1.0);
-  EXPECT_NEAR(g.value("pl_handshake.completion_time"), 10000, 1e-6);
+  EXPECT_NEAR(g.value("pl_handshake.completion_time"), 12540, 1e-6);
+  EXPECT_EQ(g.value("pl_handshake.register_writes"), 21.0);
+  EXPECT_EQ(g.value("pl_handshake.register_reads"), 3.0);
+  EXPECT_EQ(g.value("pl_handshake.syscalls"), 5.0);  // UIO enable, poll, read; two cache syncs
 }
 
-TEST_F(PsSim, PollingProfileDetectsCompletionAtThePollingLatency) {
+TEST_F(PsSim, PollingDetectsCompletionWithinHalfAPollLoopAndTheReadsReturn) {
   PsRig rig(ps_config("", "python"), 100.0);
   double done = 0;
   rig.body = [&](PsRig& r) { done = ns_of(r.ps.await_completion()); };
   sc_core::sc_start();
-  EXPECT_NEAR(done, 500, 1e-6);
+  // One poll = 200 ns bus + 6 us Python: (6200 + 200) / 2 to see ap_done, then ap_return and dmb ld.
+  EXPECT_NEAR(done, 3200 + 6200 + 40, 1e-6);
 }
 
 TEST_F(PsSim, SoftwareProfileChargesDispatchDriverDescriptorAndCopies) {
@@ -192,12 +207,30 @@ TEST_F(PsSim, SoftwareProfileChargesDispatchDriverDescriptorAndCopies) {
   sc_core::sc_start();
   EXPECT_NEAR(dispatch, 20000, 1e-6);
   EXPECT_NEAR(driver, 100000, 1e-6);
-  EXPECT_NEAR(desc, 1000 + 8 * 5000, 1e-6);
+  EXPECT_NEAR(desc, 6200 + 20 * 5100 + 40, 1e-6);
   EXPECT_NEAR(copy, 4000 / 0.5, 1e-3);  // the memcpy rate, slower than the 100 GB/s memory
   EXPECT_NEAR(loop, 2e6, 1e-6);
   // The same numbers as the pure cost model the DSE uses.
-  EXPECT_NEAR(copy, ps_copy_ns(cfg, 4000), 1e-3);
-  EXPECT_NEAR(desc, ps_descriptor_ns(cfg), 1e-6);
+  const DriverCallAccesses a = ps_driver_accesses(cfg, kChannels);
+  EXPECT_NEAR(copy, ps_copy_in_ns(cfg, 4000), 1e-3);
+  EXPECT_NEAR(desc, ps_descriptor_ns(cfg, a), 1e-6);
+}
+
+TEST_F(PsSim, WriteCombineCopiesOutAtTheNoncachedLoadRate) {
+  const PsConfig cfg = ps_config("", "wc");
+  PsRig rig(cfg, 100.0);
+  double in = 0, out = 0, flush = 0;
+  std::vector<float> x(1000, 1.0f), y(1000);
+  rig.body = [&](PsRig& r) {
+    in = ns_of(r.ps.copy_to_dma(0x2000, x.data(), 4000));
+    flush = ns_of(r.ps.cache_flush(4000));
+    out = ns_of(r.ps.copy_from_dma(0x2000, y.data(), 4000));
+  };
+  sc_core::sc_start();
+  EXPECT_NEAR(in, 4000 / 1.6, 1e-3);    // copy_gbps 2.5 capped at the write-combine store rate
+  EXPECT_NEAR(out, 4000 / 0.125, 1e-3); // uncached loads
+  EXPECT_EQ(flush, 0.0);                // no maintenance, no sync calls
+  EXPECT_EQ(y, x);
 }
 
 TEST_F(PsSim, GemvEfficiencyOfTheSoftwareScalesPsGemvCompute) {
@@ -244,18 +277,40 @@ TEST(PsConfigTest, BadFieldsNameTheYamlPath) {
   EXPECT_NE(err("{cycles_per_element: {rmsnorm: 4}}").find("ps.cycles_per_element.embedding is required"),
             std::string::npos);
   EXPECT_NE(err("{software: {profile: x, profiles: {x: {gemv_efficiency: 1, op_dispatch_ns: 0, "
-                "forward_overhead_ns: 0, driver_call_ns: 0, register_write_ns: 0, copy_gbps: 0, "
-                "cache_maintenance: true, completion: doorbell}}}}")
+                "forward_overhead_ns: 0, driver_call_ns: 0, register_write_ns: 0, register_read_ns: 0, "
+                "syscall_ns: 0, copy_gbps: 0, mapping: cached, completion: doorbell}}}}")
                 .find("ps.software.profiles.x.completion must be 'interrupt' or 'polling'"),
             std::string::npos);
   EXPECT_NE(err("{software: {profile: rust, profiles: {}}}").find("ps.software.profile names no profile"),
             std::string::npos);
   EXPECT_NE(err(R"({software: {profile: x, profiles: {x: {gemv_efficiency: 1.5, op_dispatch_ns: 0,
-                forward_overhead_ns: 0, driver_call_ns: 0, register_write_ns: 0, copy_gbps: 0,
-                cache_maintenance: true, completion: polling}}}})")
+                forward_overhead_ns: 0, driver_call_ns: 0, register_write_ns: 0, register_read_ns: 0,
+                syscall_ns: 0, copy_gbps: 0, mapping: cached, completion: polling}}}})")
                 .find("ps.software.profiles.x.gemv_efficiency must be in"),
             std::string::npos);
   EXPECT_NE(err("{l2_bytes: 1}").find("ps.l2_bytes is not a known field"), std::string::npos);
+  // The driver fields of a profile, each named by its YAML path.
+  const std::string profile = "{software: {profile: x, profiles: {x: {gemv_efficiency: 1, op_dispatch_ns: 0, "
+                              "forward_overhead_ns: 0, driver_call_ns: 0, register_write_ns: 0, ";
+  EXPECT_NE(err(profile + "syscall_ns: 0, copy_gbps: 1, mapping: cached, completion: polling}}}}")
+                .find("ps.software.profiles.x.register_read_ns is required"),
+            std::string::npos);
+  EXPECT_NE(err(profile + "register_read_ns: 0, syscall_ns: -1, copy_gbps: 1, mapping: cached, completion: polling}}}}")
+                .find("ps.software.profiles.x.syscall_ns must be >= 0 (got -1)"),
+            std::string::npos);
+  EXPECT_NE(err(profile + "register_read_ns: 0, syscall_ns: 0, copy_gbps: 1, mapping: uncached, completion: polling}}}}")
+                .find("ps.software.profiles.x.mapping must be 'cached' or 'write_combine' (got 'uncached')"),
+            std::string::npos);
+  EXPECT_NE(err(profile + "register_read_ns: 0, syscall_ns: 0, copy_gbps: 0, mapping: write_combine, "
+                          "completion: polling}}}}")
+                .find("ps.software.profiles.x.copy_gbps is 0 (zero-copy) but the mapping is write_combine"),
+            std::string::npos);
+  EXPECT_NE(err("{noncached: {write_combine_store_gbps: 0, load_gbps: 0.1}}")
+                .find("ps.noncached.write_combine_store_gbps must be > 0"),
+            std::string::npos);
+  EXPECT_NE(err("{handshake: {axilite_write_ns: 100, axilite_read_ns: 200, interrupt_latency_ns: 1}}")
+                .find("ps.handshake.barrier_ns is required"),
+            std::string::npos);
 }
 
 TEST(PsConfigTest, OpKindsMapToCostClasses) {
@@ -287,15 +342,60 @@ TEST(PsConfigTest, PlatformPsAndPlSectionsParse) {
 
 TEST(PsCostModelTest, PlCallCostIsTheSumOfItsMechanisms) {
   const PsConfig c = ps_config("", "python");
-  const PlCallCost k = ps_pl_call_cost(c, 896 * 4, 4864 * 4);
+  const DriverCallAccesses a = ps_driver_accesses(c, kChannels);
+  const PlCallCost k = ps_pl_call_cost(c, a, 896 * 4, 4864 * 4);
   EXPECT_DOUBLE_EQ(k[SwCost::DriverCall], 100000);
   EXPECT_DOUBLE_EQ(k[SwCost::BufferCopy], (896 + 4864) * 4 / 0.5);
-  EXPECT_DOUBLE_EQ(k[SwCost::CacheMaintenance], (56 * 20 + 304 * 10) * kPsPeriodNs);
-  EXPECT_DOUBLE_EQ(k[SwCost::Descriptor], 1000 + 8 * 5000);
-  EXPECT_DOUBLE_EQ(k[SwCost::Completion], 500);
+  EXPECT_DOUBLE_EQ(k[SwCost::CacheMaintenance], (56 * 20 + 304 * 10) * kPsPeriodNs + 2 * 20000);
+  EXPECT_DOUBLE_EQ(k[SwCost::Descriptor], 6200 + 20 * 5100 + 40);
+  EXPECT_DOUBLE_EQ(k[SwCost::Completion], 3200 + 6200 + 40);
   EXPECT_DOUBLE_EQ(k.total(), k[SwCost::DriverCall] + k[SwCost::BufferCopy] + k[SwCost::CacheMaintenance] +
                                   k[SwCost::Descriptor] + k[SwCost::Completion]);
   EXPECT_DOUBLE_EQ(k[SwCost::OpDispatch], 0);
+}
+
+TEST(PsCostModelTest, RegisterAccessesPerCallFollowTheKernelsRegisterMap) {
+  // 64-bit channel bases (2 words each), 4 offsets, 3 shape words, ap_start.
+  for (int64_t ch : {1, 2, 4}) {
+    const DriverCallAccesses p = driver_call_accesses(ch, CompletionMode::Polling, BufferMapping::WriteCombine);
+    EXPECT_EQ(p.register_writes(), 2 * ch + 12);
+    EXPECT_EQ(p.register_writes(), descriptor_words(ch) + 1);
+    EXPECT_EQ(p.register_reads(1), 3);   // ap_idle, the poll that sees ap_done, ap_return
+    EXPECT_EQ(p.register_reads(5), 7);   // each extra poll is a read
+    EXPECT_EQ(p.syscalls(), 0);
+    const DriverCallAccesses i = driver_call_accesses(ch, CompletionMode::Interrupt, BufferMapping::Cached);
+    EXPECT_EQ(i.register_writes(), 2 * ch + 13);  // + the interrupt status clear
+    EXPECT_EQ(i.register_reads(5), 3);            // ap_idle, interrupt status, ap_return: no polls
+    EXPECT_EQ(i.syscalls(), kSyscallsPerIrqEnable + kSyscallsPerIrqWait + 2 * kSyscallsPerCacheSync);
+  }
+  const RegisterLayout r = register_layout(4);
+  EXPECT_EQ(static_cast<int64_t>(r.span_bytes - kRegFirstArg), (4 + 4) * kReg64Span + 3 * kReg32Span);
+}
+
+TEST(PsCostModelTest, ShippedEmittedDriverProfileChargesBusTimeSyncsAndPollDetection) {
+  YamlMap root = YamlMap::load(std::string(FPGALLM_SOURCE_DIR) + "/configs/platform/kv260.yaml");
+  YAML::Node ps_node = root.node()["ps"];
+  ps_node["software"]["profile"] = kEmittedDriverProfile;
+  YamlMap ps(ps_node, "ps", "kv260.yaml");
+  const PsConfig c = parse_ps_config(ps);
+  ASSERT_EQ(c.software.name, kEmittedDriverProfile);
+  ASSERT_EQ(c.software.mapping, BufferMapping::Cached);
+  ASSERT_EQ(c.software.completion, CompletionMode::Polling);
+  const DriverCallAccesses a = ps_driver_accesses(c, kChannels);
+  const PlCallCost k = ps_pl_call_cost(c, a, 896 * 4, 4864 * 4);
+  // Volatile loads and stores: the bus time is all of a register access.
+  EXPECT_DOUBLE_EQ(k[SwCost::Descriptor], c.axilite_read_ns + 20 * c.axilite_write_ns + c.barrier_ns);
+  EXPECT_DOUBLE_EQ(k[SwCost::Completion], c.axilite_read_ns + c.axilite_read_ns + c.barrier_ns);
+  EXPECT_DOUBLE_EQ(k[SwCost::CacheMaintenance],
+                   (56 * c.flush_cycles_per_line + 304 * c.invalidate_cycles_per_line) * c.clock_period_ns() +
+                       2 * c.software.syscall_ns);
+  EXPECT_DOUBLE_EQ(k[SwCost::BufferCopy], (896 + 4864) * 4 / c.software.copy_gbps);
+  // The same profile with a write-combine mapping: no maintenance, outputs at the uncached load rate.
+  PsConfig wc = c;
+  wc.software.mapping = BufferMapping::WriteCombine;
+  const PlCallCost w = ps_pl_call_cost(wc, ps_driver_accesses(wc, kChannels), 896 * 4, 4864 * 4);
+  EXPECT_DOUBLE_EQ(w[SwCost::CacheMaintenance], 0.0);
+  EXPECT_DOUBLE_EQ(w[SwCost::BufferCopy], 896 * 4 / c.write_combine_store_gbps + 4864 * 4 / c.noncached_load_gbps);
 }
 
 TEST(PsCostModelTest, OpTimeIsDispatchPlusTheSlowerOfComputeAndStream) {
@@ -308,9 +408,11 @@ TEST(PsCostModelTest, OpTimeIsDispatchPlusTheSlowerOfComputeAndStream) {
 }
 
 TEST(PsCostModelTest, ZeroCopyAndNoCacheMaintenanceCostNothing) {
-  PsConfig c = ps_config();
-  c.software.cache_maintenance = false;
-  EXPECT_EQ(ps_copy_ns(c, 1 << 20), 0.0);
-  EXPECT_EQ(ps_flush_ns(c, 1 << 20), 0.0);
-  EXPECT_EQ(ps_invalidate_ns(c, 1 << 20), 0.0);
+  PsConfig c = ps_config();  // native: zero-copy
+  const DriverCallAccesses a = ps_driver_accesses(c, kChannels);
+  EXPECT_EQ(ps_copy_in_ns(c, 1 << 20), 0.0);
+  EXPECT_EQ(ps_copy_out_ns(c, 1 << 20), 0.0);
+  c.software.mapping = BufferMapping::WriteCombine;
+  EXPECT_EQ(ps_flush_ns(c, a, 1 << 20), 0.0);
+  EXPECT_EQ(ps_invalidate_ns(c, a, 1 << 20), 0.0);
 }

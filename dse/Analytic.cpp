@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <tuple>
 
 #include "models/core/Error.h"
@@ -66,32 +67,42 @@ StreamRows walk_stream(const sim::DdrConfig& d, uint64_t start, int64_t txn) {
 
 }  // namespace
 
-AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc), plan_(soc.accel), t_(soc.ddr) {
-  const sim::DdrCycles& t = t_;
+AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc), plan_(soc.accel), t_(soc.ddr), cost_(soc.ddr) {
   tck_ns_ = soc_.ddr.tCK_ns();
-  refresh_share_ = soc_.ddr.refresh ? static_cast<double>(t.RFC) / t.REFI : 0.0;
-  // Bus share of one activation when many banks work in parallel (the fast DDR model's figure).
-  const double act = std::max({static_cast<double>(t.FAW) / sim::jedec::ACTIVATES_PER_TFAW, static_cast<double>(t.RRD_S),
-                               static_cast<double>(t.RAS + t.RP) / (soc_.ddr.ranks * soc_.ddr.banks())});
-  act_extra_cycles_ = std::max(0.0, act - t.burst);
   ps_chunk_new_row_fraction_ =
       walk_stream(soc_.ddr, soc_.ps.scratch_addr, soc_.ps.traffic_chunk_bytes).first_open_fraction;
   // Sequential bytes per row open, from a long stream walk.
   constexpr int64_t kLongTxn = int64_t{1} << 20;
   const StreamRows r = walk_stream(soc_.ddr, 0, kLongTxn);
   row_stream_bytes_ = static_cast<double>(kLongTxn) / std::max(1.0, r.extra_opens_per_txn + r.first_open_fraction);
+  // The weight stream as the cycle DMA reads it, one transaction per block: block starts repeat
+  // their offset within a 4 KB page (and so within a DRAM line) every 4096 / gcd(block, 4096) blocks.
+  const int64_t bb = soc_.accel.macro.block_bytes();
+  period_blocks_ = sim::axi_defaults::BURST_BOUNDARY_BYTES / std::gcd<int64_t>(bb, sim::axi_defaults::BURST_BOUNDARY_BYTES);
+  const sim::AxiPortConfig hp = soc_.axi.hp_port();
+  period_ = sim::pieces_footprint(soc_.weights_base, static_cast<uint64_t>(period_blocks_ * bb), static_cast<uint64_t>(bb),
+                                  hp.bytes_per_beat(), hp.max_burst_bytes(), soc_.ddr.access_bytes());
 }
 
-double AnalyticModel::ddr_stream_gbps(int64_t txn_bytes) const {
-  for (const auto& [bytes, gbps] : stream_gbps_)
-    if (bytes == txn_bytes) return gbps;
-  const sim::DdrCycles& t = t_;
-  const double accesses = static_cast<double>(ceil_div(txn_bytes, soc_.ddr.access_bytes()));
-  const StreamRows rows = walk_stream(soc_.ddr, soc_.weights_base, txn_bytes);
-  const double cycles = (accesses * t.burst + rows.extra_opens_per_txn * act_extra_cycles_) / (1.0 - refresh_share_);
-  const double gbps = static_cast<double>(txn_bytes) / (cycles * tck_ns_);
-  stream_gbps_.emplace_back(txn_bytes, gbps);
-  return gbps;
+double AnalyticModel::weight_unit_bus_ns(int64_t blocks, uint32_t streams) const {
+  double extra_opens = -1;
+  for (const auto& [n, opens] : unit_opens_)
+    if (n == blocks) extra_opens = opens;
+  if (extra_opens < 0) {
+    extra_opens = walk_stream(soc_.ddr, soc_.weights_base, blocks * soc_.accel.macro.block_bytes()).extra_opens_per_txn;
+    unit_opens_.emplace_back(blocks, extra_opens);
+  }
+  // The period's per-block footprint, scaled to the unit.
+  const double k = static_cast<double>(blocks) / static_cast<double>(period_blocks_);
+  const double lines = k * static_cast<double>(period_.lines);
+  const double same_bg = k * cost_.same_bank_group_accesses(period_, streams);
+  return cost_.bus_cycles(lines, extra_opens, same_bg) * tck_ns_;
+}
+
+double AnalyticModel::transfer_bus_ns(const sim::AxiPortConfig& port, uint64_t addr, int64_t bytes, uint32_t streams) const {
+  const sim::BurstFootprint f = sim::burst_footprint(addr, static_cast<uint64_t>(bytes), port.bytes_per_beat(),
+                                                     port.max_burst_bytes(), soc_.ddr.access_bytes());
+  return cost_.bus_cycles(f, 0.0, streams) * tck_ns_;
 }
 
 double AnalyticModel::ps_transfer_ns(int64_t bytes, bool write) const {
@@ -102,12 +113,24 @@ double AnalyticModel::ps_transfer_ns(int64_t bytes, bool write) const {
   const double beat_ns = 1000.0 / p.clock_mhz;
   const double row_open = ps_chunk_new_row_fraction_ * (t.RCD + t.RP);
   const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + ((write ? t.CWL : t.CL) + row_open) * tck_ns_;
-  const double accesses = static_cast<double>(ceil_div(bytes, soc_.ddr.access_bytes()));
   const double extra = std::max(0.0, static_cast<double>(bytes) / row_stream_bytes_ - 1.0);
-  const double bus = (accesses * t.burst + extra * act_extra_cycles_) / (1.0 - refresh_share_) * tck_ns_;
-  const double beats = static_cast<double>(ceil_div(bytes, p.bytes_per_beat()));
-  const double busy = beats * beat_ns, last = std::min<double>(beats, p.max_burst_beats) * beat_ns;
+  const sim::BurstFootprint f = sim::burst_footprint(soc_.ps.scratch_addr, static_cast<uint64_t>(bytes), p.bytes_per_beat(),
+                                                     p.max_burst_bytes(), soc_.ddr.access_bytes());
+  const double bus = cost_.bus_cycles(f, extra, 1) * tck_ns_;
+  const double beats = static_cast<double>(f.beats);
+  const double busy = port_paced_ns(p, beats * beat_ns, f, write), last = std::min<double>(beats, p.max_burst_beats) * beat_ns;
   return std::max(first + p.crossing_latency_ns + busy, first + bus + p.crossing_latency_ns + last);
+}
+
+double AnalyticModel::port_paced_ns(const sim::AxiPortConfig& p, double busy_ns, const sim::BurstFootprint& f,
+                                    bool write) const {
+  // The refreshes a port-paced stream spans, each costing the pause its bursts in flight do not
+  // cover (the fast AXI model counts them at the multiples of tREFI; here their expected number).
+  if (cost_.refresh_interval_cycles() <= 0 || f.bursts == 0) return busy_ns;
+  const uint64_t outstanding = write ? p.max_outstanding_writes : p.max_outstanding_reads;
+  const double stall = sim::refresh_port_stall_ns(cost_.refresh_pause_cycles() * tck_ns_, std::min<uint64_t>(outstanding, f.bursts),
+                                                  f.beats, f.bursts, 1000.0 / p.clock_mhz);
+  return busy_ns * (1.0 + stall / (cost_.refresh_interval_cycles() * tck_ns_));
 }
 
 double AnalyticModel::ps_data_ns(int64_t bytes, bool write) const {
@@ -148,21 +171,24 @@ double AnalyticModel::hp_transfer_latency_ns(int64_t bytes, bool write) const {
   const double beat_ns = 1000.0 / p.clock_mhz;
   const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + (write ? t.CWL : t.CL) * tck_ns_;
   const double beats = static_cast<double>(ceil_div(bytes, p.bytes_per_beat()));
-  const double bus = static_cast<double>(ceil_div(bytes, soc_.ddr.access_bytes())) * t.burst * tck_ns_;
+  // The accelerator's writes come among its channels' reads: each pays both turnarounds.
+  const auto streams = static_cast<uint32_t>(soc_.accel.n_channels + (write ? 1 : 0));
+  const double bus = transfer_bus_ns(p, write ? soc_.out_base : soc_.act_base, bytes, streams) +
+                     (write ? cost_.turnaround_pair_cycles() * tck_ns_ : 0.0);
   return std::max(first + p.crossing_latency_ns + beats * beat_ns,
                   first + bus + p.crossing_latency_ns + std::min<double>(beats, p.max_burst_beats) * beat_ns);
 }
 
-double AnalyticModel::accel_chunk_ns(int64_t in, int64_t out, int64_t ntok, bool bias) const {
+AnalyticModel::ChunkTime AnalyticModel::accel_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const {
   const ChunkKey key{in, out, ntok, bias};
-  for (const auto& [k, ns] : chunks_)
-    if (k == key) return ns;
-  const double ns = time_chunk(in, out, ntok, bias);
-  chunks_.emplace_back(key, ns);
-  return ns;
+  for (const auto& [k, t] : chunks_)
+    if (k == key) return t;
+  const ChunkTime t = time_chunk(in, out, ntok, bias);
+  chunks_.emplace_back(key, t);
+  return t;
 }
 
-double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const {
+AnalyticModel::ChunkTime AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const {
   const sim::AccelConfig& a = soc_.accel;
   const MacroLayout& L = a.macro;
   const int64_t n_tiles = ceil_div(out, L.tile_rows), n_groups = ceil_div(in, L.group_size);
@@ -170,11 +196,7 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
   const int64_t buffer_blocks = a.weight_buffer_blocks();
   const int64_t nch = a.n_channels;
   // DMA units as the fast accelerator cuts them (one transaction each, unit u on channel u % nch).
-  int64_t bpu = buffer_blocks;
-  if (a.weight_double_buffered) {
-    const int64_t pair = 2 * nch;
-    bpu = std::max<int64_t>(1, std::min({a.fast_chunk_bytes / bb, buffer_blocks / pair, ceil_div(n_blocks, pair)}));
-  }
+  const int64_t bpu = a.fast_unit_blocks(n_blocks);
   const int64_t n_units = ceil_div(n_blocks, bpu), slots = buffer_blocks / bpu;
   const double period = a.clock_period_ns();
 
@@ -182,24 +204,22 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
   const sim::AxiPortConfig hp = soc_.axi.hp_port();
   const double beat_ns = 1000.0 / hp.clock_mhz, cross = hp.crossing_latency_ns;
   const double to_first_data = cross + soc_.ddr.controller_latency_ns + t_.CL * tck_ns_;
-  auto ddr_ns = [&](int64_t bytes) { return static_cast<double>(bytes) / ddr_stream_gbps(bytes); };
   auto beats = [&](int64_t bytes) { return static_cast<double>(ceil_div(bytes, hp.bytes_per_beat())); };
+  const auto streams = static_cast<uint32_t>(nch);
 
-  // One transfer on channel c issued at `issue`: the DDR serves calls in order on one bus, the
-  // port streams the beats once the first data is there (the fast DDR and AXI models).
+  // One transfer on channel c issued at `issue`, `bus` ns on the DDR bus: the DDR serves calls in
+  // order on one bus, the port streams the beats once the first data is there (the fast DDR and AXI models).
   double bus_free = 0;
   std::vector<double> port_free(static_cast<size_t>(nch), 0.0);
   // A full unit's DDR and port times are the same for every unit: computed once.
-  const int64_t unit_bytes = std::min(bpu, n_blocks) * bb;
-  const double unit_ddr = ddr_ns(unit_bytes), unit_beats = beats(unit_bytes);
-  auto transfer = [&](int64_t c, double issue, int64_t bytes) {
-    const bool full = bytes == unit_bytes;
+  const int64_t unit_blocks = std::min(bpu, n_blocks);
+  const double unit_ddr = weight_unit_bus_ns(unit_blocks, streams), unit_beats = beats(unit_blocks * bb);
+  auto transfer = [&](int64_t c, double issue, double bus, double b) {
     const double first = std::max(issue + to_first_data, bus_free);
-    const double ddr_done = first + (full ? unit_ddr : ddr_ns(bytes));
+    const double ddr_done = first + bus;
     bus_free = ddr_done;
     double& pf = port_free[static_cast<size_t>(c)];
     const double start = std::max(first + cross, pf);
-    const double b = full ? unit_beats : beats(bytes);
     const double finish = std::max(start + b * beat_ns, ddr_done + cross + std::min<double>(b, hp.max_burst_beats) * beat_ns);
     pf = finish;
     return finish;
@@ -218,10 +238,14 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
   const size_t hist = static_cast<size_t>(ceil_div(std::max(slots, threads) + 1, nch) * nch);
   std::vector<double> finish_h(hist, 0.0), done_h(hist, 0.0);
   double done = 0, issue_prev = 0;
-  const double write_per_tile = ddr_ns(std::max<int64_t>(L.tile_rows * kF32, 1)) * static_cast<double>(ntok);
-  // A write-back batch opens a row in the output region and the weight stream re-opens its own:
-  // the fast DDR model's row-conflict cost (tRP + tRCD each), once per batch.
-  const double batch_conflict_ns = 2.0 * (t_.RP + t_.RCD) * tck_ns_;
+  // Each token's output line of a tile is one write among the channels' reads: its lines and both turnarounds.
+  const double write_per_tile =
+      (transfer_bus_ns(hp, soc_.out_base, L.tile_rows * kF32, streams + 1) + cost_.turnaround_pair_cycles() * tck_ns_) *
+      static_cast<double>(ntok);
+  // A write-back batch opens a row in the output region, so the weight stream re-opens its own: one
+  // activation's share of the bus (the fast DDR model's count; the writes jump the read backlog, so
+  // the banks they touch are free again before the stream comes back to them).
+  const double batch_conflict_ns = cost_.act_extra_cycles() / (1.0 - cost_.refresh_share()) * tck_ns_;
   // Ring positions and the next tile boundary advance incrementally (this loop is the hot path).
   const auto H = static_cast<int64_t>(hist);
   int64_t c = 0, idx = 0, tile_end = n_groups;
@@ -267,7 +291,9 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
     double issue = issue_prev;
     if (u < nch) {  // this channel's activation share goes first, on the same loader
       const int64_t off = std::min(act_bytes, share * c), len = std::min(act_bytes, off + share) - off;
-      if (len > 0) act_finish[static_cast<size_t>(c)] = transfer(c, 0.0, len);
+      if (len > 0)
+        act_finish[static_cast<size_t>(c)] =
+            transfer(c, 0.0, transfer_bus_ns(hp, soc_.act_base + static_cast<uint64_t>(off), len, streams), beats(len));
       act_done = std::max(act_done, act_finish[static_cast<size_t>(c)]);
       issue = std::max(issue, act_finish[static_cast<size_t>(c)]);
     }
@@ -275,7 +301,9 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
     if (u >= threads) issue = std::max(issue, finish_h[static_cast<size_t>(idx >= threads ? idx - threads : idx - threads + H)]);
     issue_prev = issue;
     const int64_t k0 = u * bpu, k1 = std::min(n_blocks, k0 + bpu);
-    const double fin = transfer(c, issue, (k1 - k0) * bb);
+    const bool full = k1 - k0 == unit_blocks;
+    const double fin = transfer(c, issue, full ? unit_ddr : weight_unit_bus_ns(k1 - k0, streams),
+                                full ? unit_beats : beats((k1 - k0) * bb));
     // Compute the unit at the kernel's pace (its slowest stage), the pass fill with the last unit.
     int64_t fills = 0;
     while (tile_end <= k1) ++fills, tile_end += n_groups;
@@ -289,20 +317,35 @@ double AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bia
     if (++idx == H) idx = 0;
     if (++c == nch) c = 0;
   }
-  // End: the last batch of tiles leaves through one channel (bias read, one write per token).
-  const int64_t last_rows = std::min(out, std::max<int64_t>(L.tile_rows, (bpu / std::max<int64_t>(1, n_groups)) * L.tile_rows));
+  // End: the last batch (KernelPlan::tiles_per_batch tiles) leaves through its channel's store
+  // (bias read, one write per token).
+  const int64_t last_rows = std::min(out, plan_.batch_rows());
   const double tail_ns = (bias ? hp_transfer_latency_ns(last_rows * kF32, false) : 0.0) +
                          static_cast<double>(ntok) * hp_transfer_latency_ns(last_rows * kF32, true);
-  return done + tail_ns;
+  // DDR bus time of the job in closed form: the weight units, the activation shares, the output
+  // lines and one re-opened row per unit that finishes tiles.
+  const int64_t full_units = n_blocks / unit_blocks, rest_blocks = n_blocks % unit_blocks;
+  double bus = static_cast<double>(full_units) * unit_ddr + (rest_blocks ? weight_unit_bus_ns(rest_blocks, streams) : 0.0);
+  for (int64_t ch = 0; ch < nch; ++ch) {
+    const int64_t off = std::min(act_bytes, share * ch), len = std::min(act_bytes, off + share) - off;
+    if (len > 0) bus += transfer_bus_ns(hp, soc_.act_base + static_cast<uint64_t>(off), len, streams);
+  }
+  const int64_t units_with_tiles = bpu <= n_groups ? n_tiles : n_units;
+  bus += static_cast<double>(n_tiles) * write_per_tile + static_cast<double>(units_with_tiles) * batch_conflict_ns;
+  return {done + tail_ns, bus};
 }
 
-double AnalyticModel::accel_job_ns(int64_t in, int64_t out, int64_t n_tokens, bool bias) const {
+AnalyticModel::ChunkTime AnalyticModel::accel_job(int64_t in, int64_t out, int64_t n_tokens, bool bias) const {
   const sim::AccelConfig& a = soc_.accel;
   const int64_t chunk = plan_.chunk_tokens(in, n_tokens);
-  double t = static_cast<double>(a.descriptor_cycles + a.completion_cycles) * a.clock_period_ns();
+  ChunkTime t{static_cast<double>(a.descriptor_cycles + a.completion_cycles) * a.clock_period_ns(), 0.0};
   const int64_t full = n_tokens / chunk, rest = n_tokens % chunk;
-  t += static_cast<double>(full) * accel_chunk_ns(in, out, chunk, bias);
-  if (rest) t += accel_chunk_ns(in, out, rest, bias);
+  const ChunkTime c = accel_chunk(in, out, chunk, bias);
+  t.ns += static_cast<double>(full) * c.ns, t.bus_ns += static_cast<double>(full) * c.bus_ns;
+  if (rest) {
+    const ChunkTime r = accel_chunk(in, out, rest, bias);
+    t.ns += r.ns, t.bus_ns += r.bus_ns;
+  }
   return t;
 }
 
@@ -313,7 +356,7 @@ double AnalyticModel::pl_linear_ns(int64_t in, int64_t out, int64_t n, bool bias
   // descriptor, completion) from the shared cost functions; a copy takes at least its DDR transfers.
   const sim::DriverCallAccesses a = sim::ps_driver_accesses(ps, soc_.accel.n_channels);
   return ps.software.driver_call_ns + std::max(ps_data_ns(in_bytes, true), sim::ps_copy_in_ns(ps, in_bytes)) +
-         sim::ps_flush_ns(ps, a, in_bytes) + sim::ps_descriptor_ns(ps, a) + accel_job_ns(in, out, n, bias) +
+         sim::ps_flush_ns(ps, a, in_bytes) + sim::ps_descriptor_ns(ps, a) + accel_job(in, out, n, bias).ns +
          sim::ps_completion_ns(ps, a) + sim::ps_invalidate_ns(ps, a, out_bytes) +
          std::max(ps_data_ns(out_bytes, false), sim::ps_copy_out_ns(ps, out_bytes));
 }
@@ -384,6 +427,20 @@ PerfFigures AnalyticModel::evaluate(const ModelConfig& c, const Workload& w) con
   for (int64_t i = 0; i < w.gen; ++i) attention(f.decode_ns_by_op, 1, w.prompt_len + i);
   f.decode_tokens = w.gen;
   f.decode_ns = sum(f.decode_ns_by_op);
+  // How busy the PL's decode jobs keep the DDR data bus (where fast and cycle fidelity may part).
+  double job = 0, bus = 0;
+  auto pl = [&](OpKind op, int64_t in, int64_t out, bool bias, double times) {
+    if (!soc_.accel.offloads(op)) return;
+    const ChunkTime t = accel_job(in, out, 1, bias);
+    job += t.ns * times, bus += t.bus_ns * times;
+  };
+  pl(OpKind::QProj, H, Q, c.qkv_bias, L);
+  pl(OpKind::KProj, H, KV, c.qkv_bias, 2 * L);
+  pl(OpKind::OProj, Q, H, false, L);
+  pl(OpKind::GateProj, H, I, false, 2 * L);
+  pl(OpKind::DownProj, I, H, false, L);
+  pl(OpKind::LmHead, H, V, false, 1);
+  f.decode_pl_ddr_busy = job > 0 ? bus / job : 0.0;
   return f;
 }
 

@@ -143,6 +143,8 @@ nlohmann::json evaluate_analytic(const SweepSpec& spec, const DesignPoint& p, co
     const PerfFigures f = analytic_perf(p, spec_workload(spec));
     row["prefill_tps"] = f.prefill_tokens_per_s();
     row["decode_tps"] = f.decode_tokens_per_s();
+    row["decode_pl_ddr_busy_pct"] = 100.0 * f.decode_pl_ddr_busy;
+    row["figures_from"] = "analytic";
   } catch (const Error& e) {
     return infeasible(e.what());
   }
@@ -156,6 +158,46 @@ nlohmann::json evaluate_analytic(const SweepSpec& spec, const DesignPoint& p, co
   row["feasible"] = true;
   row["reason"] = "";
   return row;
+}
+
+bool reruns_in_cycle(const SweepSpec& spec, const nlohmann::json& row) {
+  return spec.finalists.fidelity == sim::Fidelity::fast && row.contains("decode_pl_ddr_busy_pct") &&
+         row["decode_pl_ddr_busy_pct"].get<double>() >= spec.finalists.cycle_above_ddr_busy_pct;
+}
+
+void merge_systemc_row(const SweepSpec& spec, const nlohmann::json& sim_row, nlohmann::json& row) {
+  const bool cycle_rerun = sim_row.value("systemc_fidelity", "") == "cycle" && spec.finalists.fidelity != sim::Fidelity::cycle;
+  for (auto& [k, v] : sim_row.items()) {
+    if (k == "id" || k == "evaluator" || spec.axis_index(k) >= 0) continue;
+    // A cycle re-run's figures sit beside the finalist run's: systemc_* -> cycle_*.
+    row[cycle_rerun && k.rfind("systemc_", 0) == 0 ? "cycle_" + k.substr(8) : k] = v;
+  }
+  row["figures_from"] = row.contains("cycle_decode_tps") ? std::string("cycle")
+                        : row.contains("systemc_decode_tps") ? row.value("systemc_fidelity", std::string("fast"))
+                                                             : std::string("analytic");
+}
+
+namespace {
+double num(const nlohmann::json& r, const char* k) { return r.contains(k) && r[k].is_number() ? r[k].get<double>() : 0.0; }
+}  // namespace
+
+Objectives row_objectives(const nlohmann::json& r, bool systemc) {
+  Objectives o;
+  o.decode_tps = num(r, systemc ? "systemc_decode_tps" : "decode_tps");
+  o.prefill_tps = num(r, systemc ? "systemc_prefill_tps" : "prefill_tps");
+  o.memory_bytes = num(r, "memory_bytes");
+  o.accuracy = num(r, "accuracy_top1");
+  o.resources = num(r, "max_utilisation");
+  return o;
+}
+
+Objectives ranked_objectives(const nlohmann::json& r, const nlohmann::json& base) {
+  Objectives o = row_objectives(r, true);
+  if (r.contains("cycle_decode_tps") && num(base, "cycle_decode_tps") > 0 && num(base, "cycle_prefill_tps") > 0) {
+    o.decode_tps = num(r, "cycle_decode_tps") / num(base, "cycle_decode_tps") * num(base, "systemc_decode_tps");
+    o.prefill_tps = num(r, "cycle_prefill_tps") / num(base, "cycle_prefill_tps") * num(base, "systemc_prefill_tps");
+  }
+  return o;
 }
 
 SystemCOptions systemc_options(const SweepSpec& spec) {
@@ -219,8 +261,9 @@ nlohmann::json evaluate_systemc(const SweepSpec& spec, const DesignPoint& p, con
 std::vector<std::string> csv_columns(const SweepSpec& spec, const std::vector<nlohmann::json>& rows) {
   std::vector<std::string> cols = {"id"};
   for (const auto& a : spec.axes) cols.push_back(a.name);
-  for (const char* c : {"feasible", "reason", "score", "pareto", "prefill_tps", "decode_tps", "systemc_prefill_tps",
-                        "systemc_decode_tps", "memory_bytes", "accuracy_top1", "accuracy_kl", "stories_ppl", "quant",
+  for (const char* c : {"feasible", "reason", "score", "pareto", "figures_from", "prefill_tps", "decode_tps",
+                        "systemc_prefill_tps", "systemc_decode_tps", "cycle_prefill_tps", "cycle_decode_tps",
+                        "decode_pl_ddr_busy_pct", "memory_bytes", "accuracy_top1", "accuracy_kl", "stories_ppl", "quant",
                         "luts", "ffs", "dsp48e2", "bram36", "uram288", "max_utilisation"})
     cols.push_back(c);
   std::set<std::string> have(cols.begin(), cols.end());

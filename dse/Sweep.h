@@ -48,6 +48,30 @@ enum class EvaluatorKind { Analytic, SystemC };
  */
 nlohmann::json evaluate_analytic(const SweepSpec& spec, const DesignPoint& p, const ResourceCosts& costs);
 
+/**
+ * True when a finalist's analytic row says the DDR is its limit (decode_pl_ddr_busy_pct at least
+ * finalists.cycle_above_ddr_busy_pct) and the finalists run in fast fidelity: it runs in cycle
+ * fidelity too, and those figures rank it.
+ */
+bool reruns_in_cycle(const SweepSpec& spec, const nlohmann::json& row);
+
+/**
+ * Merges a SystemC row into a point's row: its systemc_* fields, or cycle_* for a cycle re-run of a
+ * fast-fidelity sweep; sets figures_from to the fidelity whose figures rank the row (cycle over
+ * the finalists' fidelity over analytic).
+ */
+void merge_systemc_row(const SweepSpec& spec, const nlohmann::json& sim_row, nlohmann::json& row);
+
+/** A row's objectives: its analytic figures, or (systemc) those of its finalist run. */
+Objectives row_objectives(const nlohmann::json& row, bool systemc);
+
+/**
+ * A simulated finalist's objectives on the figures that rank it: its cycle-fidelity figures when
+ * it has them, expressed against the base's run in the same fidelity (the score takes ratios to
+ * the base, so each ratio compares like with like); else its finalist-fidelity figures.
+ */
+Objectives ranked_objectives(const nlohmann::json& row, const nlohmann::json& base);
+
 /** SystemC options for finalists (the spec's `finalists:` section). */
 struct SystemCOptions {
   sim::Fidelity fidelity = sim::Fidelity::fast;

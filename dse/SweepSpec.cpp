@@ -411,6 +411,9 @@ SweepSpec load_sweep_spec(const std::string& file) {
   s.finalists.timing_only = fin.get<bool>("timing_only", false);
   s.finalists.prompt_len = fin.get<int64_t>("prompt_len", s.finalists.prompt_len);
   s.finalists.gen = fin.get<int64_t>("gen", s.finalists.gen);
+  s.finalists.cycle_above_ddr_busy_pct = fin.get<double>("cycle_above_ddr_busy_pct", s.finalists.cycle_above_ddr_busy_pct);
+  if (!(s.finalists.cycle_above_ddr_busy_pct >= 0))
+    fin.error("cycle_above_ddr_busy_pct", "must be a percentage >= 0 (above 100: never re-run in cycle fidelity)");
   if (s.finalists.top_k < 0) fin.error("top_k", "must be >= 0");
   if (s.finalists.max_finalists < 0) fin.error("max", "must be >= 0");
   fin.check_positive("prompt_len", s.finalists.prompt_len);

@@ -51,6 +51,14 @@ struct FinalistOptions {
   bool timing_only = false;    ///< weights never materialised (needs the simulator's timing-only mode)
   int64_t prompt_len = 8;
   int64_t gen = 2;
+  /**
+   * Finalists whose PL decode jobs keep the DDR data bus at least this busy (the analytic model's
+   * decode_pl_ddr_busy, %) also run in cycle fidelity, and their cycle figures rank them: where the
+   * DDR is the limit, the closed forms of fast fidelity stand for queueing the cycle model resolves
+   * (docs/simulator.md, "Fast and analytic against cycle at the DDR limit"). > 100 turns it off;
+   * moot when `fidelity` is already cycle.
+   */
+  double cycle_above_ddr_busy_pct = 60;
 };
 
 /** Weights of the score (formula (1) of arXiv 2504.17376: 0.4 acc, 0.2 mem, 0.2 prefill, 0.2 decode). */

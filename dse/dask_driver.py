@@ -17,9 +17,12 @@ import sys
 import time
 
 
-def run_point(exe, spec, index):
-    """Executed on a worker: one point in its own process (SystemC elaborates once per process)."""
+def run_point(exe, spec, index, fidelity=""):
+    """Executed on a worker: one point in its own process (SystemC elaborates once per process).
+    fidelity: "" for the spec's finalists.fidelity, "cycle" for a DDR-bound finalist's re-run."""
     args = [exe, "sweep-point", spec] + (["--index", index] if index else ["--base"])
+    if fidelity:
+        args += ["--fidelity", fidelity]
     r = subprocess.run(args, capture_output=True, text=True)
     if r.returncode != 0:
         # A point the simulator rejects is a result, like in the local pool.
@@ -32,7 +35,7 @@ def main():
     ap.add_argument("--scheduler", required=True, help="tcp://HOST:PORT of the dask-scheduler")
     ap.add_argument("--exe", required=True, help="fpgallm binary (same path on every worker)")
     ap.add_argument("--spec", required=True, help="sweep YAML (same path on every worker)")
-    ap.add_argument("--jobs", required=True, help="JSON list of {id, index} to run")
+    ap.add_argument("--jobs", required=True, help="JSON list of {id, index, fidelity} to run")
     ap.add_argument("--journal", required=True, help="JSON-lines journal the rows are appended to")
     ap.add_argument("--connect-timeout", type=float, default=30.0)
     ap.add_argument("--quiet", action="store_true")
@@ -60,7 +63,8 @@ def main():
         sys.exit("dask_driver: cannot reach the Dask scheduler at %s: %s" % (a.scheduler, e))
     t0 = time.time()
     # pure=False: every point is its own task even when two jobs look alike.
-    futures = {client.submit(run_point, a.exe, a.spec, j["index"], pure=False, retries=2): j for j in todo}
+    futures = {client.submit(run_point, a.exe, a.spec, j["index"], j.get("fidelity", ""), pure=False, retries=2): j
+               for j in todo}
     n = 0
     with open(a.journal, "a") as out:
         for fut in as_completed(futures):

@@ -21,6 +21,7 @@
 #include "apps/fpgallm/Progress.h"
 #include "apps/fpgallm/Resources.h"
 #include "dse/Sweep.h"
+#include "sim/soc/RunSetup.h"
 #include "models/core/Error.h"
 
 namespace {
@@ -79,8 +80,12 @@ std::string fmt_eta(double s) {
 /** A finalist waiting for the SystemC evaluator: "base" or an index into the grid. */
 struct Job {
   std::string id;
-  std::string index;  // empty: the base configs
+  std::string index;     // empty: the base configs
+  std::string fidelity;  // empty: the spec's finalists.fidelity; "cycle": a DDR-bound finalist's re-run
 };
+
+/** Journal id of a finalist's cycle-fidelity re-run. */
+std::string cycle_id(const std::string& id) { return id + "@cycle"; }
 
 /**
  * Runs `fpgallm sweep-point` for each job in up to `jobs` child processes at a time; each child's
@@ -113,6 +118,7 @@ void run_local(const SweepArgs& a, const std::vector<Job>& todo, Journal& journa
       std::vector<std::string> args = {exe, "sweep-point", a.spec};
       if (j.index.empty()) args.push_back("--base");
       else args.insert(args.end(), {"--index", j.index});
+      if (!j.fidelity.empty()) args.insert(args.end(), {"--fidelity", j.fidelity});
       const pid_t pid = fork();
       if (pid < 0) fail("fork failed while starting a sweep point");
       if (pid == 0) {
@@ -138,7 +144,9 @@ void run_local(const SweepArgs& a, const std::vector<Job>& todo, Journal& journa
     std::ifstream in(c.out);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-      journal.append(json::parse(text));
+      json row = json::parse(text);
+      row["id"] = c.job.id;
+      journal.append(row);
     } else {
       std::ifstream e(c.err);
       std::string err((std::istreambuf_iterator<char>(e)), std::istreambuf_iterator<char>());
@@ -158,7 +166,7 @@ void run_local(const SweepArgs& a, const std::vector<Job>& todo, Journal& journa
 void run_dask(const SweepArgs& a, const std::vector<Job>& todo, const std::string& journal_path, bool quiet) {
   const fs::path jobs_file = fs::path(a.out) / "dask_jobs.json";
   json j = json::array();
-  for (const auto& t : todo) j.push_back({{"id", t.id}, {"index", t.index}});
+  for (const auto& t : todo) j.push_back({{"id", t.id}, {"index", t.index}, {"fidelity", t.fidelity}});
   std::ofstream(jobs_file) << j.dump(1) << "\n";
   const std::string driver = cli::resource_path(kDaskDriver);
   if (!fs::exists(driver)) fail("{}: the Dask driver is missing from this installation", driver);
@@ -182,16 +190,6 @@ void run_dask(const SweepArgs& a, const std::vector<Job>& todo, const std::strin
 }
 
 double num(const json& r, const char* k) { return r.contains(k) && r[k].is_number() ? r[k].get<double>() : 0.0; }
-
-Objectives objectives(const json& r, bool systemc) {
-  Objectives o;
-  o.decode_tps = num(r, systemc ? "systemc_decode_tps" : "decode_tps");
-  o.prefill_tps = num(r, systemc ? "systemc_prefill_tps" : "prefill_tps");
-  o.memory_bytes = num(r, "memory_bytes");
-  o.accuracy = num(r, "accuracy_top1");
-  o.resources = num(r, "max_utilisation");
-  return o;
-}
 
 std::string file_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -296,9 +294,9 @@ void run_sweep(SweepArgs& a) {
   for (size_t i = 0; i < rows.size(); ++i)
     if (rows[i].value("feasible", false)) {
       feas.push_back(i);
-      objs.push_back(objectives(rows[i], false));
+      objs.push_back(row_objectives(rows[i], false));
     }
-  const Objectives base_obj = objectives(base_row, false);
+  const Objectives base_obj = row_objectives(base_row, false);
   if (!feas.empty()) {
     const auto sc = score(objs, base_obj, spec.weights);
     for (size_t k = 0; k < feas.size(); ++k) rows[feas[k]]["score"] = sc[k];
@@ -318,33 +316,47 @@ void run_sweep(SweepArgs& a) {
         finalists.push_back(i);
   if (static_cast<int64_t>(finalists.size()) > spec.finalists.max_finalists) finalists.resize(spec.finalists.max_finalists);
 
+  // DDR-bound finalists (and then the base, their baseline) run in cycle fidelity too.
+  std::vector<size_t> cycle_reruns;
+  for (size_t i : finalists)
+    if (reruns_in_cycle(spec, rows[i])) cycle_reruns.push_back(i);
   const std::string sc_path = (fs::path(a.out) / "systemc.jsonl").string();
   if (!a.no_systemc) {
     std::vector<Job> todo;
     {
       Journal sc(sc_path);
-      if (!sc.has("base")) todo.push_back({"base", ""});
+      if (!sc.has("base")) todo.push_back({"base", "", ""});
+      if (!cycle_reruns.empty() && !sc.has(cycle_id("base"))) todo.push_back({cycle_id("base"), "", "cycle"});
       for (size_t i : finalists) {
         const std::string id = rows[i]["id"];
-        if (!sc.has(id)) todo.push_back({id, index_text(points[i])});
+        if (!sc.has(id)) todo.push_back({id, index_text(points[i]), ""});
       }
-      if (!a.quiet)
+      for (size_t i : cycle_reruns) {
+        const std::string id = cycle_id(rows[i]["id"]);
+        if (!sc.has(id)) todo.push_back({id, index_text(points[i]), "cycle"});
+      }
+      if (!a.quiet) {
         fmt::print(stderr, "[systemc] {} finalists + base, {} to run ({} fidelity, prompt {} + {} decode steps){}\n",
                    finalists.size(), todo.size(), sim::to_string(spec.finalists.fidelity), spec.finalists.prompt_len,
                    spec.finalists.gen, a.scheduler.empty() ? fmt::format(", {} local processes", a.jobs) : " on " + a.scheduler);
+        if (!cycle_reruns.empty())
+          fmt::print(stderr, "[systemc] {} finalists keep the DDR >= {:g}% busy in their PL decode jobs: they and the base "
+                             "also run in cycle fidelity, whose figures rank them\n",
+                     cycle_reruns.size(), spec.finalists.cycle_above_ddr_busy_pct);
+      }
       if (!todo.empty() && a.scheduler.empty()) run_local(a, todo, sc, a.jobs, a.quiet);
     }
     if (!todo.empty() && !a.scheduler.empty()) run_dask(a, todo, sc_path, a.quiet);
   }
   Journal sc(sc_path);
-  auto merge = [&](json& r) {
-    if (!sc.has(r["id"])) return;
-    for (auto& [k, v] : sc.row(r["id"]).items())
-      if (k != "id" && k != "evaluator" && spec.axis_index(k) < 0) r[k] = v;
+  auto merge = [&](json& r, bool cycle) {
+    const std::string id = r["id"];
+    if (sc.has(id)) merge_systemc_row(spec, sc.row(id), r);
+    if (cycle && sc.has(cycle_id(id))) merge_systemc_row(spec, sc.row(cycle_id(id)), r);
   };
-  merge(base_row);
+  merge(base_row, !cycle_reruns.empty());
   for (size_t i : finalists) {
-    merge(rows[i]);
+    merge(rows[i], std::find(cycle_reruns.begin(), cycle_reruns.end(), i) != cycle_reruns.end());
     rows[i]["finalist"] = true;
   }
 
@@ -358,10 +370,10 @@ void run_sweep(SweepArgs& a) {
     for (size_t i : finalists)
       if (rows[i].contains("systemc_decode_tps")) {
         simmed.push_back(i);
-        so.push_back(objectives(rows[i], true));
+        so.push_back(ranked_objectives(rows[i], base_row));
       }
     if (!simmed.empty()) {
-      const auto s2 = score(so, objectives(base_row, true), spec.weights);
+      const auto s2 = score(so, row_objectives(base_row, true), spec.weights);
       for (size_t k = 0; k < simmed.size(); ++k) rows[simmed[k]]["systemc_score"] = s2[k];
       best = simmed[static_cast<size_t>(std::max_element(s2.begin(), s2.end()) - s2.begin())];
       best_sim = true;
@@ -385,6 +397,8 @@ void run_sweep(SweepArgs& a) {
     std::ofstream(fs::path(a.out) / "best.yaml") << point_accel_yaml(spec, bp, spec.name + "_best");
     summary["best"] = rows[best];
     summary["best_by"] = best_sim ? "systemc_score" : "score";
+    summary["best_figures_from"] = rows[best].value("figures_from", std::string("analytic"));
+    summary["cycle_reruns"] = cycle_reruns.size();
   }
   std::ofstream(fs::path(a.out) / "summary.json") << summary.dump(1) << "\n";
 
@@ -398,11 +412,20 @@ void run_sweep(SweepArgs& a) {
                base_row.contains(key) ? fmt::format("{:.{}f}", num(base_row, key) * scale, prec) : "-",
                br.contains(key) ? fmt::format("{:.{}f}", num(br, key) * scale, prec) : "-");
   };
-  if (best < rows.size()) fmt::print("best: {}\n", rows[best]["id"].get<std::string>());
+  if (best < rows.size())
+    fmt::print("best: {} (ranked on {} figures)\n", rows[best]["id"].get<std::string>(),
+               rows[best].value("figures_from", std::string("analytic")));
   line("analytic decode tokens/s", "decode_tps", 2);
   line("analytic prefill tokens/s", "prefill_tps", 2);
-  line("SystemC decode tokens/s (finalist workload)", "systemc_decode_tps", 2);
-  line("SystemC prefill tokens/s (finalist workload)", "systemc_prefill_tps", 2);
+  line(fmt::format("SystemC decode tokens/s ({}, finalist workload)", sim::to_string(spec.finalists.fidelity)).c_str(),
+       "systemc_decode_tps", 2);
+  line(fmt::format("SystemC prefill tokens/s ({}, finalist workload)", sim::to_string(spec.finalists.fidelity)).c_str(),
+       "systemc_prefill_tps", 2);
+  if (br.contains("cycle_decode_tps")) {
+    line("SystemC decode tokens/s (cycle, DDR-bound re-run)", "cycle_decode_tps", 2);
+    line("SystemC prefill tokens/s (cycle, DDR-bound re-run)", "cycle_prefill_tps", 2);
+  }
+  line("PL decode jobs: DDR bus busy (analytic, %)", "decode_pl_ddr_busy_pct", 1);
   line("memory (MB)", "memory_bytes", 1, 1e-6);
   line("accuracy: top-1 agreement with fp32", "accuracy_top1", 4);
   line("score (analytic)", "score", 4);
@@ -412,7 +435,7 @@ void run_sweep(SweepArgs& a) {
 }
 
 struct PointArgs {
-  std::string spec, index, evaluator = "systemc";
+  std::string spec, index, evaluator = "systemc", fidelity;
   bool base = false;
 };
 
@@ -421,7 +444,9 @@ void run_point(const PointArgs& a) {
   if (a.base == !a.index.empty()) fail("give exactly one of --index or --base");
   const DesignPoint p = a.base ? make_base_point(spec) : make_point(spec, parse_index(a.index, spec));
   json row;
-  if (a.evaluator == "systemc") row = evaluate_systemc(spec, p, systemc_options(spec));
+  SystemCOptions o = systemc_options(spec);
+  if (!a.fidelity.empty()) o.fidelity = sim::parse_fidelity(a.fidelity, "--fidelity");
+  if (a.evaluator == "systemc") row = evaluate_systemc(spec, p, o);
   else if (a.evaluator == "analytic") row = evaluate_analytic(spec, p, load_resource_costs(spec.costs_file));
   else fail("--evaluator must be systemc or analytic (got '{}')", a.evaluator);
   fmt::print("{}\n", row.dump());
@@ -445,6 +470,7 @@ void setup(CLI::App& app) {
   s->add_option("--index", p->index, "value index per axis, comma-separated (as the sweep hands it out)");
   s->add_flag("--base", p->base, "the base configs (the score's baseline) instead of a point");
   s->add_option("--evaluator", p->evaluator, "systemc | analytic")->capture_default_str();
+  s->add_option("--fidelity", p->fidelity, "cycle | fast: override the spec's finalists.fidelity (the sweep's cycle re-runs)");
   s->callback([p] { run_point(*p); });
 }
 

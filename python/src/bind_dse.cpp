@@ -106,11 +106,24 @@ void bind_dse(py::module_& m) {
             {
               py::gil_scoped_release nogil;
               const dse::DesignPoint dp = base ? dse::make_base_point(s.spec) : dse::make_point(s.spec, p);
-              r = dse::evaluate_systemc(s.spec, dp, dse::systemc_options(s.spec));
+              const dse::SystemCOptions o = dse::systemc_options(s.spec);
+              r["evaluator"] = "systemc";
+              dse::merge_systemc_row(s.spec, dse::evaluate_systemc(s.spec, dp, o), r);
+              // A DDR-bound point (the analytic model's decode_pl_ddr_busy_pct) runs in cycle fidelity too.
+              const nlohmann::json a = dse::evaluate_analytic(s.spec, dp, s.costs);
+              if (a.contains("decode_pl_ddr_busy_pct")) r["decode_pl_ddr_busy_pct"] = a["decode_pl_ddr_busy_pct"];
+              if (dse::reruns_in_cycle(s.spec, a)) {
+                dse::SystemCOptions c = o;
+                c.fidelity = sim::Fidelity::cycle;
+                dse::merge_systemc_row(s.spec, dse::evaluate_systemc(s.spec, dp, c), r);
+              }
             }
             return to_py(r);
           },
-          py::arg("index"), "SystemC figures of a point (None: the base configs) with the analytic ones for the same workload.");
+          py::arg("index"),
+          "SystemC figures of a point (None: the base configs) with the analytic ones for the same workload; a point "
+          "whose PL decode jobs keep the DDR at least finalists.cycle_above_ddr_busy_pct busy also gets cycle_* "
+          "figures; figures_from names the fidelity that ranks it.");
 }
 
 }  // namespace fpgallm::pybridge

@@ -1,5 +1,7 @@
 #include "sim/accel/AccelConfig.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "models/core/Error.h"
@@ -161,6 +163,22 @@ AccelConfig parse_accel_config(YamlMap& root) {
 AccelConfig load_accel_config(const std::string& file) {
   YamlMap root = YamlMap::load(file);
   return parse_accel_config(root);
+}
+
+int64_t AccelConfig::fast_unit_blocks(int64_t n_blocks) const {
+  const int64_t buffer_blocks = weight_buffer_blocks();
+  // One buffer: the DMA fills it, the PE array drains it, then the DMA refills it.
+  if (!weight_double_buffered) return buffer_blocks;
+  // Coarse units, but at least two per channel fit the buffer and the job has two per channel:
+  // every channel keeps streaming and only a small first load is exposed.
+  const int64_t pair = 2 * n_channels;
+  const int64_t cap = std::max<int64_t>(
+      1, std::min({fast_chunk_bytes / macro.block_bytes(), buffer_blocks / pair, (n_blocks + pair - 1) / pair}));
+  // The same number of units on every channel, the blocks spread evenly over them: the cycle DMA
+  // deals blocks round-robin, so each channel carries a 1/n_channels share, and so must the units
+  // (19 units of 28 blocks on 4 channels would leave one channel 9 % more to stream).
+  const int64_t per_channel = (n_blocks + n_channels * cap - 1) / (n_channels * cap);
+  return std::max<int64_t>(1, (n_blocks + n_channels * per_channel - 1) / (n_channels * per_channel));
 }
 
 int64_t AccelConfig::dsp_used() const { return KernelPlan(*this).dsp48e2(); }

@@ -117,6 +117,12 @@ struct AccelConfig {
   int64_t buffer_bytes() const { return weight_buffer_bytes + act_buffer_bytes + out_buffer_bytes; }
   /** MACRO blocks the weight buffer holds. */
   int64_t weight_buffer_blocks() const { return weight_buffer_bytes / macro.block_bytes(); }
+  /**
+   * MACRO blocks per DMA unit of a fast-fidelity job of `n_blocks` (one transaction each, unit u on
+   * channel u % n_channels; cycle fidelity streams block by block). The fast SystemC model and the
+   * analytic model cut jobs with this one rule.
+   */
+  int64_t fast_unit_blocks(int64_t n_blocks) const;
   /** The PE array's accumulator arithmetic (shared with the host: awq_linear_accum). */
   AwqAccum awq_accum() const {
     return pe_accum_type == PeNumType::Fixed64 ? AwqAccum{AwqAccumKind::Fixed64, accum_frac_bits} : AwqAccum{};

@@ -44,13 +44,18 @@ struct Accelerator::Chunk {
   int64_t act_parts_done = 0;
   sc_time act_done = SC_ZERO_TIME;
 
-  /** Finished tiles waiting in the output buffer: rows [row0, row0+rows), values [r * ntok + t]. */
+  /** An output batch (KernelPlan::tiles_per_batch tiles): rows [row0, row0+rows), values [r * ntok + t]. */
   struct Batch {
     int64_t row0 = 0, rows = 0, n_tiles = 0;
+    int64_t end_block = 0;  ///< the block its last tile ends with
     std::vector<float> v;
   };
-  std::deque<Batch> out_queue;
-  int64_t out_free = 0;
+  // The kernel's stores, one per channel: batch b goes to channel b % channels, which holds at most
+  // KernelPlan::store_batches_buffered of them (queued or being written).
+  int64_t n_batches = 0, store_capacity = 0;
+  std::vector<std::deque<Batch>> store_queue;
+  std::vector<int64_t> store_held;
+  int64_t stores_done = 0;
   bool writer_done = false;
 
   // Fast fidelity with DMI: the PE array's results for the whole chunk, [out, ntok], computed from
@@ -95,7 +100,10 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const AccelConfig& cfg)
     }
   }
   sc_core::sc_spawn([this] { compute_thread(); }, "compute");
-  sc_core::sc_spawn([this] { writer_thread(); }, "writer");
+  for (int c = 0; c < cfg_.n_channels; ++c) {
+    store_ready_ev_.push_back(std::make_unique<sc_core::sc_event>());
+    sc_core::sc_spawn([this, c] { writer_thread(c); }, fmt::format("store_{}", c).c_str());
+  }
   if (cfg_.fidelity == Fidelity::fast)
     tlm::tlm_global_quantum::instance().set(sc_time(cfg_.fast_quantum_ns, sc_core::SC_NS));
 }
@@ -125,14 +133,22 @@ void Accelerator::notify_activity(const std::string& track, const char* what, sc
 }
 
 sc_time Accelerator::transfer(tlm::tlm_generic_payload& p, int c, tlm::tlm_command cmd, uint64_t addr, uint8_t* data,
-                              int64_t bytes, tlm_utils::tlm_quantumkeeper* qk, bool timing_only) {
+                              int64_t bytes, tlm_utils::tlm_quantumkeeper* qk, bool timing_only, int64_t piece_bytes) {
   init_payload(p, cmd, addr, data, bytes);
   TimingOnlyExt timing_ext;
   if (timing_only) p.set_extension(&timing_ext);
+  // Fast fidelity: what the cycle DMA's transactions would look like to the DRAM (one per MACRO
+  // block; every channel's loader streaming meanwhile, and the writer's lines among them).
+  TransferShapeExt shape;
+  shape.piece_bytes = static_cast<uint64_t>(piece_bytes);
+  shape.streams = static_cast<uint32_t>(cfg_.n_channels + (cmd == tlm::TLM_WRITE_COMMAND ? 1 : 0));
+  const bool shaped = cfg_.fidelity == Fidelity::fast;
+  if (shaped) p.set_extension(&shape);
   sc_time delay = qk ? qk->get_local_time() : SC_ZERO_TIME;
   const sc_time start = sc_time_stamp() + delay;
   (*dma[c])->b_transport(p, delay);
   if (timing_only) p.clear_extension(&timing_ext);  // stack-owned: the payload must not free it
+  if (shaped) p.clear_extension(&shape);
   sc_time end;
   if (qk) {
     qk->set(delay);
@@ -201,7 +217,8 @@ void Accelerator::loader_thread(int c, int j) {
       for (int64_t k = k0; k < k1; k += ch.blocks_per_txn) {
         const int64_t nb = std::min(k1 - k, ch.blocks_per_txn);
         done = transfer(p, c, tlm::TLM_READ_COMMAND, job.weight_addr + static_cast<uint64_t>(k * ch.block_bytes),
-                        dst + (k - k0) * ch.block_bytes, nb * ch.block_bytes, qk.get(), ch.dmi_numerics || !job.numerics);
+                        dst + (k - k0) * ch.block_bytes, nb * ch.block_bytes, qk.get(), ch.dmi_numerics || !job.numerics,
+                        ch.block_bytes);
       }
       ch.load_done[u] = done;
       ch.loaded[u] = 1;
@@ -244,6 +261,10 @@ void Accelerator::compute_thread() {
     }
     acc.assign(static_cast<size_t>(L.tile_rows * ntok), 0.0f);
     acc_fx.assign(static_cast<size_t>(L.tile_rows * ntok), 0);
+    const int64_t tiles_per_batch = plan_.tiles_per_batch();
+    Chunk::Batch batch;  // the batch the finishing tiles fill
+    int64_t next_batch = 0;
+    std::vector<Chunk::Batch> done_batches;  // filled during a step, handed to the stores after it
     for (int64_t s0 = 0; s0 < ch.n_blocks; s0 += ch.blocks_per_step) {
       const int64_t s1 = std::min(ch.n_blocks, s0 + ch.blocks_per_step);
       const int64_t u = s0 / ch.blocks_per_unit;
@@ -255,7 +276,6 @@ void Accelerator::compute_thread() {
       ctr_->stall_weights_ns += tc_.ns(sc_time_stamp() - t0);
 
       const uint8_t* unit_data = ch.slot_data[u % ch.slots].data();
-      Chunk::Batch batch;
       auto finish_tile = [&](int64_t tile, int64_t rows) {  // its outputs leave the PE array
         if (batch.n_tiles == 0) batch.row0 = tile * L.tile_rows;
         batch.rows += rows;
@@ -269,6 +289,11 @@ void Accelerator::compute_thread() {
           batch.v.insert(batch.v.end(), acc.begin(), acc.begin() + rows * ntok);
           std::fill(acc.begin(), acc.end(), 0.0f);
           std::fill(acc_fx.begin(), acc_fx.end(), 0);
+        }
+        if (batch.n_tiles == tiles_per_batch || tile == ch.n_tiles - 1) {
+          batch.end_block = std::min(ch.n_blocks, (tile + 1) * ch.n_groups);
+          done_batches.push_back(std::move(batch));
+          batch = {};
         }
       };
       const bool block_numerics = job.numerics && !ch.dmi_numerics;
@@ -311,63 +336,73 @@ void Accelerator::compute_thread() {
         if (g == ch.n_groups - 1) finish_tile(tile, rows);
       }
       // The kernel's DATAFLOW stages run side by side: the slowest sets the pace (KernelPlan, the
-      // schedule the emitted kernel is built for); a pass fills and drains the pipeline once.
-      const int64_t pe = plan_.pe_cycles(ntok, s1 - s0), unpack = plan_.unpack_cycles(s0, s1);
-      const int64_t scale = plan_.scale_cycles(ntok, s1 - s0);
-      int64_t busy = std::max({pe, unpack, scale});
-      ctr_->stall_unpacker_cycles += static_cast<double>(std::max<int64_t>(0, unpack - pe));
-      ctr_->stall_scale_cycles += static_cast<double>(std::max<int64_t>(0, scale - std::max(pe, unpack)));
-      if (s1 == ch.n_blocks) {
-        const int64_t fill = plan_.pass_overhead_cycles(ntok, ch.n_blocks);
-        busy += fill;
-        ctr_->pipeline_fill_cycles += fill;
-      }
-      ctr_->pe_busy_cycles += pe;
-      ch.res->pe_busy_cycles += pe;
-      ctr_->unpack_busy_cycles += unpack;
-      ctr_->scale_busy_cycles += scale;
-      ctr_->blocks += s1 - s0;
+      // schedule the emitted kernel is built for); a pass fills and drains the pipeline once. A step
+      // of several tiles (fast fidelity) advances tile by tile, so each finished batch reaches its
+      // store when the kernel's would, not at the end of the step.
       const sc_time c0 = sc_time_stamp();
-      wait(cycles(busy));
+      size_t handed = 0;
+      for (int64_t k = s0; k < s1;) {
+        const int64_t k2 = std::min(s1, (k / ch.n_groups + 1) * ch.n_groups);
+        const int64_t pe = plan_.pe_cycles(ntok, k2 - k), unpack = plan_.unpack_cycles(k, k2);
+        const int64_t scale = plan_.scale_cycles(ntok, k2 - k);
+        int64_t busy = std::max({pe, unpack, scale});
+        ctr_->stall_unpacker_cycles += static_cast<double>(std::max<int64_t>(0, unpack - pe));
+        ctr_->stall_scale_cycles += static_cast<double>(std::max<int64_t>(0, scale - std::max(pe, unpack)));
+        if (k2 == ch.n_blocks) {
+          const int64_t fill = plan_.pass_overhead_cycles(ntok, ch.n_blocks);
+          busy += fill;
+          ctr_->pipeline_fill_cycles += fill;
+        }
+        ctr_->pe_busy_cycles += pe;
+        ch.res->pe_busy_cycles += pe;
+        ctr_->unpack_busy_cycles += unpack;
+        ctr_->scale_busy_cycles += scale;
+        ctr_->blocks += k2 - k;
+        wait(cycles(busy));
+        if (k2 == s1 && s1 == std::min(ch.n_blocks, (u + 1) * ch.blocks_per_unit)) {  // unit consumed: free its slot
+          ++ch.free_slots;
+          wake_next_loader();
+        }
+        // Batches whose last tile ends by block k2 leave for the store of their channel.
+        for (; handed < done_batches.size() && done_batches[handed].end_block <= k2; ++handed) {
+          Chunk::Batch& b = done_batches[handed];
+          const auto c = static_cast<size_t>(next_batch++ % cfg_.n_channels);
+          t0 = sc_time_stamp();
+          while (ch.store_held[c] == ch.store_capacity) wait(out_free_ev_);
+          ctr_->stall_out_ns += tc_.ns(sc_time_stamp() - t0);
+          ++ch.store_held[c];
+          ctr_->tiles += b.n_tiles;
+          ch.store_queue[c].push_back(std::move(b));
+          store_ready_ev_[c]->notify(SC_ZERO_TIME);
+        }
+        k = k2;
+      }
       if (hook_) notify_activity(std::string(basename()) + ".pe_array", "compute", c0, sc_time_stamp());
-      if (s1 == std::min(ch.n_blocks, (u + 1) * ch.blocks_per_unit)) {  // unit consumed: free its slot
-        ++ch.free_slots;
-        wake_next_loader();
-      }
-      if (batch.n_tiles > 0) {
-        t0 = sc_time_stamp();
-        while (ch.out_free == 0) wait(out_free_ev_);
-        ctr_->stall_out_ns += tc_.ns(sc_time_stamp() - t0);
-        --ch.out_free;
-        ctr_->tiles += batch.n_tiles;
-        ch.out_queue.push_back(std::move(batch));
-        out_ready_ev_.notify(SC_ZERO_TIME);
-      }
+      done_batches.clear();
     }
   }
 }
 
-void Accelerator::writer_thread() {
+void Accelerator::writer_thread(int c) {
   std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
   if (cfg_.fidelity == Fidelity::fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
   std::vector<float> bias, line;
   tlm::tlm_generic_payload p;
   uint64_t seen = 0;
+  const auto me = static_cast<size_t>(c);
   for (;;) {
     while (seen == generation_) wait(start_ev_);
     seen = generation_;
     Chunk& ch = *chunk_;
     const LinearJob& job = *ch.job;
     if (qk) qk->reset();
-    int64_t tiles_written = 0, batch_index = 0;
-    while (tiles_written < ch.n_tiles) {
-      if (ch.out_queue.empty()) {
+    // Batches c, c + channels, ... in order, as the kernel's store_batches on this channel.
+    for (int64_t bt = c; bt < ch.n_batches; bt += cfg_.n_channels) {
+      if (ch.store_queue[me].empty()) {
         if (qk) qk->sync();
-        while (ch.out_queue.empty()) wait(out_ready_ev_);
+        while (ch.store_queue[me].empty()) wait(*store_ready_ev_[me]);
       }
-      Chunk::Batch b = std::move(ch.out_queue.front());
-      ch.out_queue.pop_front();
-      const int c = static_cast<int>(batch_index++ % cfg_.n_channels);
+      Chunk::Batch& b = ch.store_queue[me].front();
       const int64_t row_bytes = b.rows * kFp32Bytes;
       if (job.bias_addr) {
         bias.resize(static_cast<size_t>(b.rows));
@@ -383,13 +418,16 @@ void Accelerator::writer_thread() {
             job.out_addr + static_cast<uint64_t>(((ch.tok0 + t) * job.out_features + b.row0) * kFp32Bytes);
         transfer(p, c, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(line.data()), row_bytes, qk.get());
       }
-      tiles_written += b.n_tiles;
-      ++ch.out_free;
+      ch.store_queue[me].pop_front();
+      if (qk) qk->sync();  // the scale stage may be waiting for this store: the slot frees now
+      --ch.store_held[me];
       out_free_ev_.notify(SC_ZERO_TIME);
     }
     if (qk) qk->sync();
-    ch.writer_done = true;
-    done_ev_.notify(SC_ZERO_TIME);
+    if (++ch.stores_done == cfg_.n_channels) {
+      ch.writer_done = true;
+      done_ev_.notify(SC_ZERO_TIME);
+    }
   }
 }
 
@@ -454,19 +492,8 @@ void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, Li
   ch.n_blocks = ch.n_tiles * ch.n_groups;
   ch.block_bytes = L.block_bytes();
   const int64_t buffer_blocks = cfg_.weight_buffer_blocks();
-  if (!cfg_.weight_double_buffered) {
-    // One buffer: the DMA fills it, the PE array drains it, then the DMA refills it.
-    ch.blocks_per_unit = buffer_blocks;
-  } else if (cfg_.fidelity == Fidelity::cycle) {
-    ch.blocks_per_unit = 1;  // a ring of block-sized slots: loads run ahead as far as space allows
-  } else {
-    // Coarse units, but at least two per channel fit the buffer and the job has two per channel:
-    // every channel keeps streaming and only a small first load is exposed.
-    const int64_t per_channel_pair = 2 * cfg_.n_channels;
-    ch.blocks_per_unit = std::max<int64_t>(
-        1, std::min({cfg_.fast_chunk_bytes / ch.block_bytes, buffer_blocks / per_channel_pair,
-                     ceil_div(ch.n_blocks, per_channel_pair)}));
-  }
+  // Cycle fidelity: a ring of block-sized slots, loads run ahead as far as space allows.
+  ch.blocks_per_unit = cfg_.weight_double_buffered && cfg_.fidelity == Fidelity::cycle ? 1 : cfg_.fast_unit_blocks(ch.n_blocks);
   ch.n_units = ceil_div(ch.n_blocks, ch.blocks_per_unit);
   ch.slots = buffer_blocks / ch.blocks_per_unit;
   // The whole-chunk fast path is the fp32 array; fixed-point accumulators go block by block.
@@ -484,7 +511,10 @@ void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, Li
   ch.load_done.assign(static_cast<size_t>(ch.n_units), SC_ZERO_TIME);
   ch.act.assign(static_cast<size_t>(ntok * job.in_features), 0.0f);
   ch.act_done = sc_time_stamp();
-  ch.out_free = std::max<int64_t>(1, cfg_.out_buffer_bytes / (L.tile_rows * ntok * kFp32Bytes));
+  ch.n_batches = ceil_div(ch.n_tiles, plan_.tiles_per_batch());
+  ch.store_capacity = plan_.store_batches_buffered(ntok);
+  ch.store_queue.assign(static_cast<size_t>(cfg_.n_channels), {});
+  ch.store_held.assign(static_cast<size_t>(cfg_.n_channels), 0);
 
   ++generation_;
   start_ev_.notify(SC_ZERO_TIME);
@@ -572,7 +602,7 @@ void Accelerator::report_stats(stats::Group& g) const {
   st.set("waiting_for_weights", c.stall_weights_ns / period_ns, "cycles", "next MACRO block not in the weight buffer");
   st.set("waiting_for_unpacker", c.stall_unpacker_cycles, "cycles", "unpacker slower than the PE array");
   st.set("waiting_for_scale", c.stall_scale_cycles, "cycles", "scale stage slower than the PE array and the unpacker");
-  st.set("waiting_for_output_buffer", c.stall_out_ns / period_ns, "cycles", "finished tile, output buffer full");
+  st.set("waiting_for_output_buffer", c.stall_out_ns / period_ns, "cycles", "finished batch, the store of its channel full (KernelPlan::store_batches_buffered)");
   st.set("waiting_for_activations", c.stall_act_ns / period_ns, "cycles", "activation load at job start");
 }
 

@@ -101,12 +101,13 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   struct Counters;
   void loader_thread(int channel, int slot);
   void compute_thread();
-  void writer_thread();
+  void writer_thread(int channel);
   /** One DMA transfer on `channel` through the calling thread's payload `p` (reused: a payload
    *  allocates its extension array when built); returns its completion time (may lie ahead in
-   *  fast fidelity). */
+   *  fast fidelity). `piece_bytes` > 0: the transfer stands for back-to-back transactions of
+   *  that size (sim::PieceExt), as the kernel issues one per MACRO block. */
   sc_core::sc_time transfer(tlm::tlm_generic_payload& p, int channel, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
-                            tlm_utils::tlm_quantumkeeper* qk, bool timing_only = false);
+                            tlm_utils::tlm_quantumkeeper* qk, bool timing_only = false, int64_t piece_bytes = 0);
   /** The DMI region holding `addr` (granted through dma[0] once, then cached), or null. */
   const tlm::tlm_dmi* dmi_region(uint64_t addr);
   bool weights_reachable_by_dmi(uint64_t addr, int64_t bytes);
@@ -126,7 +127,8 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   std::unique_ptr<Chunk> chunk_;
   std::unique_ptr<Counters> ctr_;
   uint64_t generation_ = 0;
-  sc_core::sc_event start_ev_, loaded_ev_, act_ev_, out_free_ev_, out_ready_ev_, done_ev_;
+  sc_core::sc_event start_ev_, loaded_ev_, act_ev_, out_free_ev_, done_ev_;
+  std::vector<std::unique_ptr<sc_core::sc_event>> store_ready_ev_;  ///< per channel: a batch for its store
   std::vector<std::string> dma_track_;
   // One wake-up event per loader thread (channel x outstanding slot) and the unit it waits for
   // (-1: not waiting): a shared event would wake every loader for each slot change.

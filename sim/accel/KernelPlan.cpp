@@ -90,7 +90,6 @@ const char* kernel_storage_name(KernelStorage s) {
 
 KernelPlan::KernelPlan(const AccelConfig& a) : a_(a) {
   const MacroLayout& m = a.macro;
-  const std::string& f = a.file;
   const bool fixed = a.pe_accum_type == PeNumType::Fixed64;
   const int64_t beat_bits = m.beat_bytes * 8;
   codes_per_beat_ = std::max<int64_t>(1, beat_bits / m.bits);
@@ -194,12 +193,18 @@ std::vector<KernelArray> KernelPlan::arrays() const {
   fifo("slices", slice_bits_, 2 * steps(), lanes_);
   fifo("scales", m.tile_rows * 16, scale_fifo_depth(), lanes_);
   fifo("partials", scale_rows_ * (fixed ? 64 : kLanes * 32), 2 * scale_groups(), 1);
-  fifo("outs", scale_rows_ * 32, batch_rows / scale_rows_ * tmax, a.n_channels);
+  fifo("outs", scale_rows_ * 32, out_fifo_words(), a.n_channels);
   return v;
 }
 
 int64_t KernelPlan::weight_fifo_beats() const {
   return std::max<int64_t>(1, a_.weight_buffer_blocks() * block_beats_ / a_.n_channels);
+}
+
+int64_t KernelPlan::out_fifo_words() const { return batch_rows() / scale_rows_ * a_.max_chunk_tokens; }
+
+int64_t KernelPlan::store_batches_buffered(int64_t ntok) const {
+  return 1 + out_fifo_words() / (batch_rows() / scale_rows_ * std::max<int64_t>(1, ntok));
 }
 
 int64_t KernelPlan::tiles_per_batch() const {

@@ -104,6 +104,14 @@ class KernelPlan {
   /** Tiles per output batch: at least one AXI beat of a token's row. */
   int64_t tiles_per_batch() const;
   int64_t batch_rows() const { return tiles_per_batch() * a_.macro.tile_rows; }
+  /** Depth of each store's stream of output words (scale_rows floats each): one batch at max_chunk_tokens. */
+  int64_t out_fifo_words() const;
+  /**
+   * Output batches channel `c`'s store holds at once for `ntok` tokens a pass: the one its line
+   * buffer is writing plus those its stream of output words fits. The scale stage waits when the
+   * store of a finished batch's channel (batch b goes to channel b % channels) is full.
+   */
+  int64_t store_batches_buffered(int64_t ntok) const;
 
   /** The pipelined loop of each stage (built on demand: the simulator's hot paths need only the numbers). */
   std::vector<KernelStage> stages() const;

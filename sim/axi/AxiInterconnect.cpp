@@ -1,8 +1,10 @@
 #include "sim/axi/AxiInterconnect.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "models/core/Error.h"
+#include "sim/axi/BurstSplit.h"
 #include "sim/ddr/DdrController.h"
 #include "sim/tlm/Payload.h"
 
@@ -110,9 +112,7 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
   std::vector<Burst*>& bursts = split_;  // reused: filled and handed out before this thread yields
   bursts.clear();
   while (left > 0) {
-    const uint64_t to_boundary = axi_defaults::BURST_BOUNDARY_BYTES - addr % axi_defaults::BURST_BOUNDARY_BYTES;
-    // An unaligned start wastes part of the first beat, so the byte budget is counted from the beat start.
-    const uint64_t take = std::min({left, max_burst - addr % bpb, to_boundary});
+    const uint64_t take = axi_burst_bytes(addr, left, bpb, max_burst);
     Burst* b = alloc_burst();
     b->set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
     b->set_address(addr);
@@ -125,7 +125,7 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
     if (timing_only) b->set_extension(timing_only);
     b->txn = &txn;
     b->port = uint32_t(id);
-    b->beats = uint32_t((addr % bpb + take + bpb - 1) / bpb);
+    b->beats = uint32_t(axi_burst_beats(addr, take, bpb));
     // The address channel issues one burst per port clock.
     b->want = std::max(start, p.addr_free);
     p.addr_free = b->want + p.beat;
@@ -269,25 +269,24 @@ void AxiInterconnect::fast_transaction(Port& p, tlm::tlm_generic_payload& gp, sc
   const sc_time start = now + delay;
   const uint64_t bpb = p.cfg.bytes_per_beat();
   const uint64_t max_burst = p.cfg.max_burst_bytes();
-  uint64_t addr = gp.get_address(), left = gp.get_data_length(), beats = 0, bursts = 0;
-  // The same split as the cycle path, counted per 4 KB page in closed form: only a page's first
-  // burst can start off a beat boundary, every later one starts aligned and takes max_burst bytes.
-  while (left > 0) {
-    const uint64_t page = std::min(left, axi_defaults::BURST_BOUNDARY_BYTES - addr % axi_defaults::BURST_BOUNDARY_BYTES);
-    const uint64_t from_beat = addr % bpb + page;  // bytes counted from the first beat's start
-    beats += (from_beat + bpb - 1) / bpb;
-    bursts += (from_beat + max_burst - 1) / max_burst;
-    addr += page, left -= page;
-  }
+  // The cycle path's split (for a transfer standing for one transaction per piece, piece by piece).
+  const TransferShapeExt* shape = gp.get_extension<TransferShapeExt>();
+  const BurstFootprint f = pieces_footprint(gp.get_address(), gp.get_data_length(), shape ? shape->piece_bytes : 0, bpb,
+                                            max_burst, bpb);
+  const uint64_t beats = f.beats, bursts = f.bursts;
   p.n.bursts += bursts;
   (gp.is_write() ? p.n.bytes_written : p.n.bytes_read) += gp.get_data_length();
   // Ask the DDR when the first beat moves so the port stream starts after one round trip.
   DdrTimingExt ext;
   DdrTimingExt* old = gp.get_extension<DdrTimingExt>();
   if (!old) gp.set_extension(&ext);
+  DdrTimingExt& geometry = old ? *old : ext;  // the DDR charges the lines these bursts read
+  geometry.beat_bytes = bpb, geometry.max_burst_bytes = max_burst;
+  geometry.max_outstanding = gp.is_write() ? p.cfg.max_outstanding_writes : p.cfg.max_outstanding_reads;
   sc_time ddr_delay = start - now + p.crossing;
   iSocket->b_transport(gp, ddr_delay);
-  const sc_time first_data = (old ? old : &ext)->first_data;
+  const DdrTimingExt ddr = geometry;
+  const sc_time first_data = ddr.first_data;
   if (!old) gp.clear_extension(&ext);
   const sc_time after = sc_core::sc_time_stamp();  // a cycle-mode DDR would have waited
   const sc_time ddr_done = after + ddr_delay;
@@ -295,9 +294,21 @@ void AxiInterconnect::fast_transaction(Port& p, tlm::tlm_generic_payload& gp, sc
   // cannot end before the last burst has come back across the boundary.
   const sc_time busy = p.beat * double(beats);
   const sc_time last_burst = p.beat * double(std::min<uint64_t>(beats, p.cfg.max_burst_beats));
-  const sc_time chan_start = std::max(first_data + p.crossing, p.fast_free);
-  const sc_time finish = std::max(chan_start + busy, ddr_done + p.crossing + last_burst);
-  p.fast_free = finish;
+  sc_time& chan_free = gp.is_write() ? p.fast_w_free : p.fast_r_free;
+  const sc_time chan_start = std::max(first_data + p.crossing, chan_free);
+  // A refresh stops the data for refresh_pause; the port drains its bursts in flight meanwhile and
+  // then waits (the DDR side already charges refresh where the DRAM is the limit).
+  sc_time port_end = chan_start + busy;
+  if (ddr.refresh_interval_ns > 0) {
+    const uint32_t outstanding = gp.is_write() ? p.cfg.max_outstanding_writes : p.cfg.max_outstanding_reads;
+    const double stall_ns =
+        refresh_port_stall_ns(ddr.refresh_pause_ns, std::min<uint64_t>(outstanding, bursts), beats, bursts, tc_.ns(p.beat));
+    const double t0 = tc_.ns(chan_start), t1 = tc_.ns(port_end);
+    const double n = std::floor(t1 / ddr.refresh_interval_ns) - std::floor(t0 / ddr.refresh_interval_ns);
+    if (n > 0 && stall_ns > 0) port_end += sc_time(n * stall_ns, sc_core::SC_NS);
+  }
+  const sc_time finish = std::max(port_end, ddr_done + p.crossing + last_burst);
+  chan_free = finish;
   p.n.busy_ns += tc_.ns(busy);
   p.n.active_ns += tc_.ns(finish - start);
   delay = finish - after;

@@ -71,7 +71,8 @@ class AxiInterconnect : public sc_core::sc_module, public stats::Reporter {
     sc_core::sc_time beat, crossing;
     Slots rd, wr;
     std::deque<Burst*> ready;  // holding a slot, waiting for the request channel
-    sc_core::sc_time r_free, w_free, addr_free, fast_free, stall_mark;
+    sc_core::sc_time r_free, w_free, addr_free, stall_mark;
+    sc_core::sc_time fast_r_free, fast_w_free;  // fast path: the read and write data channels are independent, as in AXI
     uint32_t active = 0;
     sc_core::sc_time active_since;
     PortCounters n;

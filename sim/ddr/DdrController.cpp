@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "models/core/Error.h"
+#include "sim/axi/BurstSplit.h"
 #include "sim/tlm/Payload.h"
 
 namespace fpgallm::sim {
@@ -40,8 +41,12 @@ DdrController::DdrController(sc_core::sc_module_name name, const DdrConfig& cfg)
       controller_latency_(cfg.controller_latency_ns, sc_core::SC_NS),
       capacity_(cfg.capacity_bytes()),
       pages_((cfg.capacity_bytes() + PAGE_BYTES - 1) / PAGE_BYTES),
+      fast_cost_(cfg),
       fast_open_row_(size_t(cfg.ranks) * cfg.banks(), -1),
       fast_bank_busy_(size_t(cfg.ranks) * cfg.banks(), SC_ZERO_TIME) {
+  // The requests the scheduler can hold ahead of a new one: queue_depth chunks of BL8 accesses.
+  fast_window_cycles_ = double(uint64_t(cfg.queue_depth) * (cfg.scheduling_chunk_bytes / cfg.access_bytes()) *
+                               timing_.cycles().burst);
   tSocket.register_b_transport(this, &DdrController::b_transport);
   tSocket.register_nb_transport_fw(this, &DdrController::nb_transport_fw);
   tSocket.register_transport_dbg(this, &DdrController::transport_dbg);
@@ -339,26 +344,55 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
   } else {
     for (uint64_t a = first; a < end; a += ab) visit(a);
   }
-  const uint64_t accesses = (end - first) / ab;
-  tot_.fast_accesses += accesses;
+  // Through an AXI port the transfer is the bursts that port splits it into (and, for a transfer
+  // standing for one transaction per piece, those pieces' bursts): an unaligned burst reads its
+  // first and last lines whole, shared lines twice, and other streams' bursts come in between.
+  const DdrTimingExt* port = gp.get_extension<DdrTimingExt>();
+  const TransferShapeExt* shape = gp.get_extension<TransferShapeExt>();
+  BurstFootprint f;
+  if (port && port->beat_bytes > 0) {
+    f = pieces_footprint(gp.get_address(), gp.get_data_length(), shape ? shape->piece_bytes : 0, port->beat_bytes,
+                         port->max_burst_bytes, ab);
+  } else {
+    f.transactions = f.bursts = 1;
+    f.lines = (end - first) / ab;
+  }
+  const uint32_t streams = shape ? shape->streams : 1;
+  const double same_bg = fast_cost_.same_bank_group_accesses(f, streams);
+  tot_.fast_accesses += f.lines;
   tot_.fast_row_opens += opens;
-  // Bus share of one activation when many banks work in parallel: bounded by tFAW/4, tRRD_S and
-  // the row cycle spread over all banks; the burst itself already counts as data time.
-  const double act_cycles = std::max({double(t.FAW) / jedec::ACTIVATES_PER_TFAW, double(t.RRD_S),
-                                      double(t.RAS + t.RP) / (cfg_.ranks * cfg_.banks())});
-  const double refresh_share = cfg_.refresh ? double(t.RFC) / t.REFI : 0.0;
-  const double bus_cycles =
-      (double(accesses) * t.burst + double(opens > 1 ? opens - 1 : 0) * std::max(0.0, act_cycles - t.burst)) /
-      (1.0 - refresh_share);
+  tot_.fast_same_bg += same_bg;
+  double bus_cycles = fast_cost_.bus_cycles(static_cast<double>(f.lines), opens > 1 ? double(opens - 1) : 0.0, same_bg);
+  // A write after reads, or among other streams' reads (the accelerator's output lines): both
+  // turnarounds; a run of writes alone pays once.
+  if (gp.is_write() && ((fast_any_ && !fast_last_write_) || streams > 1))
+    bus_cycles += fast_cost_.turnaround_pair_cycles(), ++tot_.fast_turnarounds;
+  fast_any_ = true;
+  fast_last_write_ = gp.is_write();
   const Cycle first_latency = (first_row == RowResult::hit ? 0 : t.RCD) + (first_row == RowResult::conflict ? t.RP : 0) +
                               (gp.is_write() ? t.CWL : t.CL) + t.burst;
   // First beat: when an idle channel would deliver it, after the data bus frees, after the bank can
-  // switch rows.
-  const sc_time data_start = std::max({at_bus + cycle_time(first_latency - t.burst), fast_bus_free_, bank_ready});
-  const sc_time finish = data_start + sc_time(bus_cycles * tck_ps_, sc_core::SC_PS);
-  fast_bus_free_ = finish;
+  // switch rows. A DMA stream's unit (piece_bytes > 0) queues behind the bus time booked before it:
+  // the fast DMA books whole units, so that is its stream's own pacing. Any other transaction (an
+  // output line, a bias read, PS traffic) the controller would interleave by arrival: ahead of it
+  // wait at most the bursts the other streams' ports keep in flight (within the scheduler's
+  // window), and its bus time pushes the booked streams back. A transaction without that shape (a
+  // bare initiator, the PS) says nothing of other streams, so it queues in arrival order.
+  const sc_time own = sc_time(bus_cycles * tck_ps_, sc_core::SC_PS);
+  sc_time bus_free = fast_bus_free_;
+  if (port && shape && shape->piece_bytes == 0) {
+    const double others = double(streams - 1) * port->max_outstanding * double(port->max_burst_bytes / ab) * t.burst;
+    bus_free = std::min(bus_free, at_bus + sc_time(std::min(others, fast_window_cycles_) * tck_ps_, sc_core::SC_PS));
+  }
+  const sc_time data_start = std::max({at_bus + cycle_time(first_latency - t.burst), bus_free, bank_ready});
+  const sc_time finish = data_start + own;
+  fast_bus_free_ = std::max(finish, fast_bus_free_ + (data_start < fast_bus_free_ ? own : SC_ZERO_TIME));
   for (size_t bank : touched) fast_bank_busy_[bank] = finish;
-  if (auto* ext = gp.get_extension<DdrTimingExt>()) ext->first_data = data_start;
+  if (auto* ext = gp.get_extension<DdrTimingExt>()) {
+    ext->first_data = data_start;
+    ext->refresh_interval_ns = fast_cost_.refresh_interval_cycles() * cfg_.tCK_ns();
+    ext->refresh_pause_ns = fast_cost_.refresh_pause_cycles() * cfg_.tCK_ns();
+  }
   note_request(issued, finish, gp.get_data_length(), gp.is_write());
   return finish - now;
 }
@@ -389,6 +423,9 @@ void DdrController::report_stats(stats::Group& g) const {
     g.set("refreshes", double(n.refreshes));
     g.set("refresh_stall", double(n.refresh_stall_cycles) * tck_ns, "ns", "access delay caused by refresh");
     g.set("turnarounds", double(n.turnarounds), "count", "read<->write data-bus direction changes");
+    g.set("same_bank_group_cas", double(n.same_bank_group_cas), "count",
+          "accesses to the bank group of the previous access: tCCD_L instead of tCCD_S apart");
+    g.set("bank_group_wait", double(n.bank_group_wait_cycles) * tck_ns, "ns", "time column commands waited for tCCD_L alone");
     g.set("data_bus_busy", double(n.data_busy_cycles) * tck_ns, "ns");
     g.set("data_bus_utilization", span_ns > 0 ? PERCENT * double(n.data_busy_cycles) * tck_ns / span_ns : 0.0, "%");
   } else {
@@ -396,6 +433,9 @@ void DdrController::report_stats(stats::Group& g) const {
     g.set("row_opens", double(tot_.fast_row_opens), "count", "estimated activations (fast mode)");
     g.set("row_hit_rate", acc > 0 ? PERCENT * (1.0 - double(tot_.fast_row_opens) / acc) : 0.0, "%");
     g.set("refreshes", cfg_.refresh ? std::floor(tot_.last_finish.to_seconds() * 1e9 / cfg_.tREFI_ns) : 0.0);
+    g.set("accesses", acc, "count", "BL8 accesses the transactions' AXI bursts read (fast mode)");
+    g.set("same_bank_group_cas", tot_.fast_same_bg, "count", "expected accesses waiting tCCD_L (fast mode)");
+    g.set("turnarounds", 2.0 * double(tot_.fast_turnarounds), "count", "read<->write data-bus direction changes (fast mode)");
   }
 }
 

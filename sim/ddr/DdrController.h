@@ -10,19 +10,24 @@
 #include "sim/ddr/AddressMapping.h"
 #include "sim/ddr/DdrConfig.h"
 #include "sim/ddr/DdrTiming.h"
+#include "sim/ddr/FastBusCost.h"
 #include "sim/stats/Stats.h"
 #include "sim/tlm/TimeConv.h"
 
 namespace fpgallm::sim {
 
 /**
- * Optional extension an initiator may attach to learn when the first data beat of its transaction
- * moved on the DRAM bus (used by the fast AXI model to start its port stream).
+ * Optional extension the fast AXI model attaches: it learns when the first data beat of its
+ * transaction moved on the DRAM bus (to start its port stream), and tells the port's burst
+ * geometry so the fast DDR model charges the lines those bursts read (0: not through a port).
  */
 struct DdrTimingExt : tlm::tlm_extension<DdrTimingExt> {
   sc_core::sc_time first_data;
+  uint64_t beat_bytes = 0, max_burst_bytes = 0;
+  uint32_t max_outstanding = 0;  ///< bursts a port keeps in flight (what other streams queue ahead)
+  double refresh_interval_ns = 0, refresh_pause_ns = 0;  ///< set by the DDR: FastBusCost's refresh figures
   tlm::tlm_extension_base* clone() const override { return new DdrTimingExt(*this); }
-  void copy_from(const tlm::tlm_extension_base& e) override { first_data = static_cast<const DdrTimingExt&>(e).first_data; }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const DdrTimingExt&>(e); }
 };
 
 /**
@@ -40,9 +45,10 @@ struct DdrTimingExt : tlm::tlm_extension<DdrTimingExt> {
  * work or gets too far ahead. b_transport callers block until their last data beat; nb callers get
  * BEGIN_RESP on the backward path annotated with the completion time (END_REQ is immediate).
  *
- * Timing (fidelity fast): no queue; a transaction occupies the data bus for bytes / effective
- * bandwidth (refresh share and row-activation cost folded in) after the bus frees up, plus a
- * first-access latency; b_transport returns with the delay annotated and never waits.
+ * Timing (fidelity fast): no queue; a transaction occupies the data bus for the closed-form time of
+ * FastBusCost (the lines its AXI bursts read, row opens, expected tCCD_L waits, refresh) after the
+ * bus frees up, plus a first-access latency; b_transport returns with the delay annotated and
+ * never waits.
  */
 class DdrController : public sc_core::sc_module, public stats::Reporter {
  public:
@@ -118,7 +124,10 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   Cycle lookahead_ = 0;  // scheduler_lookahead_ns in clocks
   uint64_t seq_ = 0;
 
-  // Fast-mode state: when the data bus frees up; open row and last use per bank.
+  // Fast-mode state: the bus cost formula; when the data bus frees up; open row and last use per bank.
+  FastBusCost fast_cost_;
+  double fast_window_cycles_ = 0;  // bus clocks of the scheduler window (queue_depth x scheduling chunk)
+  bool fast_any_ = false, fast_last_write_ = false;  // direction of the last transaction (turnarounds)
   sc_core::sc_time fast_bus_free_;
   std::vector<int64_t> fast_open_row_;
   std::vector<sc_core::sc_time> fast_bank_busy_;
@@ -127,6 +136,8 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   // Plain counters, copied into the stats tree by report_stats.
   struct Totals {
     uint64_t requests = 0, bytes_read = 0, bytes_written = 0, fast_row_opens = 0, fast_accesses = 0;
+    double fast_same_bg = 0;
+    uint64_t fast_turnarounds = 0;
     double latency_sum_ns = 0, latency_max_ns = 0;
     sc_core::sc_time first_start = sc_core::SC_ZERO_TIME, last_finish = sc_core::SC_ZERO_TIME;
     bool any = false;

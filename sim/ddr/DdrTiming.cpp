@@ -6,7 +6,7 @@
 namespace fpgallm::sim {
 
 namespace {
-// JEDEC rounds a ns parameter up to whole clocks; the epsilon absorbs float noise (14.16/0.8333).
+// JEDEC rounds a ns parameter up to whole clocks; the epsilon absorbs float noise (13.33/0.8333 = 15.996 is 16).
 constexpr double ROUNDING_SLACK_CYCLES = 1e-6;
 uint32_t to_cycles(double ns, double tck_ns, uint32_t floor_cycles = 0) {
   const auto c = uint32_t(std::ceil(ns / tck_ns - ROUNDING_SLACK_CYCLES));
@@ -120,12 +120,16 @@ AccessTiming DdrTiming::access(const DramCoord& at, bool write, Cycle ready_row,
   }
 
   const Cycle lat = write ? t_.CWL : t_.CL;
-  Cycle cas = std::max({ready_cas, b.next_cas, rk.last_cas + Cycle(t_.CCD_S), rk.last_cas_bg[bg] + Cycle(t_.CCD_L)});
+  if (rk.last_cas != NEVER && rk.last_cas_bg[bg] == rk.last_cas) ++n_.same_bank_group_cas;
+  Cycle cas = std::max({ready_cas, b.next_cas, rk.last_cas + Cycle(t_.CCD_S)});
   if (!write) cas = std::max({cas, rk.last_wr_end_bg[bg] + Cycle(t_.WTR_L), rk.last_wr_end + Cycle(t_.WTR_S)});
   Cycle min_start = data_free_;
   if (any_data_ && last_data_rank_ != at.rank) min_start += jedec::RANK_SWITCH_CYCLES;
   if (write) min_start = std::max(min_start, last_read_end_ + Cycle(t_.RTW));
   cas = std::max(cas, min_start - lat);
+  // tCCD_L last: the clocks it alone adds are the bank-group wait.
+  const Cycle ccd_l = rk.last_cas_bg[bg] + Cycle(t_.CCD_L);
+  if (ccd_l > cas) n_.bank_group_wait_cycles += uint64_t(ccd_l - cas), cas = ccd_l;
   if (any_data_ && last_was_write_ != write) ++n_.turnarounds;
 
   r.cas = cas;

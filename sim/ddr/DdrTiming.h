@@ -61,6 +61,8 @@ class DdrTiming {
     uint64_t reads = 0, writes = 0, row_hits = 0, row_misses = 0, row_conflicts = 0;
     uint64_t activates = 0, precharges = 0, refreshes = 0, turnarounds = 0;
     uint64_t refresh_stall_cycles = 0, data_busy_cycles = 0;
+    uint64_t same_bank_group_cas = 0;  ///< CAS to the bank group of the rank's previous CAS (tCCD_L applies)
+    uint64_t bank_group_wait_cycles = 0;  ///< clocks CAS commands waited for tCCD_L alone
   };
   const Counters& counters() const { return n_; }
 

@@ -92,6 +92,42 @@ def test_sweep_writes_every_row_the_pareto_set_and_a_best_yaml_that_run_accepts(
     assert "decode tokens/s" in run.stdout
 
 
+def test_ddr_bound_finalists_rerun_in_cycle_fidelity_and_best_is_ranked_on_cycle_figures(fpgallm_bin, tmp_path):
+    # A threshold of 0 % makes every finalist "DDR-bound": each runs again in cycle fidelity.
+    spec = write_spec(tmp_path, finalists=2, name="cycle_rerun")
+    d = yaml.safe_load(spec.read_text())
+    d["sweep"]["finalists"]["cycle_above_ddr_busy_pct"] = 0
+    spec.write_text(yaml.safe_dump(d))
+    out = tmp_path / "out"
+    r = sweep(fpgallm_bin, spec, out)
+    ids = [row["id"] for row in journal(out / "systemc.jsonl")]
+    assert "base@cycle" in ids and sum(i.endswith("@cycle") for i in ids) == 3, ids
+    rows = json.loads((out / "results.json").read_text())
+    finalists = [row for row in rows if row.get("finalist")]
+    assert len(finalists) == 2
+    for row in finalists:
+        assert row["figures_from"] == "cycle", row
+        assert row["cycle_decode_tps"] > 0 and row["systemc_decode_tps"] > 0
+    # Rows the sweep did not re-run say where their figures came from too.
+    assert {row["figures_from"] for row in rows if not row.get("finalist")} <= {"analytic", "fast"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["best_figures_from"] == "cycle" and summary["cycle_reruns"] == 2
+    assert "ranked on cycle figures" in r.stdout
+    with open(out / "results.csv") as f:
+        assert "figures_from" in next(csv.reader(f))
+    # Off (> 100 %): nothing re-runs.
+    d["sweep"]["finalists"]["cycle_above_ddr_busy_pct"] = 101
+    spec.write_text(yaml.safe_dump(d))
+    out2 = tmp_path / "out2"
+    sweep(fpgallm_bin, spec, out2)
+    assert not any(row["id"].endswith("@cycle") for row in journal(out2 / "systemc.jsonl"))
+    # A negative threshold is an error naming the field.
+    d["sweep"]["finalists"]["cycle_above_ddr_busy_pct"] = -5
+    spec.write_text(yaml.safe_dump(d))
+    bad = sweep(fpgallm_bin, spec, tmp_path / "out3", check=False)
+    assert bad.returncode == 2 and "cycle_above_ddr_busy_pct" in bad.stderr and spec.name in bad.stderr, bad.stderr
+
+
 def test_a_killed_sweep_resumes_without_losing_or_repeating_a_point(fpgallm_bin, tmp_path):
     spec = write_spec(tmp_path, finalists=6)
     ref = tmp_path / "ref"

@@ -9,6 +9,7 @@
 #include "models/core/Error.h"
 #include "models/core/YamlConfig.h"
 #include "sim/axi/AxiInterconnect.h"
+#include "sim/axi/BurstSplit.h"
 #include "sim/ddr/DdrController.h"
 #include "tests/sim/SimFixture.h"
 
@@ -234,4 +235,40 @@ TEST(AxiBandwidth, FewerOutstandingSlotsThrottleAPortAndShowAsStall) {
   std::printf("1 outstanding read: %.2f GB/s, slot stall %.0f ns\n", gbps, rig.axi.port_counters(0).slot_stall_ns);
   EXPECT_LT(gbps, 0.75 * ac.hp_port().peak_gbps());
   EXPECT_GT(rig.axi.port_counters(0).slot_stall_ns, 0.0);
+}
+
+// Two 288 B MACRO blocks back to back, one transaction each (as the cycle DMA and the emitted
+// load_weights issue them), 16 B beats, 256 B bursts, 64 B DRAM lines. Block 0 at 0: bursts
+// [0,256) = lines 0-3 and [256,288) = line 4. Block 1 at 288: bursts [288,544) = lines 4-8 and
+// [544,576) = line 8 again. 11 lines for 576 bytes (9 if aligned): line 8 is read by two bursts of
+// one transaction, line 4 by two transactions. Beats: 16 + 2 per block.
+TEST(BurstSplit, BackToBackMacroBlocksReadTheirSharedLinesTwice) {
+  const BurstFootprint f = pieces_footprint(0, 576, 288, 16, 256, 64);
+  EXPECT_EQ(f.transactions, 2u);
+  EXPECT_EQ(f.bursts, 4u);
+  EXPECT_EQ(f.beats, 36u);
+  EXPECT_EQ(f.lines, 11u);
+  EXPECT_EQ(f.shared_starts, 1u);
+  EXPECT_EQ(f.shared_piece_starts, 1u);
+  // One 576 B transaction instead: bursts [0,256), [256,512), [512,576) = 9 lines, nothing shared.
+  const BurstFootprint one = pieces_footprint(0, 576, 0, 16, 256, 64);
+  EXPECT_EQ(one.transactions, 1u);
+  EXPECT_EQ(one.bursts, 3u);
+  EXPECT_EQ(one.lines, 9u);
+  EXPECT_EQ(one.shared_starts + one.shared_piece_starts, 0u);
+  // A burst never crosses 4 KB: 288 B at 4000 splits at 4096.
+  const BurstFootprint cross = burst_footprint(4000, 288, 16, 256, 64);
+  EXPECT_EQ(cross.bursts, 2u);
+  EXPECT_EQ(axi_burst_bytes(4000, 288, 16, 256), 96u);
+}
+
+TEST(BurstSplit, ShiftAndMaskDivisorAgreesWithDivisionAndOtherDivisorsStillDivide) {
+  for (uint64_t d : {16u, 64u, 48u, 288u}) {
+    const Divisor div(d);
+    EXPECT_EQ(div.shift >= 0, (d & (d - 1)) == 0) << d;
+    for (uint64_t x : {0ull, 1ull, 63ull, 64ull, 4095ull, 123456789ull}) {
+      EXPECT_EQ(div.quot(x), x / d) << x << " / " << d;
+      EXPECT_EQ(div.rem(x), x % d) << x << " % " << d;
+    }
+  }
 }

@@ -10,6 +10,7 @@
 #include "models/core/Error.h"
 #include "models/core/YamlConfig.h"
 #include "sim/ddr/DdrController.h"
+#include "sim/ddr/FastBusCost.h"
 #include "tests/sim/SimFixture.h"
 
 using namespace fpgallm;
@@ -62,17 +63,17 @@ DdrConfig no_refresh() {
   return c;
 }
 
-// Hand derivation for the defaults (DDR4-2400: tCK = 2000/2400 ns = 0.8333 ns; CL 17;
-// tRCD = tRP = ceil(14.16 / 0.8333) = 17 clocks; BL8 = 4 clocks on the bus; controller 20 ns):
+// Hand derivation for the defaults (DDR4-2400, the K26 SOM preset: tCK = 2000/2400 ns = 0.8333 ns;
+// CL 16; tRCD = tRP = ceil(13.33 / 0.8333) = 16 clocks; BL8 = 4 clocks on the bus; controller 20 ns):
 //   row miss (bank closed): ACT at arrival, RD after tRCD, data after CL, 4 clocks of data
-//                           = 20 ns + (17 + 17 + 4) x 0.8333 = 51.667 ns
-//   row hit:                RD at arrival = 20 ns + (17 + 4) x 0.8333 = 37.5 ns
-//   bank conflict:          PRE, tRP, ACT, tRCD, RD = 20 ns + (17 + 17 + 17 + 4) x 0.8333 = 65.833 ns
+//                           = 20 ns + (16 + 16 + 4) x 0.8333 = 50 ns
+//   row hit:                RD at arrival = 20 ns + (16 + 4) x 0.8333 = 36.667 ns
+//   bank conflict:          PRE, tRP, ACT, tRCD, RD = 20 ns + (16 + 16 + 16 + 4) x 0.8333 = 63.333 ns
 constexpr double TCK_NS = 2000.0 / 2400.0;
 constexpr double CTRL_NS = 20.0;
-constexpr double MISS_NS = CTRL_NS + (17 + 17 + 4) * TCK_NS;
-constexpr double HIT_NS = CTRL_NS + (17 + 4) * TCK_NS;
-constexpr double CONFLICT_NS = CTRL_NS + (17 + 17 + 17 + 4) * TCK_NS;
+constexpr double MISS_NS = CTRL_NS + (16 + 16 + 4) * TCK_NS;
+constexpr double HIT_NS = CTRL_NS + (16 + 4) * TCK_NS;
+constexpr double CONFLICT_NS = CTRL_NS + (16 + 16 + 16 + 4) * TCK_NS;
 constexpr double TIME_TOL_NS = 0.01;
 // Default map row_bank_col_bg: [5:0] byte, [6] bank group, [13:7] column, [15:14] bank, [31:16] row.
 constexpr uint64_t NEXT_COLUMN = 128;
@@ -238,7 +239,8 @@ TEST_F(SimTest, DdrClosedPagePolicyTurnsTheHitIntoAMiss) {
 
 // Refresh: the first all-bank REF is due at tREFI = 7.8 us = 9360 clocks and blocks the rank for
 // tRFC = 350 ns = 420 clocks. A read issued at 7.8 us arrives at 7.82 us (clock 9384), so it waits
-// until 9360 + 420 = 9780 and then pays a row miss: latency = (9780 + 38) x tCK - 7800 ns = 381.667 ns.
+// until 9360 + 420 = 9780 and then pays a row miss, tRCD + CL + burst = 16 + 16 + 4 clocks:
+// latency = (9780 + 36) x tCK - 7800 ns = 380 ns.
 TEST_F(SimTest, DdrRefreshStallsAnAccessForTheRestOfTrfc) {
   DdrController ddr("ddr", DdrConfig{});
   double lat = 0;
@@ -249,7 +251,7 @@ TEST_F(SimTest, DdrRefreshStallsAnAccessForTheRestOfTrfc) {
   });
   ini.iSocket.bind(ddr.tSocket);
   sc_core::sc_start();
-  EXPECT_NEAR(lat, (9780 + 38) * TCK_NS - 7800.0, TIME_TOL_NS);
+  EXPECT_NEAR(lat, (9780 + 36) * TCK_NS - 7800.0, TIME_TOL_NS);
   EXPECT_EQ(ddr.counters().refreshes, 1u);
   EXPECT_NEAR(double(ddr.counters().refresh_stall_cycles), 9780 - 9384, 0.5);
 }
@@ -393,4 +395,38 @@ TEST(DdrStreaming, FastModeTracksCycleModeOnSequentialStreams) {
   EXPECT_NEAR(fs.gbps / cs.gbps, 1.0, SEQUENTIAL_TOLERANCE);
   EXPECT_LT(cr.gbps, cs.gbps);  // random traffic pays activations in both models
   EXPECT_LT(fr.gbps, fs.gbps);
+}
+
+// The fast model's closed forms from the default (KV260 preset) timing, by hand: BL8 = 4 clocks;
+// refresh takes tRP + tRFC + tRCD = 16 + 420 + 16 of every tREFI = 9360 clocks; a write among reads
+// idles tRTW 2 + CL 16 + tWTR_S 3 (2.5 ns) + (tWTR_L 9 - tWTR_S 3) / 2 bank groups = 24 clocks;
+// tCCD_L = 6 clocks (5 ns) against a 4-clock slot: 2 clocks per same-bank-group access.
+TEST(FastBusCost, ChargesLinesRefreshTurnaroundsAndBankGroupWaitsFromTheTimingByHand) {
+  const FastBusCost c{DdrConfig{}};
+  const double refresh = 452.0 / 9360.0;
+  EXPECT_NEAR(c.refresh_share(), refresh, 1e-12);
+  EXPECT_NEAR(c.turnaround_pair_cycles(), 24.0, 1e-12);
+  EXPECT_NEAR(c.bank_group_wait_cycles(), 2.0, 1e-12);
+  EXPECT_NEAR(c.refresh_pause_cycles(), 16 + 420 + 16 + 16, 1e-12);
+  EXPECT_NEAR(c.bus_cycles(100, 0, 0), 400.0 / (1.0 - refresh), 1e-9);
+  EXPECT_NEAR(c.bus_cycles(100, 0, 10) - c.bus_cycles(100, 0, 0), 20.0 / (1.0 - refresh), 1e-9);
+}
+
+// row_bank_col_bg puts the bank group just above the 64 B line: a sequential stream alternates
+// bank groups and only the transaction's first access may follow one in its own group (1/2 of the
+// time). One aligned 4 KB transaction: 16 bursts of 4 lines, nothing shared. Alone: 0.5 expected
+// tCCD_L waits. Among 4 streams, each of the 15 later bursts follows another stream's access 3/4 of
+// the time, half of those in its group: 15 x 3/4 x 1/2 + 1/2 = 6.125.
+TEST(FastBusCost, OtherStreamsBurstsLandInTheSameBankGroupHalfTheTime) {
+  const FastBusCost c{DdrConfig{}};
+  EXPECT_NEAR(c.adjacent_same_bank_group(), 0.0, 1e-12);
+  const BurstFootprint f = burst_footprint(0, 4096, 16, 256, 64);
+  ASSERT_EQ(f.bursts, 16u);
+  ASSERT_EQ(f.lines, 64u);
+  EXPECT_NEAR(c.same_bank_group_accesses(f, 1), 0.5, 1e-12);
+  EXPECT_NEAR(c.same_bank_group_accesses(f, 4), 6.125, 1e-12);
+  // Back-to-back MACRO blocks alone on the DRAM: a block that starts on the line its predecessor
+  // ended on always waits tCCD_L (the same line, read again).
+  const BurstFootprint blocks = pieces_footprint(0, 576, 288, 16, 256, 64);
+  EXPECT_GE(c.same_bank_group_accesses(blocks, 1), 0.5 + 1.0 + 1.0);
 }

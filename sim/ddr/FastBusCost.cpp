@@ -1,0 +1,61 @@
+#include "sim/ddr/FastBusCost.h"
+
+#include <algorithm>
+
+#include "sim/ddr/AddressMapping.h"
+
+namespace fpgallm::sim {
+
+namespace {
+// Lines walked to measure how often consecutive lines share a bank group: many rows of every bank.
+constexpr uint64_t kAdjacencyWalkLines = uint64_t(1) << 16;
+}  // namespace
+
+FastBusCost::FastBusCost(const DdrConfig& c) {
+  const DdrCycles t(c);
+  const double act = std::max({static_cast<double>(t.FAW) / jedec::ACTIVATES_PER_TFAW, static_cast<double>(t.RRD_S),
+                               static_cast<double>(t.RAS + t.RP) / (c.ranks * c.banks())});
+  burst_cycles_ = t.burst;
+  act_extra_ = std::max(0.0, act - t.burst);
+  refresh_share_ = c.refresh ? static_cast<double>(t.RP + t.RFC + t.RCD) / t.REFI : 0.0;
+  refresh_interval_ = c.refresh ? static_cast<double>(t.REFI) : 0.0;
+  refresh_pause_ = c.refresh ? static_cast<double>(t.RP + t.RFC + t.RCD + t.CL) : 0.0;
+  bg_wait_ = std::max(0.0, static_cast<double>(t.CCD_L) - std::max<double>(t.CCD_S, t.burst));
+  bank_groups_ = static_cast<double>(c.bank_groups);
+  turnaround_pair_ = static_cast<double>(t.RTW) + t.CL + t.WTR_S + static_cast<double>(t.WTR_L - t.WTR_S) / bank_groups_;
+  const AddressMapping map = c.mapping();
+  const uint64_t ab = c.access_bytes();
+  const uint64_t lines = std::min<uint64_t>(kAdjacencyWalkLines, c.capacity_bytes() / ab);
+  uint64_t same = 0;
+  DramCoord prev = map.map(0);
+  for (uint64_t i = 1; i < lines; ++i) {
+    const DramCoord at = map.map(i * ab);
+    if (at.rank == prev.rank && at.bank_group == prev.bank_group) ++same;
+    prev = at;
+  }
+  adjacent_same_bg_ = lines > 1 ? static_cast<double>(same) / static_cast<double>(lines - 1) : 0.0;
+}
+
+double FastBusCost::same_bank_group_accesses(const BurstFootprint& f, uint32_t streams) const {
+  if (f.lines == 0) return 0.0;
+  const double adj = adjacent_same_bg_, other = 1.0 / bank_groups_;
+  const double n = std::max<uint32_t>(1, streams), mine = 1.0 / n;
+  const double T = static_cast<double>(f.transactions), B = static_cast<double>(f.bursts);
+  const double S = static_cast<double>(f.shared_starts), SP = static_cast<double>(f.shared_piece_starts);
+  // Inside each burst the controller serves the lines back to back: the address map decides.
+  double e = (static_cast<double>(f.lines) - B) * adj;
+  // Where a later burst of a transaction starts: the same stream's previous line (its shared line,
+  // or the next line) with probability 1/n, another stream's access otherwise.
+  const double inner = B - T;
+  e += mine * (S + (inner - S) * adj) + (1.0 - mine) * inner * other;
+  // Where a transaction starts: alone on the DRAM it follows its predecessor piece; among other
+  // streams the cycle DMA's previous block on that channel lies n blocks back, unrelated.
+  e += n > 1 ? T * other : other + SP + std::max(0.0, T - 1.0 - SP) * adj;
+  return e;
+}
+
+double FastBusCost::bus_cycles(double accesses, double extra_opens, double same_bg) const {
+  return (accesses * burst_cycles_ + extra_opens * act_extra_ + same_bg * bg_wait_) / (1.0 - refresh_share_);
+}
+
+}  // namespace fpgallm::sim

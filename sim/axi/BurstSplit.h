@@ -11,7 +11,7 @@ namespace fpgallm::sim {
 struct Divisor {
   uint64_t d;
   int shift;
-  explicit Divisor(uint64_t v) : d(v), shift((v & (v - 1)) == 0 ? __builtin_ctzll(v) : -1) {}
+  explicit Divisor(uint64_t v) : d(v), shift(v != 0 && (v & (v - 1)) == 0 ? __builtin_ctzll(v) : -1) {}
   uint64_t quot(uint64_t x) const { return shift >= 0 ? x >> shift : x / d; }
   uint64_t rem(uint64_t x) const { return shift >= 0 ? x & (d - 1) : x % d; }
 };

@@ -50,11 +50,10 @@ struct Accelerator::Chunk {
     int64_t end_block = 0;  ///< the block its last tile ends with
     std::vector<float> v;
   };
-  // The kernel's stores, one per channel: batch b goes to channel b % channels, which holds at most
-  // KernelPlan::store_batches_buffered of them (queued or being written).
+  // The kernel's stores, one per channel: batch b goes to channel b % channels, whose queue holds at
+  // most KernelPlan::store_batches_buffered of them (the front one is being written).
   int64_t n_batches = 0, store_capacity = 0;
   std::vector<std::deque<Batch>> store_queue;
-  std::vector<int64_t> store_held;
   int64_t stores_done = 0;
   bool writer_done = false;
 
@@ -368,9 +367,8 @@ void Accelerator::compute_thread() {
           Chunk::Batch& b = done_batches[handed];
           const auto c = static_cast<size_t>(next_batch++ % cfg_.n_channels);
           t0 = sc_time_stamp();
-          while (ch.store_held[c] == ch.store_capacity) wait(out_free_ev_);
+          while (static_cast<int64_t>(ch.store_queue[c].size()) == ch.store_capacity) wait(out_free_ev_);
           ctr_->stall_out_ns += tc_.ns(sc_time_stamp() - t0);
-          ++ch.store_held[c];
           ctr_->tiles += b.n_tiles;
           ch.store_queue[c].push_back(std::move(b));
           store_ready_ev_[c]->notify(SC_ZERO_TIME);
@@ -418,9 +416,8 @@ void Accelerator::writer_thread(int c) {
             job.out_addr + static_cast<uint64_t>(((ch.tok0 + t) * job.out_features + b.row0) * kFp32Bytes);
         transfer(p, c, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(line.data()), row_bytes, qk.get());
       }
-      ch.store_queue[me].pop_front();
       if (qk) qk->sync();  // the scale stage may be waiting for this store: the slot frees now
-      --ch.store_held[me];
+      ch.store_queue[me].pop_front();
       out_free_ev_.notify(SC_ZERO_TIME);
     }
     if (qk) qk->sync();
@@ -514,7 +511,6 @@ void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, Li
   ch.n_batches = ceil_div(ch.n_tiles, plan_.tiles_per_batch());
   ch.store_capacity = plan_.store_batches_buffered(ntok);
   ch.store_queue.assign(static_cast<size_t>(cfg_.n_channels), {});
-  ch.store_held.assign(static_cast<size_t>(cfg_.n_channels), 0);
 
   ++generation_;
   start_ev_.notify(SC_ZERO_TIME);

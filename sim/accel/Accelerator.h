@@ -105,7 +105,7 @@ class Accelerator : public sc_core::sc_module, public stats::Reporter {
   /** One DMA transfer on `channel` through the calling thread's payload `p` (reused: a payload
    *  allocates its extension array when built); returns its completion time (may lie ahead in
    *  fast fidelity). `piece_bytes` > 0: the transfer stands for back-to-back transactions of
-   *  that size (sim::PieceExt), as the kernel issues one per MACRO block. */
+   *  that size (sim::TransferShapeExt), as the kernel issues one per MACRO block. */
   sc_core::sc_time transfer(tlm::tlm_generic_payload& p, int channel, tlm::tlm_command cmd, uint64_t addr, uint8_t* data, int64_t bytes,
                             tlm_utils::tlm_quantumkeeper* qk, bool timing_only = false, int64_t piece_bytes = 0);
   /** The DMI region holding `addr` (granted through dma[0] once, then cached), or null. */

@@ -300,9 +300,8 @@ void AxiInterconnect::fast_transaction(Port& p, tlm::tlm_generic_payload& gp, sc
   // then waits (the DDR side already charges refresh where the DRAM is the limit).
   sc_time port_end = chan_start + busy;
   if (ddr.refresh_interval_ns > 0) {
-    const uint32_t outstanding = gp.is_write() ? p.cfg.max_outstanding_writes : p.cfg.max_outstanding_reads;
     const double stall_ns =
-        refresh_port_stall_ns(ddr.refresh_pause_ns, std::min<uint64_t>(outstanding, bursts), beats, bursts, tc_.ns(p.beat));
+        refresh_port_stall_ns(ddr.refresh_pause_ns, std::min<uint64_t>(ddr.max_outstanding, bursts), beats, bursts, tc_.ns(p.beat));
     const double t0 = tc_.ns(chan_start), t1 = tc_.ns(port_end);
     const double n = std::floor(t1 / ddr.refresh_interval_ns) - std::floor(t0 / ddr.refresh_interval_ns);
     if (n > 0 && stall_ns > 0) port_end += sc_time(n * stall_ns, sc_core::SC_NS);

@@ -347,7 +347,7 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
   // Through an AXI port the transfer is the bursts that port splits it into (and, for a transfer
   // standing for one transaction per piece, those pieces' bursts): an unaligned burst reads its
   // first and last lines whole, shared lines twice, and other streams' bursts come in between.
-  const DdrTimingExt* port = gp.get_extension<DdrTimingExt>();
+  DdrTimingExt* port = gp.get_extension<DdrTimingExt>();
   const TransferShapeExt* shape = gp.get_extension<TransferShapeExt>();
   BurstFootprint f;
   if (port && port->beat_bytes > 0) {
@@ -388,10 +388,10 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
   const sc_time finish = data_start + own;
   fast_bus_free_ = std::max(finish, fast_bus_free_ + (data_start < fast_bus_free_ ? own : SC_ZERO_TIME));
   for (size_t bank : touched) fast_bank_busy_[bank] = finish;
-  if (auto* ext = gp.get_extension<DdrTimingExt>()) {
-    ext->first_data = data_start;
-    ext->refresh_interval_ns = fast_cost_.refresh_interval_cycles() * cfg_.tCK_ns();
-    ext->refresh_pause_ns = fast_cost_.refresh_pause_cycles() * cfg_.tCK_ns();
+  if (port) {
+    port->first_data = data_start;
+    port->refresh_interval_ns = fast_cost_.refresh_interval_cycles() * cfg_.tCK_ns();
+    port->refresh_pause_ns = fast_cost_.refresh_pause_cycles() * cfg_.tCK_ns();
   }
   note_request(issued, finish, gp.get_data_length(), gp.is_write());
   return finish - now;

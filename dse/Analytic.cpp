@@ -171,12 +171,16 @@ double AnalyticModel::hp_transfer_latency_ns(int64_t bytes, bool write) const {
   const double beat_ns = 1000.0 / p.clock_mhz;
   const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + (write ? t.CWL : t.CL) * tck_ns_;
   const double beats = static_cast<double>(ceil_div(bytes, p.bytes_per_beat()));
-  // The accelerator's writes come among its channels' reads: each pays both turnarounds.
-  const auto streams = static_cast<uint32_t>(soc_.accel.n_channels + (write ? 1 : 0));
-  const double bus = transfer_bus_ns(p, write ? soc_.out_base : soc_.act_base, bytes, streams) +
-                     (write ? cost_.turnaround_pair_cycles() * tck_ns_ : 0.0);
+  const double bus = write ? accel_write_bus_ns(bytes)
+                           : transfer_bus_ns(p, soc_.act_base, bytes, static_cast<uint32_t>(soc_.accel.n_channels));
   return std::max(first + p.crossing_latency_ns + beats * beat_ns,
                   first + bus + p.crossing_latency_ns + std::min<double>(beats, p.max_burst_beats) * beat_ns);
+}
+
+double AnalyticModel::accel_write_bus_ns(int64_t bytes) const {
+  // The accelerator's writes come among its channels' reads: each pays both turnarounds.
+  return transfer_bus_ns(soc_.axi.hp_port(), soc_.out_base, bytes, static_cast<uint32_t>(soc_.accel.n_channels + 1)) +
+         cost_.turnaround_pair_cycles() * tck_ns_;
 }
 
 AnalyticModel::ChunkTime AnalyticModel::accel_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const {
@@ -238,10 +242,8 @@ AnalyticModel::ChunkTime AnalyticModel::time_chunk(int64_t in, int64_t out, int6
   const size_t hist = static_cast<size_t>(ceil_div(std::max(slots, threads) + 1, nch) * nch);
   std::vector<double> finish_h(hist, 0.0), done_h(hist, 0.0);
   double done = 0, issue_prev = 0;
-  // Each token's output line of a tile is one write among the channels' reads: its lines and both turnarounds.
-  const double write_per_tile =
-      (transfer_bus_ns(hp, soc_.out_base, L.tile_rows * kF32, streams + 1) + cost_.turnaround_pair_cycles() * tck_ns_) *
-      static_cast<double>(ntok);
+  // Each token's output line of a tile is one write among the channels' reads.
+  const double write_per_tile = accel_write_bus_ns(L.tile_rows * kF32) * static_cast<double>(ntok);
   // A write-back batch opens a row in the output region, so the weight stream re-opens its own: one
   // activation's share of the bus (the fast DDR model's count; the writes jump the read backlog, so
   // the banks they touch are free again before the stream comes back to them).
@@ -379,27 +381,37 @@ PerfFigures AnalyticModel::evaluate(const ModelConfig& c, const Workload& w) con
   const double L = static_cast<double>(c.num_layers);
   using ByOp = std::array<double, kNumOpKinds>;
   auto add = [](ByOp& t, OpKind k, double ns, double times = 1.0) { t[static_cast<size_t>(k)] += ns * times; };
+  // The accelerator jobs of the pass `fixed` is timing, when it keeps them: their time and the DDR
+  // bus time within it (how busy the PL's decode jobs keep the bus).
+  ChunkTime* pl_jobs = nullptr;
+  auto linear = [&](ByOp& t, OpKind op, int64_t in, int64_t out, int64_t n, bool bias, double times) {
+    add(t, op, linear_ns(op, in, out, n, bias), times);
+    if (pl_jobs && soc_.accel.offloads(op)) {
+      const ChunkTime j = accel_job(in, out, n, bias);
+      pl_jobs->ns += j.ns * times, pl_jobs->bus_ns += j.bus_ns * times;
+    }
+  };
   // The ops of a forward pass of n tokens whose cost does not depend on the position.
   auto fixed = [&](int64_t n) {
     ByOp t{};
     const int64_t e = n * H;
     add(t, OpKind::Embedding, ps_op_ns(OpKind::Embedding, e, e * kF16, e * kF32));
     add(t, OpKind::AttnNorm, ps_op_ns(OpKind::AttnNorm, e, e * kF32 + H * kF16, e * kF32), L);
-    add(t, OpKind::QProj, linear_ns(OpKind::QProj, H, Q, n, c.qkv_bias), L);
-    add(t, OpKind::KProj, linear_ns(OpKind::KProj, H, KV, n, c.qkv_bias), L);
-    add(t, OpKind::VProj, linear_ns(OpKind::VProj, H, KV, n, c.qkv_bias), L);
+    linear(t, OpKind::QProj, H, Q, n, c.qkv_bias, L);
+    linear(t, OpKind::KProj, H, KV, n, c.qkv_bias, L);
+    linear(t, OpKind::VProj, H, KV, n, c.qkv_bias, L);
     const int64_t eq = n * nh * hd, ek = n * c.num_kv_heads * hd;
     add(t, OpKind::Rope, ps_op_ns(OpKind::Rope, eq, eq * kF32, eq * kF32) + ps_op_ns(OpKind::Rope, ek, ek * kF32, ek * kF32), L);
-    add(t, OpKind::OProj, linear_ns(OpKind::OProj, Q, H, n, false), L);
+    linear(t, OpKind::OProj, Q, H, n, false, L);
     add(t, OpKind::ResidualAdd, 2 * ps_op_ns(OpKind::ResidualAdd, e, 2 * e * kF32, e * kF32), L);
     add(t, OpKind::MlpNorm, ps_op_ns(OpKind::MlpNorm, e, e * kF32 + H * kF16, e * kF32), L);
-    add(t, OpKind::GateProj, linear_ns(OpKind::GateProj, H, I, n, false), L);
-    add(t, OpKind::UpProj, linear_ns(OpKind::UpProj, H, I, n, false), L);
+    linear(t, OpKind::GateProj, H, I, n, false, L);
+    linear(t, OpKind::UpProj, H, I, n, false, L);
     add(t, OpKind::SiluMul, ps_op_ns(OpKind::SiluMul, n * I, 2 * n * I * kF32, n * I * kF32), L);
-    add(t, OpKind::DownProj, linear_ns(OpKind::DownProj, I, H, n, false), L);
+    linear(t, OpKind::DownProj, I, H, n, false, L);
     // Only the last row goes through the final norm and lm_head.
     add(t, OpKind::FinalNorm, ps_op_ns(OpKind::FinalNorm, H, H * kF32 + H * kF16, H * kF32));
-    add(t, OpKind::LmHead, linear_ns(OpKind::LmHead, H, V, 1, false));
+    linear(t, OpKind::LmHead, H, V, 1, false, 1.0);
     add(t, OpKind::Sampling, ps_op_ns(OpKind::Sampling, V, V * kF32, 0));
     // The host loop's fixed cost per forward pass (kept with the sampling row here).
     add(t, OpKind::Sampling, sim::ps_forward_overhead_ns(soc_.ps));
@@ -422,25 +434,16 @@ PerfFigures AnalyticModel::evaluate(const ModelConfig& c, const Workload& w) con
   attention(pre, w.prompt_len, 0);
   f.prefill_tokens = w.prompt_len;
   f.prefill_ns = sum(pre);
+  ChunkTime decode_jobs;
+  pl_jobs = &decode_jobs;
   const ByOp step = fixed(1);
+  pl_jobs = nullptr;
   for (size_t k = 0; k < step.size(); ++k) f.decode_ns_by_op[k] = step[k] * static_cast<double>(w.gen);
   for (int64_t i = 0; i < w.gen; ++i) attention(f.decode_ns_by_op, 1, w.prompt_len + i);
   f.decode_tokens = w.gen;
   f.decode_ns = sum(f.decode_ns_by_op);
   // How busy the PL's decode jobs keep the DDR data bus (where fast and cycle fidelity may part).
-  double job = 0, bus = 0;
-  auto pl = [&](OpKind op, int64_t in, int64_t out, bool bias, double times) {
-    if (!soc_.accel.offloads(op)) return;
-    const ChunkTime t = accel_job(in, out, 1, bias);
-    job += t.ns * times, bus += t.bus_ns * times;
-  };
-  pl(OpKind::QProj, H, Q, c.qkv_bias, L);
-  pl(OpKind::KProj, H, KV, c.qkv_bias, 2 * L);
-  pl(OpKind::OProj, Q, H, false, L);
-  pl(OpKind::GateProj, H, I, false, 2 * L);
-  pl(OpKind::DownProj, I, H, false, L);
-  pl(OpKind::LmHead, H, V, false, 1);
-  f.decode_pl_ddr_busy = job > 0 ? bus / job : 0.0;
+  f.decode_pl_ddr_busy = decode_jobs.ns > 0 ? decode_jobs.bus_ns / decode_jobs.ns : 0.0;
   return f;
 }
 

@@ -71,6 +71,8 @@ class AnalyticModel {
   ChunkTime accel_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const;  // memoised
   ChunkTime time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const;
   double hp_transfer_latency_ns(int64_t bytes, bool write) const;  // one small HP transfer, idle system
+  /** DDR bus time of one accelerator write of `bytes` among its channels' reads (lines and both turnarounds). */
+  double accel_write_bus_ns(int64_t bytes) const;
   /** DDR bus time of one `bytes` transfer through the port `port` at `addr` among `streams`. */
   double transfer_bus_ns(const sim::AxiPortConfig& port, uint64_t addr, int64_t bytes, uint32_t streams) const;
   double linear_ns(OpKind op, int64_t in, int64_t out, int64_t n_tokens, bool bias) const;

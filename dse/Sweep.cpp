@@ -177,25 +177,26 @@ void merge_systemc_row(const SweepSpec& spec, const nlohmann::json& sim_row, nlo
                                                              : std::string("analytic");
 }
 
-namespace {
-double num(const nlohmann::json& r, const char* k) { return r.contains(k) && r[k].is_number() ? r[k].get<double>() : 0.0; }
-}  // namespace
+double row_number(const nlohmann::json& r, const char* k) {
+  return r.contains(k) && r[k].is_number() ? r[k].get<double>() : 0.0;
+}
 
 Objectives row_objectives(const nlohmann::json& r, bool systemc) {
   Objectives o;
-  o.decode_tps = num(r, systemc ? "systemc_decode_tps" : "decode_tps");
-  o.prefill_tps = num(r, systemc ? "systemc_prefill_tps" : "prefill_tps");
-  o.memory_bytes = num(r, "memory_bytes");
-  o.accuracy = num(r, "accuracy_top1");
-  o.resources = num(r, "max_utilisation");
+  o.decode_tps = row_number(r, systemc ? "systemc_decode_tps" : "decode_tps");
+  o.prefill_tps = row_number(r, systemc ? "systemc_prefill_tps" : "prefill_tps");
+  o.memory_bytes = row_number(r, "memory_bytes");
+  o.accuracy = row_number(r, "accuracy_top1");
+  o.resources = row_number(r, "max_utilisation");
   return o;
 }
 
 Objectives ranked_objectives(const nlohmann::json& r, const nlohmann::json& base) {
   Objectives o = row_objectives(r, true);
-  if (r.contains("cycle_decode_tps") && num(base, "cycle_decode_tps") > 0 && num(base, "cycle_prefill_tps") > 0) {
-    o.decode_tps = num(r, "cycle_decode_tps") / num(base, "cycle_decode_tps") * num(base, "systemc_decode_tps");
-    o.prefill_tps = num(r, "cycle_prefill_tps") / num(base, "cycle_prefill_tps") * num(base, "systemc_prefill_tps");
+  const double base_dec = row_number(base, "cycle_decode_tps"), base_pre = row_number(base, "cycle_prefill_tps");
+  if (r.contains("cycle_decode_tps") && base_dec > 0 && base_pre > 0) {
+    o.decode_tps = row_number(r, "cycle_decode_tps") / base_dec * row_number(base, "systemc_decode_tps");
+    o.prefill_tps = row_number(r, "cycle_prefill_tps") / base_pre * row_number(base, "systemc_prefill_tps");
   }
   return o;
 }

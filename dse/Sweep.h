@@ -62,6 +62,9 @@ bool reruns_in_cycle(const SweepSpec& spec, const nlohmann::json& row);
  */
 void merge_systemc_row(const SweepSpec& spec, const nlohmann::json& sim_row, nlohmann::json& row);
 
+/** A row's numeric field, 0 when absent or not a number. */
+double row_number(const nlohmann::json& row, const char* key);
+
 /** A row's objectives: its analytic figures, or (systemc) those of its finalist run. */
 Objectives row_objectives(const nlohmann::json& row, bool systemc);
 

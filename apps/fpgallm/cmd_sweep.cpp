@@ -189,7 +189,6 @@ void run_dask(const SweepArgs& a, const std::vector<Job>& todo, const std::strin
          WIFEXITED(st) ? WEXITSTATUS(st) : -1, journal_path);
 }
 
-double num(const json& r, const char* k) { return r.contains(k) && r[k].is_number() ? r[k].get<double>() : 0.0; }
 
 std::string file_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -307,7 +306,8 @@ void run_sweep(SweepArgs& a) {
 
   // 4. Finalists: top-k by score plus the Pareto set, capped; the base always (for the ratios).
   std::vector<size_t> order = feas;
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return num(rows[x], "score") > num(rows[y], "score"); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return row_number(rows[x], "score") > row_number(rows[y], "score"); });
   std::vector<size_t> finalists;
   for (size_t i = 0; i < order.size() && static_cast<int64_t>(i) < spec.finalists.top_k; ++i) finalists.push_back(order[i]);
   if (spec.finalists.pareto)
@@ -409,8 +409,8 @@ void run_sweep(SweepArgs& a) {
   const json& br = best < rows.size() ? rows[best] : base_row;
   auto line = [&](const char* what, const char* key, int prec, double scale = 1.0) {
     fmt::print("{:<44} {:>12} {:>12}\n", what,
-               base_row.contains(key) ? fmt::format("{:.{}f}", num(base_row, key) * scale, prec) : "-",
-               br.contains(key) ? fmt::format("{:.{}f}", num(br, key) * scale, prec) : "-");
+               base_row.contains(key) ? fmt::format("{:.{}f}", row_number(base_row, key) * scale, prec) : "-",
+               br.contains(key) ? fmt::format("{:.{}f}", row_number(br, key) * scale, prec) : "-");
   };
   if (best < rows.size())
     fmt::print("best: {} (ranked on {} figures)\n", rows[best]["id"].get<std::string>(),
@@ -430,7 +430,8 @@ void run_sweep(SweepArgs& a) {
   line("accuracy: top-1 agreement with fp32", "accuracy_top1", 4);
   line("score (analytic)", "score", 4);
   if (br.contains("systemc_decode_tps") && base_row.contains("systemc_decode_tps"))
-    fmt::print("best / base simulated decode tokens/s: {:.3f}\n", num(br, "systemc_decode_tps") / num(base_row, "systemc_decode_tps"));
+    fmt::print("best / base simulated decode tokens/s: {:.3f}\n",
+               row_number(br, "systemc_decode_tps") / row_number(base_row, "systemc_decode_tps"));
   fmt::print("wrote {}/results.csv, results.json, pareto.csv, pareto.json, best.yaml, summary.json\n", a.out);
 }
 

@@ -13,6 +13,7 @@
 #include "models/llm/AwqBackend.h"
 #include "models/quant/Quantizer.h"
 #include "models/tokenizer/Tokenizer.h"
+#include "sim/accel/Deployment.h"
 
 namespace fpgallm::dse {
 
@@ -69,12 +70,13 @@ std::string QuantSetting::key() const {
 }
 
 QuantSetting quant_setting(const sim::AccelConfig& a) {
+  const QuantOptions q = sim::deployed_quant_options(a, "rtn");  // the method is the sweep's, not the design's
   QuantSetting s;
   s.quantized = a.offload_linear;
-  s.group_size = a.macro.group_size;
-  s.bits = a.macro.bits;
-  s.zero_point = a.macro.zero_point;
-  s.lm_head = a.offload_lm_head;
+  s.group_size = q.group_size;
+  s.bits = q.bits;
+  s.zero_point = q.zero_point;
+  s.lm_head = q.quantize_lm_head;
   return s;
 }
 

@@ -28,12 +28,32 @@ std::vector<double> score(const std::vector<Objectives>& c, const Objectives& ba
   return s;
 }
 
-bool dominates(const Objectives& a, const Objectives& b) {
-  const bool ge = a.decode_tps >= b.decode_tps && a.prefill_tps >= b.prefill_tps && a.memory_bytes <= b.memory_bytes &&
-                  a.accuracy >= b.accuracy && a.resources <= b.resources;
-  const bool gt = a.decode_tps > b.decode_tps || a.prefill_tps > b.prefill_tps || a.memory_bytes < b.memory_bytes ||
-                  a.accuracy > b.accuracy || a.resources < b.resources;
-  return ge && gt;
+namespace {
+
+/** The five objectives as minimised values: higher-is-better ones negated. */
+std::vector<double> minimised(const Objectives& o) {
+  return {-o.decode_tps, -o.prefill_tps, o.memory_bytes, -o.accuracy, o.resources};
+}
+
+}  // namespace
+
+bool dominates_minimised(const std::vector<double>& a, const std::vector<double>& b) {
+  bool better = false;
+  for (size_t k = 0; k < a.size(); ++k) {
+    if (!(a[k] <= b[k])) return false;
+    better = better || a[k] < b[k];
+  }
+  return better;
+}
+
+bool dominates(const Objectives& a, const Objectives& b) { return dominates_minimised(minimised(a), minimised(b)); }
+
+std::vector<bool> non_dominated(const std::vector<std::vector<double>>& points) {
+  std::vector<bool> keep(points.size(), true);
+  for (size_t i = 0; i < points.size(); ++i)
+    for (size_t j = 0; j < points.size() && keep[i]; ++j)
+      if (j != i && dominates_minimised(points[j], points[i])) keep[i] = false;
+  return keep;
 }
 
 std::vector<size_t> pareto_front(const std::vector<Objectives>& c) {

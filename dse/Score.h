@@ -28,4 +28,14 @@ std::vector<size_t> pareto_front(const std::vector<Objectives>& candidates);
 /** True when a is at least as good as b everywhere and better somewhere. */
 bool dominates(const Objectives& a, const Objectives& b);
 
+/**
+ * The one dominance test, on objectives all to be minimised (negate the maximised ones): a
+ * dominates b when a <= b everywhere and a < b somewhere. NaN compares false, so a point with a NaN
+ * objective neither dominates nor is dominated on it.
+ */
+bool dominates_minimised(const std::vector<double>& a, const std::vector<double>& b);
+
+/** Per point (rows of objectives, all minimised): no other point dominates it. */
+std::vector<bool> non_dominated(const std::vector<std::vector<double>>& points);
+
 }  // namespace fpgallm::dse

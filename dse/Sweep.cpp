@@ -15,6 +15,8 @@
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
 #include "models/quant/Quantizer.h"
+#include "run/RunSetup.h"
+#include "sim/accel/Deployment.h"
 #include "sim/soc/Simulation.h"
 
 namespace fpgallm::dse {
@@ -88,18 +90,13 @@ Footprint footprint(const DesignPoint& p) {
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(key);
   if (it == cache.end())
-    it = cache.emplace(key, estimate_footprint(m, a.macro.group_size, a.macro.bits, a.macro.zero_point, a.offload_lm_head,
-                                               a.macro)).first;
+    it = cache.emplace(key, sim::deployed_footprint(a, m)).first;
   return it->second;
 }
 
 /** Bytes the model needs in DDR: the packed weights and a KV cache for the workload's positions. */
 int64_t ddr_bytes(const DesignPoint& p, int64_t positions) {
-  const auto& a = p.soc.accel;
-  const Footprint fp = footprint(p);
-  const int64_t weights = a.offload_linear ? fp.total_bytes() : fp.fp16_baseline_bytes;
-  const int64_t kv = 2 * p.model.num_layers * positions * p.model.kv_dim() * 4;  // fp32 K and V
-  return weights + kv;
+  return sim::deployed_ddr_bytes(p.soc.accel, p.model, footprint(p), positions);
 }
 
 }  // namespace
@@ -128,7 +125,7 @@ nlohmann::json evaluate_analytic(const SweepSpec& spec, const DesignPoint& p, co
   row["uram288"] = r.uram288;
   row["max_utilisation"] = r.max_utilisation;
   const Footprint fp = footprint(p);
-  row["memory_bytes"] = a.offload_linear ? fp.model_bytes() : fp.fp16_baseline_bytes;
+  row["memory_bytes"] = sim::deployed_model_bytes(a, fp);
   row["group_size"] = a.macro.group_size;
   row["bits"] = a.macro.bits;
   const QuantSetting qs = quant_setting(a);
@@ -219,29 +216,24 @@ nlohmann::json evaluate_systemc(const SweepSpec& spec, const DesignPoint& p, con
   soc.set_fidelity(o.fidelity);
   soc.validate();
   const auto t0 = std::chrono::steady_clock::now();
-  std::shared_ptr<const ModelWeights> w;
-  if (o.timing_only) {
-    // Shapes only: the same ops, traffic and times, no weights materialised (any model size).
-    w = make_shape_only_weights(p.model);
-  } else {
-    // Full numerics on deterministic synthetic weights, RTN-quantized to the accelerator's layout
-    // (the unaccelerated baseline runs the unquantized model, as `fpgallm run` does).
-    w = make_synthetic_weights(p.model, kDefaultSyntheticSeed);
-    if (soc.accel.offload_linear) {
-      QuantOptions q;
-      q.method = "rtn";
-      q.group_size = soc.accel.macro.group_size;
-      q.bits = soc.accel.macro.bits;
-      q.zero_point = soc.accel.macro.zero_point;
-      q.quantize_lm_head = soc.accel.offload_lm_head;
-      w = quantize_model(*w, q, {});
-    }
-  }
-  sim::SimRunOptions opt;
+  // As `fpgallm run` prepares a model: shapes only, or deterministic synthetic weights RTN-quantized
+  // to the accelerator's layout (the unaccelerated baseline runs the unquantized model). No cache:
+  // a finalist's synthetic RTN model takes seconds to make and would only fill the user's cache.
+  run::ModelRequest req;
+  req.spec = p.id;
+  req.synthetic = p.model;
+  req.seed = kDefaultSyntheticSeed;
+  req.timing_only = o.timing_only;
+  req.no_cache = true;
+  run::RunSetup setup;
+  setup.quant = "rtn";
   for (int64_t i = 0; i < o.prompt_len; ++i)
-    opt.prompt.push_back(static_cast<int32_t>((i * 7919 + 1) % p.model.vocab_size));  // fixed, spread-out ids
+    setup.prompt_ids.push_back(static_cast<int32_t>((i * 7919 + 1) % p.model.vocab_size));  // fixed, spread-out ids
+  run::PreparedRun prepared = run::prepare_run(req, soc, setup);
+  sim::SimRunOptions opt;
+  opt.prompt = std::move(prepared.prompt);
   opt.decode_steps = o.gen;
-  const sim::SimRunResult r = sim::simulate(soc, w, opt);
+  const sim::SimRunResult r = sim::simulate(soc, prepared.weights, opt);
   row["systemc_prefill_tps"] = r.prefill_tokens_per_s();
   row["systemc_decode_tps"] = r.decode_tokens_per_s();
   row["systemc_fidelity"] = sim::to_string(o.fidelity);

@@ -6,7 +6,7 @@
 #include "accel_hls/Emitter.h"
 #include "accel_hls/Vectors.h"
 #include "apps/fpgallm/Command.h"
-#include "apps/fpgallm/Resources.h"
+#include "run/Resources.h"
 #include "dse/Resources.h"
 #include "models/checkpoint/ModelLoader.h"
 #include "models/core/Error.h"
@@ -82,9 +82,9 @@ fpgallm::hls::VectorSet make_vectors(const fpgallm::sim::SocConfig& soc, const E
 void run_emit(const EmitArgs& in) {
   using namespace fpgallm;
   EmitArgs a = in;
-  if (a.platform.empty()) a.platform = cli::resource_path(kDefaultPlatform);
+  if (a.platform.empty()) a.platform = run::resource_path(kDefaultPlatform);
   const sim::SocConfig soc = sim::load_soc_config(a.platform, a.accel);
-  if (a.resource_costs.empty()) a.resource_costs = cli::resource_path(kDefaultResourceCosts);
+  if (a.resource_costs.empty()) a.resource_costs = run::resource_path(kDefaultResourceCosts);
   const dse::ResourceCosts costs = dse::load_resource_costs(a.resource_costs);
   std::vector<hls::NamedVectors> sets;
   if (!a.vectors.empty()) {

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "apps/fpgallm/Command.h"
-#include "apps/fpgallm/Resources.h"
+#include "run/Resources.h"
 #include "models/llm/AwqBackend.h"
 #include "models/core/Error.h"
 #include "models/eval/Eval.h"
@@ -26,12 +26,6 @@ std::string tokenizer_path(const std::string& given, const std::string& model) {
   fail("--tokenizer is required for model '{}' (only HF folders carry their own tokenizer)", model);
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& name) {
-  if (name == "fp32") return std::make_unique<ReferenceBackend>();
-  if (name == "awq") return std::make_unique<AwqBackend>();
-  fail("--backend must be fp32 or awq (got '{}')", name);
-}
-
 int64_t ctx_or_default(int64_t ctx, const ModelConfig& c) {
   return ctx > 0 ? ctx : std::min(kDefaultEvalContext, c.max_context);
 }
@@ -44,7 +38,7 @@ struct PplArgs {
 void run_ppl(const PplArgs& a) {
   auto w = load_model(a.model);
   auto tok = load_tokenizer(tokenizer_path(a.tokenizer, a.model), w->config.vocab_size);
-  auto backend = make_backend(a.backend);
+  auto backend = make_host_backend(a.backend, *w, "--backend");
   const auto tokens = encode_documents(*tok, read_text_file(a.text));
   const auto r = eval_perplexity(w, *backend, tokens, ctx_or_default(a.ctx, w->config));
   fmt::print("perplexity {:.4f}  (mean NLL {:.5f} nats over {} predicted tokens, backend {})\n", r.perplexity(),
@@ -76,7 +70,7 @@ struct WnliArgs {
 void run_wnli(const WnliArgs& a) {
   auto w = load_model(a.model);
   auto tok = load_tokenizer(tokenizer_path(a.tokenizer, a.model), w->config.vocab_size);
-  auto backend = make_backend(a.backend);
+  auto backend = make_host_backend(a.backend, *w, "--backend");
   const auto examples = load_wnli_tsv(a.data);
   const auto r = eval_wnli(w, *backend, *tok, examples);
   if (a.verbose)
@@ -86,7 +80,7 @@ void run_wnli(const WnliArgs& a) {
   fmt::print("WNLI accuracy {:.2f}% ({} / {})\n", 100.0 * r.accuracy(), r.correct, r.n);
 }
 
-// Defaults are relative to the resource folder (cli::resource_root), resolved when the command runs.
+// Defaults are relative to the resource folder (run::resource_root), resolved when the command runs.
 struct TableArgs {
   std::string out, stories_dir = "data/stories260K", calib = "configs/calib/default.txt",
                    text = "configs/calib/stories260k_eval.txt";
@@ -95,8 +89,7 @@ struct TableArgs {
 };
 
 void run_table(TableArgs a) {
-  for (auto* p : {&a.stories_dir, &a.calib, &a.text})
-    if (!fs::path(*p).is_absolute() && !fs::exists(*p)) *p = cli::resource_path(*p);
+  for (auto* p : {&a.stories_dir, &a.calib, &a.text}) *p = run::find_file(*p);
   AwqTableOptions o;
   o.stories_model = a.stories_dir + "/stories260K.bin";
   o.stories_tokenizer = a.stories_dir + "/tok512.bin";

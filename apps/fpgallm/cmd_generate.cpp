@@ -27,12 +27,8 @@ void run_generate(const GenerateArgs& a) {
   auto weights = load_model(a.model);
   auto tok = load_tokenizer(a.tokenizer, weights->config.vocab_size);
   // Quantized models (packed files, AutoAWQ folders) run the host AWQ kernels; others fp32.
-  bool quantized = false;
-  for (const auto& L : weights->layers) quantized = quantized || L.q.quant;
-  ReferenceBackend fp32;
-  AwqBackend awq;
-  Backend& backend = quantized ? static_cast<Backend&>(awq) : fp32;
-  Qwen2Model model(weights, backend);
+  const std::unique_ptr<Backend> backend = make_host_backend("auto", *weights, "backend");
+  Qwen2Model model(weights, *backend);
   Sampler sampler(a.temperature, a.top_p, a.seed);
 
   std::vector<int32_t> prompt = tok->encode(a.prompt, true);
@@ -61,7 +57,7 @@ void run_generate(const GenerateArgs& a) {
   std::fflush(stdout);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (a.stats) fmt::print(stderr, "generated {} tokens in {:.3f} s ({:.1f} tok/s, host {})\n", generated, s,
-                          generated / std::max(s, 1e-9), backend.name());
+                          generated / std::max(s, 1e-9), backend->name());
 }
 
 void setup(CLI::App& app) {

@@ -95,14 +95,7 @@ void run_logits(const LogitsArgs& a) {
   if (n > weights->config.max_context)
     fail("--tokens: {} tokens exceed the model's context of {}", n, weights->config.max_context);
 
-  bool quantized = false;
-  for (const auto& L : weights->layers) quantized = quantized || L.q.quant;
-  const std::string which = a.backend == "auto" ? (quantized ? "awq" : "fp32") : a.backend;
-  if (which == "fp32" && quantized)
-    fail("--backend fp32: {} is quantized (no fp32 weights); use --backend awq or auto", a.model);
-  std::unique_ptr<Backend> backend;
-  if (which == "awq") backend = std::make_unique<AwqBackend>();
-  else backend = std::make_unique<ReferenceBackend>();
+  const std::unique_ptr<Backend> backend = make_host_backend(a.backend, *weights, "--backend");
   Qwen2Model model(weights, *backend);
   std::vector<float> logits;  // [rows, vocab]
   if (a.mode == "prefill") {

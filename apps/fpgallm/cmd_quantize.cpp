@@ -4,7 +4,7 @@
 #include <fmt/core.h>
 
 #include "apps/fpgallm/Command.h"
-#include "apps/fpgallm/Resources.h"
+#include "run/Resources.h"
 #include "models/core/Error.h"
 #include "models/checkpoint/AutoAwq.h"
 #include "models/quant/Footprint.h"
@@ -34,8 +34,8 @@ struct QuantizeArgs {
   int64_t beat_bytes = fpgallm::MacroLayout{}.beat_bytes;
 };
 
-/** The shipped calibration text, wherever the resources are (cli::resource_root). */
-std::string default_calib_path() { return fpgallm::cli::resource_path(kDefaultCalibRelPath); }
+/** The shipped calibration text, wherever the resources are (run::resource_root). */
+std::string default_calib_path() { return fpgallm::run::resource_path(kDefaultCalibRelPath); }
 
 void run_quantize(const QuantizeArgs& a) {
   using namespace fpgallm;

@@ -6,15 +6,16 @@
 
 #include "apps/fpgallm/Command.h"
 #include "apps/fpgallm/Progress.h"
-#include "apps/fpgallm/Published.h"
-#include "apps/fpgallm/QuantCache.h"
-#include "apps/fpgallm/Resources.h"
 #include "models/core/Error.h"
 #include "models/quant/Footprint.h"
 #include "models/quant/PackedModel.h"
 #include "models/checkpoint/ModelLoader.h"
 #include "models/core/YamlConfig.h"
-#include "sim/soc/RunSetup.h"
+#include "run/Published.h"
+#include "run/QuantCache.h"
+#include "run/Resources.h"
+#include "run/RunSetup.h"
+#include "sim/accel/Deployment.h"
 #include "sim/soc/Simulation.h"
 #include "sim/soc/SocConfig.h"
 
@@ -28,7 +29,7 @@ constexpr const char* kDefaultModel = "synthetic:qwen2.5-0.5b";
 constexpr int64_t kDefaultDecodeSteps = 8;
 constexpr const char* kDefaultCalib = "configs/calib/default.txt";
 
-// Defaults, relative to the resource folder (cli::resource_root) and resolved only when the command runs.
+// Defaults, relative to the resource folder (run::resource_root) and resolved only when the command runs.
 constexpr const char* kDefaultPlatform = "configs/platform/kv260.yaml";
 constexpr const char* kDefaultAccel = "configs/accel/paper_gs64_pe8x8.yaml";
 constexpr const char* kDefaultTokenizer = "data/qwen2.5-tokenizer";
@@ -38,7 +39,7 @@ struct RunArgs {
   std::string platform, accel, tokenizer, reference;  // empty: the defaults above
   std::string model = kDefaultModel;
   std::string prompt = kDefaultPrompt;
-  std::string quant;  // empty: sim::kDefaultRunQuant
+  std::string quant;  // empty: run::kDefaultRunQuant
   std::string cache_dir;  // empty: default_cache_dir()
   bool no_cache = false;
   std::string fidelity;
@@ -49,99 +50,29 @@ struct RunArgs {
   bool timing_only = false;
 
   void resolve_defaults() {
-    if (platform.empty()) platform = cli::resource_path(kDefaultPlatform);
-    if (accel.empty()) accel = cli::resource_path(kDefaultAccel);
-    if (tokenizer.empty()) tokenizer = cli::resource_path(kDefaultTokenizer);
-    if (reference.empty() && !no_reference) reference = cli::resource_path(kDefaultReference);
+    if (platform.empty()) platform = run::resource_path(kDefaultPlatform);
+    if (accel.empty()) accel = run::resource_path(kDefaultAccel);
+    if (tokenizer.empty()) tokenizer = run::resource_path(kDefaultTokenizer);
+    if (reference.empty() && !no_reference) reference = run::resource_path(kDefaultReference);
   }
 };
 
-using cli::load_published;
-using cli::Published;
+using run::load_published;
+using run::Published;
 
-sim::RunSetup run_setup(const RunArgs& a) {
-  sim::RunSetup s;
+run::RunSetup run_setup(const RunArgs& a) {
+  run::RunSetup s;
   s.prompt = a.prompt;
   s.tokenizer = a.tokenizer;
   s.byte_prompt = a.byte_prompt;
   s.prompt_len = a.prompt_len;
-  s.quant = a.quant.empty() ? sim::kDefaultRunQuant : a.quant;
-  s.calib_file = cli::resource_path(kDefaultCalib);
+  s.quant = a.quant.empty() ? run::kDefaultRunQuant : a.quant;
+  s.quant_given = !a.quant.empty();
+  s.calib_file = run::resource_path(kDefaultCalib);
   return s;
 }
 
-/** Why the default quantizer (sim::kDefaultRunQuant) ran, as the run prints it. */
-constexpr const char* kDefaultQuantWhy =
-    "the default: simulated timing and footprint do not depend on the quantizer, and AWQ of a full-size model "
-    "takes minutes; --quant awq runs AutoAWQ's search (cached afterwards)";
-
-/** Loads (and quantizes when needed) the model; `prompt` is encoded first, so a bad tokenizer fails at once. */
-std::shared_ptr<const ModelWeights> prepare_model(const RunArgs& a, const sim::SocConfig& soc, bool quiet,
-                                                  std::vector<int32_t>& prompt) {
-  auto t0 = std::chrono::steady_clock::now();
-  if (a.timing_only) {
-    // Shapes only: nothing is loaded, generated or quantized, so any size fits.
-    if (!quiet) fmt::print(stderr, "timing-only: shapes of {} (no weights)\n", a.model);
-    auto w = make_shape_only_weights(load_model_config_only(a.model));
-    prompt = sim::make_run_prompt(run_setup(a), w->config);
-    return w;
-  }
-  auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  sim::RunSetup s = run_setup(a);
-  // Nothing offloaded (the unaccelerated deployment runs the unquantized model on the PS) or an
-  // already quantized model: no quantizer, no cache.
-  const bool packed = fs::is_regular_file(a.model) && looks_like_packed_model(a.model);
-  if (!soc.accel.offload_linear || packed) {
-    if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
-    auto w = load_model(a.model);
-    prompt = sim::make_run_prompt(s, w->config);
-    return w;
-  }
-  const QuantOptions o = sim::run_quant_options(soc, s);
-  const std::string why = a.quant.empty() ? kDefaultQuantWhy : "--quant";
-
-  // The calibration source is part of the cache key; the tokens themselves are made only on a miss.
-  nlohmann::json calib_id = nullptr;
-  if (o.method == "awq") {
-    if (a.byte_prompt) calib_id = {{"random_blocks", kDefaultRandomCalibBlocks}, {"seed", sim::kRandomCalibSeed}};
-    else calib_id = {{"text", cli::file_identity(s.calib_file)}, {"tokenizer", cli::model_identity(a.tokenizer)}};
-  }
-  const nlohmann::json key = {
-      {"model", cli::model_identity(a.model)}, {"method", o.method}, {"bits", o.bits}, {"group_size", o.group_size},
-      {"zero_point", o.zero_point}, {"lm_head", o.quantize_lm_head}, {"scale_grid", o.scale_grid},
-      {"clip_grid", o.clip_grid}, {"max_shrink", o.max_shrink}, {"clip_sample_tokens", o.clip_sample_tokens},
-      {"calib_samples", o.calib_samples}, {"calib_seq_len", o.calib_seq_len}, {"search_tokens", o.search_tokens},
-      {"calibration", calib_id}, {"macro", {{"tile_rows", soc.accel.macro.tile_rows}, {"group_size", soc.accel.macro.group_size},
-                 {"bits", soc.accel.macro.bits}, {"beat_bytes", soc.accel.macro.beat_bytes},
-                 {"zero_point", soc.accel.macro.zero_point}}}};
-  const fs::path dir = a.no_cache ? fs::path() : (a.cache_dir.empty() ? cli::default_cache_dir() : fs::path(a.cache_dir));
-  const cli::QuantCache cache(dir, key, fmt::format("{}-{}-g{}", a.model, o.method, o.group_size));
-  if (!quiet) fmt::print(stderr, "quantizer: {} G={} ({})\n", o.method, o.group_size, why);
-  if (auto hit = cache.load()) {
-    prompt = sim::make_run_prompt(s, hit->config);
-    if (!quiet) fmt::print(stderr, "loaded quantized model from cache {} in {:.1f} s\n", cache.path().string(), since());
-    return hit;
-  }
-
-  if (!quiet) fmt::print(stderr, "loading model {} ...\n", a.model);
-  std::shared_ptr<ModelWeights> w = load_model(a.model);
-  prompt = sim::make_run_prompt(s, w->config);
-  for (const auto& L : w->layers)
-    if (L.q.quant) return w;  // an AutoAWQ checkpoint: quantized already
-  cli::ProgressLine progress(!quiet);
-  s.progress = [&](int64_t layer, int64_t n, const std::string& what) {
-    progress.update(fmt::format("[{:6.1f} s] quantizing ({}) layer {}/{}", since(), what, std::min(layer + 1, n), n));
-  };
-  auto q = sim::prepare_run_weights(std::move(w), soc, s);
-  progress.finish(fmt::format("quantized {} with {} G={} in {:.1f} s", a.model, o.method, o.group_size, since()));
-  if (cache.enabled()) {
-    cache.store(*q, soc.accel.macro, {{"method", o.method}, {"source_model", a.model}});
-    if (!quiet) fmt::print(stderr, "cached as {} ({:.1f} s so far)\n", cache.path().string(), since());
-  }
-  return q;
-}
-
-void run(RunArgs& a) {
+void run_command(RunArgs& a) {
   a.resolve_defaults();
   if (!a.quant.empty() && a.quant != "rtn" && a.quant != "awq") fail("--quant must be rtn or awq (got '{}')", a.quant);
   if (a.gen < 0) fail("--gen must be >= 0 (got {})", a.gen);
@@ -150,7 +81,20 @@ void run(RunArgs& a) {
   if (!a.fidelity.empty()) soc.set_fidelity(sim::parse_fidelity(a.fidelity, "--fidelity"));
   Published pub = load_published(a.reference);
   sim::SimRunOptions opt;
-  auto weights = prepare_model(a, soc, a.quiet, opt.prompt);
+  run::RunSetup setup = run_setup(a);
+  cli::ProgressLine prep(!a.quiet);
+  setup.progress = [&](int64_t layer, int64_t n, const std::string& what) {
+    prep.update(fmt::format("[{:6.1f} s] quantizing ({}) layer {}/{}", prep.elapsed_s(), what, std::min(layer + 1, n), n));
+  };
+  run::ModelRequest req;
+  req.spec = a.model;
+  req.timing_only = a.timing_only;
+  req.cache_dir = a.cache_dir;
+  req.no_cache = a.no_cache;
+  req.note = [&](const std::string& line) { prep.finish(line); };
+  run::PreparedRun prepared = run::prepare_run(req, soc, setup);
+  const auto weights = prepared.weights;
+  opt.prompt = std::move(prepared.prompt);
   const ModelConfig& mc = weights->config;
   // Published figures sit beside the simulated ones only for the model they were measured on.
   pub.loaded = pub.applies_to(mc);
@@ -176,7 +120,7 @@ void run(RunArgs& a) {
   sim::SimRunResult r = sim::simulate(soc, weights, opt);
   progress.finish(fmt::format("simulated in {:.1f} s of host time", r.wall_seconds));
 
-  const Footprint fp = sim::run_footprint(soc, mc);
+  const Footprint fp = sim::deployed_footprint(soc.accel, mc);
   fmt::print("fpgallm run: {} ({} layers, hidden {}), accel {} @ {} MHz, PE {}x{}, {} DMA channels, {} fidelity{}\n",
              a.model, mc.num_layers, mc.hidden_size, soc.accel.name, soc.accel.clock_mhz, soc.accel.pe_rows,
              soc.accel.pe_cols, soc.accel.n_channels, sim::to_string(soc.accel.fidelity),
@@ -195,7 +139,7 @@ void run(RunArgs& a) {
   fmt::print("{:<34} {:>14.2f} {:>14}\n", "decode tokens/s", r.decode_tokens_per_s(),
              pub.loaded ? fmt::format("{:.1f}", pub_tps) : "");
   fmt::print("{:<34} {:>14.3f}\n", "decode time per token (ms)", decode_ms);
-  const double model_bytes = static_cast<double>(sim::deployed_model_bytes(soc, fp));
+  const double model_bytes = static_cast<double>(sim::deployed_model_bytes(soc.accel, fp));
   // The paper's 443.81 is a MiB figure and its 988 an MB one (docs/formats.md): each goes on its row.
   fmt::print("{:<34} {:>14.2f} {:>14}\n", "model footprint (MiB)", model_bytes / kBytesPerMiB,
              pub.loaded && soc.accel.offload_linear ? fmt::format("{:.2f}", pub_mb) : "");
@@ -212,7 +156,7 @@ void run(RunArgs& a) {
 
   if (a.show_stats) fmt::print("\n== Statistics ==\n{}", r.stats.to_table());
   if (!a.out.empty()) {
-    sim::write_run_outputs(r, a.out);
+    run::write_run_outputs(r, a.out);
     fmt::print("\nwrote {}/stats.json, stats.csv, trace.json ({} events{})\n", a.out, r.trace->size(),
                r.trace->dropped() ? fmt::format(", {} dropped", r.trace->dropped()) : "");
   }
@@ -234,11 +178,11 @@ void setup(CLI::App& app) {
               "--model may be synthetic:<preset>, a model config YAML or a HF folder of any size");
   c->add_option("--quant", a->quant,
                 fmt::format("how to quantize an unquantized model: rtn | awq (default {}; the run prints which ran and why)",
-                            sim::kDefaultRunQuant));
+                            run::kDefaultRunQuant));
   c->add_flag("--no-cache", a->no_cache, "quantize afresh and do not write the cache of quantized models");
   c->add_option("--cache-dir", a->cache_dir,
                 fmt::format("cache of quantized models; default ${}, else $XDG_CACHE_HOME/fpgallm or ~/.cache/fpgallm",
-                            cli::kCacheDirEnv));
+                            run::kCacheDirEnv));
   c->add_option("--fidelity", a->fidelity, "override the configs: cycle | fast");
   c->add_option("--reference", a->reference,
                 fmt::format("published figures YAML shown beside the simulated ones; default {}", kDefaultReference));
@@ -247,7 +191,7 @@ void setup(CLI::App& app) {
   c->add_flag("--trace", a->trace, "record the timeline (written with --out)");
   c->add_flag("--stats", a->show_stats, "print the whole statistics tree");
   c->add_flag("--quiet", a->quiet, "no progress output");
-  c->callback([a] { run(*a); });
+  c->callback([a] { run_command(*a); });
 }
 
 }  // namespace

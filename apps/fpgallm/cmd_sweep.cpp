@@ -19,9 +19,9 @@
 
 #include "apps/fpgallm/Command.h"
 #include "apps/fpgallm/Progress.h"
-#include "apps/fpgallm/Resources.h"
+#include "run/Resources.h"
 #include "dse/Sweep.h"
-#include "sim/soc/RunSetup.h"
+#include "sim/ddr/Fidelity.h"
 #include "models/core/Error.h"
 
 namespace {
@@ -168,7 +168,7 @@ void run_dask(const SweepArgs& a, const std::vector<Job>& todo, const std::strin
   json j = json::array();
   for (const auto& t : todo) j.push_back({{"id", t.id}, {"index", t.index}, {"fidelity", t.fidelity}});
   std::ofstream(jobs_file) << j.dump(1) << "\n";
-  const std::string driver = cli::resource_path(kDaskDriver);
+  const std::string driver = run::resource_path(kDaskDriver);
   if (!fs::exists(driver)) fail("{}: the Dask driver is missing from this installation", driver);
   std::vector<std::string> args = {kPython, driver, "--scheduler", a.scheduler, "--exe", self_exe(), "--spec",
                                    fs::absolute(a.spec).string(), "--jobs", jobs_file.string(), "--journal", journal_path};

@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 #include <string>
 
 #include "models/llm/Backend.h"
@@ -20,5 +21,12 @@ class AwqBackend : public ReferenceBackend {
  private:
   AwqAccum accum_;
 };
+
+/**
+ * The host backend by name, the one choice every command makes: "fp32" (ReferenceBackend), "awq"
+ * (AwqBackend: AWQ linears where `w` has them, fp32 elsewhere), "auto" (awq for a quantized model,
+ * else fp32). fp32 of a quantized model (no fp32 weights) or another name is an error naming `what`.
+ */
+std::unique_ptr<Backend> make_host_backend(const std::string& name, const ModelWeights& w, const std::string& what);
 
 }  // namespace fpgallm

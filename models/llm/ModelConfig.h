@@ -35,6 +35,10 @@ struct ModelConfig {
 
   int64_t q_dim() const { return num_heads * head_dim; }
   int64_t kv_dim() const { return num_kv_heads * head_dim; }
+  /** Bytes of the KV cache for `positions`: K and V of every layer, fp32 as Qwen2Model keeps them. */
+  int64_t kv_cache_bytes(int64_t positions) const {
+    return 2 * num_layers * positions * kv_dim() * static_cast<int64_t>(sizeof(float));
+  }
   /** Parameter count, embeddings counted once when tied. */
   int64_t num_parameters() const;
 

@@ -91,4 +91,10 @@ std::string hf_linear_name(int64_t layer, const char* which) {
   return fmt::format("model.layers.{}.{}.{}", layer, attn ? "self_attn" : "mlp", w);
 }
 
+bool is_quantized(const ModelWeights& w) {
+  for (const auto& L : w.layers)
+    if (L.q.quant) return true;
+  return false;
+}
+
 }  // namespace fpgallm

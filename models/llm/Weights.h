@@ -39,6 +39,9 @@ struct ModelWeights {
   void validate(const std::string& where) const;
 };
 
+/** Some decoder linear carries AWQ weights (a packed file, an AutoAWQ folder, a quantized model). */
+bool is_quantized(const ModelWeights& w);
+
 /**
  * Weights of `config`'s shapes without the large tensors: embedding [vocab, hidden] and every
  * linear are shape-only, norms are ones and biases zeros. A 7B-class model costs kilobytes.

@@ -19,9 +19,12 @@ if hasattr(_fpgallm, "dse"):
     from .dse import ExploreResult, explore, hypervolume, sweep
 if hasattr(_fpgallm, "accel_hls"):
     from .hls import emit_hls
+if hasattr(_fpgallm, "studies"):
+    from .studies import validate
 
 __all__ = [
     "Config", "PackedModel", "RunResult", "check_soc", "compare", "load_accel", "load_model_config", "load_packed",
     "load_platform", "perplexity", "plot", "quantize", "read_yaml", "resource_path", "resource_root", "run",
 ] + (["ExploreResult", "explore", "hypervolume", "sweep"] if hasattr(_fpgallm, "dse") else []) \
-  + (["emit_hls"] if hasattr(_fpgallm, "accel_hls") else [])
+  + (["emit_hls"] if hasattr(_fpgallm, "accel_hls") else []) \
+  + (["validate"] if hasattr(_fpgallm, "studies") else [])

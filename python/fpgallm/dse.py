@@ -19,6 +19,15 @@ OBJECTIVES = {"decode_tps": "max", "prefill_tps": "max", "memory_bytes": "min", 
               "max_utilisation": "min"}
 
 
+def non_dominated(pts):
+    """Boolean mask of the rows of `pts` (objectives, all minimised) no other row dominates: the C++
+    sweep's dominance test (dse/Score.h), so the sweep, explore and the plots agree."""
+    pts = np.asarray(pts, dtype=float)
+    if len(pts) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.array(_fpgallm.dse.non_dominated(pts.tolist()), dtype=bool)
+
+
 def cli_path():
     """The fpgallm CLI this package was built with (or installed beside)."""
     return os.environ.get("FPGALLM_CLI", _paths.CLI)
@@ -114,7 +123,7 @@ def hypervolume(rows, base, objectives=OBJECTIVES):
     pts = pts[np.all(pts < ref, axis=1)]
     if len(pts) == 0:
         return 0.0
-    front = pts[[not np.any(np.all(pts <= p, axis=1) & np.any(pts < p, axis=1)) for p in pts]]
+    front = pts[non_dominated(pts)]
     return float(WFG().compute(front, ref))
 
 
@@ -192,7 +201,7 @@ def explore(spec, strategy="nsga2", budget=200, seed=0, verify=True, population=
 
     feasible = [r for r in rows if r.get("feasible")]
     pts = _normalised(feasible, base, objectives) if feasible else np.zeros((0, len(objectives)))
-    front = [r for r, p in zip(feasible, pts) if not np.any(np.all(pts <= p, axis=1) & np.any(pts < p, axis=1))]
+    front = [r for r, keep in zip(feasible, non_dominated(pts)) if keep]
     verified = []
     if verify and front:
         finalists = sorted(front, key=lambda r: -float(r.get("decode_tps", 0)))[:space.max_finalists]

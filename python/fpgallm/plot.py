@@ -79,13 +79,10 @@ def roofline(result, ax=None):
 
 def pareto_mask(df, objectives):
     """True for the rows no other row dominates; `objectives` maps column -> "max" or "min"."""
-    signs = np.array([1.0 if d == "max" else -1.0 for d in objectives.values()])
-    v = df[list(objectives)].to_numpy(dtype=float) * signs
-    mask = np.ones(len(v), dtype=bool)
-    for i in range(len(v)):
-        dominated = np.all(v >= v[i], axis=1) & np.any(v > v[i], axis=1)
-        mask[i] = not dominated.any()
-    return mask
+    from .dse import non_dominated
+
+    signs = np.array([-1.0 if d == "max" else 1.0 for d in objectives.values()])
+    return non_dominated(df[list(objectives)].to_numpy(dtype=float) * signs)
 
 
 def pareto(df, x, y, ax=None, x_dir="min", y_dir="max", label=None, front=None):

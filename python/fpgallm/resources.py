@@ -1,16 +1,15 @@
-"""Where the shipped configs/ and data/ live: $FPGALLM_HOME, else the tree the package was built from."""
-import os
+"""Where the shipped configs/ and data/ live, found as the CLI finds them (run/Resources.h):
+$FPGALLM_HOME, else the install prefix of the package, else the tree it was built from."""
 from pathlib import Path
 
-from . import _paths
+from . import _fpgallm
 
 RESOURCE_ROOT_ENV = "FPGALLM_HOME"
 
 
 def resource_root() -> Path:
     """The folder holding `configs/` and `data/` (never the working directory)."""
-    env = os.environ.get(RESOURCE_ROOT_ENV)
-    return Path(env) if env else Path(_paths.SOURCE_DIR)
+    return Path(_fpgallm.sim.resource_root())
 
 
 def resource_path(rel) -> Path:
@@ -19,9 +18,6 @@ def resource_path(rel) -> Path:
 
 
 def find_file(path) -> Path:
-    """`path` as given when it exists, else the same relative path below resource_root()."""
-    p = Path(path)
-    if p.exists() or p.is_absolute():
-        return p
-    shipped = resource_path(p)
-    return shipped if shipped.exists() else p
+    """`path` as given when it exists or is absolute, else the same relative path below resource_root()
+    when it is there (else as given, so the error names what was typed)."""
+    return Path(_fpgallm.sim.find_file(str(path)))

@@ -142,7 +142,8 @@ def _progress_callback(enabled):
 
 def run(platform="configs/platform/kv260.yaml", accel="configs/accel/paper_gs64_pe8x8.yaml", model=DEFAULT_MODEL,
         *, prompt=DEFAULT_PROMPT, prompt_len=0, gen=DEFAULT_DECODE_STEPS, fidelity=None, quant="rtn",
-        tokenizer=None, byte_prompt=False, seed=0, out=None, trace=False, timing_only=False, progress=True):
+        tokenizer=None, byte_prompt=False, seed=0, out=None, trace=False, timing_only=False, progress=True,
+        cache_dir=None, no_cache=False):
     """Simulates prefill + `gen` decode steps of `model` on `platform` + `accel`.
 
     platform/accel: YAML paths, dicts or Config objects. model: "synthetic:<preset>[:seed]", a
@@ -151,7 +152,9 @@ def run(platform="configs/platform/kv260.yaml", accel="configs/accel/paper_gs64_
     for stats.json, stats.csv and trace.json (as `fpgallm run --out`); trace=True without out
     records into a temporary folder. timing_only: no weights, only placement, traffic and timing
     (same times and stats as the full run, no logits; any model size). progress: True (a tqdm bar), False, or a callable
-    progress(stage, step, n_steps, layer, n_layers). The GIL is released while simulating; Ctrl-C
+    progress(stage, step, n_steps, layer, n_layers). cache_dir / no_cache: the cache of quantized
+    models, as `fpgallm run --cache-dir / --no-cache` (default $FPGALLM_CACHE_DIR, else
+    $XDG_CACHE_HOME/fpgallm or ~/.cache/fpgallm). The GIL is released while simulating; Ctrl-C
     stops the run at the next layer (KeyboardInterrupt). Bad input raises ValueError naming the field.
     """
     p, a = load_platform(platform), load_accel(accel)
@@ -172,12 +175,21 @@ def run(platform="configs/platform/kv260.yaml", accel="configs/accel/paper_gs64_
         cb, close = progress, (lambda: None)
     else:
         cb, close = _progress_callback(bool(progress))
+    o = _fpgallm.sim.RunOptions()
+    o.platform, o.platform_source, o.accel, o.accel_source = p.data, p.source, a.data, a.source
+    o.model = model_spec
+    if model_cfg:
+        o.model_config, o.model_source = model_cfg.fields, model_cfg.source
+    o.seed = int(seed)
+    o.prompt, o.tokenizer, o.byte_prompt, o.prompt_len = prompt, tok, bool(byte_prompt), int(prompt_len)
+    o.gen, o.quant, o.calib_file = int(gen), quant, str(resource_path(DEFAULT_CALIB))
+    o.fidelity = fidelity or ""
+    o.out_dir, o.trace, o.timing_only = str(out) if out else "", bool(trace), bool(timing_only)
+    o.cache_dir, o.no_cache = str(cache_dir) if cache_dir else "", bool(no_cache)
+    o.progress = cb if progress else None
+    o.resource_costs = str(resource_path(DEFAULT_RESOURCE_COSTS))
     try:
-        raw = _fpgallm.sim.run(
-            p.data, p.source, a.data, a.source, model_spec, model_cfg.fields if model_cfg else None,
-            model_cfg.source if model_cfg else "", int(seed), prompt, tok, bool(byte_prompt), int(prompt_len),
-            int(gen), quant, str(resource_path(DEFAULT_CALIB)), fidelity or "", str(out) if out else "", bool(trace),
-            bool(timing_only), cb if progress else None, str(resource_path(DEFAULT_RESOURCE_COSTS)))
+        raw = _fpgallm.sim.run(o)
     finally:
         close()
     return RunResult(raw, out)

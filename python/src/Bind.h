@@ -43,6 +43,7 @@ void bind_config(py::module_& m);
 void bind_models(py::module_& m);
 void bind_sim(py::module_& m);
 void bind_dse(py::module_& m);
+void bind_studies(py::module_& m);
 void bind_accel_hls(py::module_& m);
 
 }  // namespace fpgallm::pybridge

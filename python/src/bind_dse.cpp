@@ -47,6 +47,9 @@ struct Space {
 }  // namespace
 
 void bind_dse(py::module_& m) {
+  m.def("non_dominated", &dse::non_dominated, py::arg("points"),
+        "Per row of objectives (all minimised: negate the maximised ones), True when no other row dominates it: "
+        "the sweep's own Pareto test (dse/Score.h).");
   py::class_<Space, std::shared_ptr<Space>>(m, "Space")
       .def(py::init([](const std::string& file, const std::string& cache_dir) {
              py::gil_scoped_release nogil;

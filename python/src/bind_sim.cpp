@@ -1,5 +1,5 @@
 // fpgallm._fpgallm.sim: one run on the simulated KV260, with the GIL released while it simulates.
-// The run is exactly what `fpgallm run` does for the same arguments (sim/soc/RunSetup.h).
+// The run is exactly what `fpgallm run` does for the same arguments (run/RunSetup.h).
 #include <memory>
 
 #include <pybind11/numpy.h>
@@ -8,7 +8,9 @@
 #include "models/checkpoint/ModelLoader.h"
 #include "models/checkpoint/Synthetic.h"
 #include "python/src/Bind.h"
-#include "sim/soc/RunSetup.h"
+#include "run/Resources.h"
+#include "run/RunSetup.h"
+#include "sim/accel/Deployment.h"
 #include "sim/soc/Simulation.h"
 
 namespace fpgallm::pybridge {
@@ -63,103 +65,140 @@ py::array_t<float> logits_array(const std::vector<std::vector<float>>& rows) {
   return a;
 }
 
+/** What `_fpgallm.sim.run` takes: keyword-style fields, defaults as `fpgallm run`'s where it has one. */
+struct PyRunOptions {
+  py::object platform = py::none(), accel = py::none();  ///< mappings (the Python layer reads YAML files)
+  std::string platform_source = "<dict>", accel_source = "<dict>";
+  std::string model;                    ///< a model spec as the CLI takes (unused with model_config)
+  py::object model_config = py::none();  ///< a model mapping: synthetic weights of that shape, `seed`
+  std::string model_source = "<dict>";
+  uint64_t seed = 0;
+  std::string prompt, tokenizer, calib_file;
+  bool byte_prompt = false;
+  int64_t prompt_len = 0, gen = 0;
+  std::string quant = run::kDefaultRunQuant;
+  std::string fidelity;   ///< empty: the accel config's
+  std::string out_dir;    ///< stats.json, stats.csv, trace.json as `fpgallm run --out`
+  bool trace = false, timing_only = false;
+  std::string cache_dir;  ///< empty: the default cache of quantized models
+  bool no_cache = false;
+  py::object progress = py::none();  ///< progress(stage, step, n_steps, layer, n_layers)
+  std::string resource_costs;        ///< configs/dse/resource_costs.yaml for the "soc" summary's resources
+};
+
+/** One run on a fresh simulated KV260, prepared as `fpgallm run` prepares it (run/RunSetup.h). */
+py::dict run_simulation(const PyRunOptions& o) {
+  sim::SocConfig soc = soc_config_from_py(o.platform, o.platform_source, o.accel, o.accel_source);
+  if (!o.fidelity.empty()) soc.set_fidelity(sim::parse_fidelity(o.fidelity, "fidelity"));
+  const nlohmann::json soc_json = soc_summary_json(soc, o.resource_costs);  // a bad cost file fails before simulating
+  if (o.gen < 0) fail("gen must be >= 0 (got {})", o.gen);
+  run::RunSetup setup;
+  setup.prompt = o.prompt;
+  setup.tokenizer = o.tokenizer;
+  setup.byte_prompt = o.byte_prompt;
+  setup.prompt_len = o.prompt_len;
+  setup.quant = o.quant;
+  setup.quant_given = true;
+  setup.calib_file = o.calib_file;
+  setup.validate();
+  run::ModelRequest req;
+  req.spec = o.model;
+  req.timing_only = o.timing_only;
+  req.cache_dir = o.cache_dir;
+  req.no_cache = o.no_cache;
+  if (!o.model_config.is_none()) {
+    req.synthetic = model_config_from_py(o.model_config, o.model_source);
+    req.spec = o.model_source;
+    req.seed = o.seed;
+  }
+  std::shared_ptr<py::object> cb = o.progress.is_none() ? nullptr : std::make_shared<py::object>(o.progress);
+  auto report = [cb](const char* stage, int64_t step, int64_t n_steps, int64_t layer, int64_t n_layers) {
+    py::gil_scoped_acquire gil;
+    raise_pending_signals();
+    if (cb) (*cb)(stage, step, n_steps, layer, n_layers);
+  };
+  setup.progress = [report](int64_t layer, int64_t n, const std::string&) {
+    report("quantize", 0, 0, std::min(layer, n), n);
+  };
+  sim::SimRunOptions opt;
+  opt.decode_steps = o.gen;
+  opt.keep_logits = !o.timing_only;  // a timing-only run computes no logits
+  opt.trace = o.trace || !o.out_dir.empty();
+  opt.progress = [report, gen = o.gen](Phase p, int64_t tok, int64_t layer, int64_t n_layers) {
+    if (p == Phase::Prefill) report("prefill", 0, gen, layer + 1, n_layers);
+    else report("decode", tok, gen, layer + 1, n_layers);
+  };
+
+  sim::SimRunResult r;
+  Footprint fp;
+  ModelConfig mc;
+  {
+    py::gil_scoped_release nogil;
+    run::PreparedRun prepared = run::prepare_run(req, soc, setup);
+    mc = prepared.weights->config;
+    opt.prompt = prepared.prompt;
+    r = sim::simulate(soc, prepared.weights, opt);
+    fp = sim::deployed_footprint(soc.accel, mc);
+    if (!o.out_dir.empty()) run::write_run_outputs(r, o.out_dir);
+  }
+  py::dict d;
+  d["stats"] = to_py(r.stats.to_json());
+  d["ledger"] = ledger_columns(r.ledger);
+  d["logits"] = logits_array(r.logits);
+  d["prompt"] = opt.prompt;
+  d["generated"] = r.generated;
+  d["prefill_tokens"] = r.prefill_tokens();
+  d["decode_tokens"] = r.decode_tokens();
+  d["prefill_ns"] = r.prefill_ns();
+  d["decode_ns"] = r.decode_ns();
+  d["prefill_tokens_per_s"] = r.prefill_tokens_per_s();
+  d["decode_tokens_per_s"] = r.decode_tokens_per_s();
+  d["footprint"] = to_py(fp.to_json());
+  d["model_bytes"] = sim::deployed_model_bytes(soc.accel, fp);
+  d["model_config"] = to_py(model_config_to_hf_json(mc));
+  d["soc"] = to_py(soc_json);
+  d["wall_seconds"] = r.wall_seconds;
+  d["trace_events"] = r.trace ? r.trace->size() : 0;
+  d["trace_dropped"] = r.trace ? r.trace->dropped() : 0;
+  return d;
+}
+
 }  // namespace
 
 void bind_sim(py::module_& m) {
-  m.def(
-      "run",
-      [](py::handle platform, const std::string& platform_source, py::handle accel, const std::string& accel_source,
-         const std::string& model, py::handle model_config, const std::string& model_source, uint64_t seed,
-         const std::string& prompt, const std::string& tokenizer, bool byte_prompt, int64_t prompt_len, int64_t gen,
-         const std::string& quant, const std::string& calib_file, const std::string& fidelity,
-         const std::string& out_dir, bool trace, bool timing_only, py::object progress,
-         const std::string& resource_costs) {
-        sim::SocConfig soc = soc_config_from_py(platform, platform_source, accel, accel_source);
-        if (!fidelity.empty()) soc.set_fidelity(sim::parse_fidelity(fidelity, "fidelity"));
-        const nlohmann::json soc_json = soc_summary_json(soc, resource_costs);  // a bad cost file fails before simulating
-        if (gen < 0) fail("gen must be >= 0 (got {})", gen);
-        sim::RunSetup setup;
-        setup.prompt = prompt;
-        setup.tokenizer = tokenizer;
-        setup.byte_prompt = byte_prompt;
-        setup.prompt_len = prompt_len;
-        setup.quant = quant;
-        setup.calib_file = calib_file;
-        setup.validate();
-        // A model mapping means synthetic weights of that shape; else a model spec as the CLI takes.
-        const bool from_config = !model_config.is_none();
-        const ModelConfig synthetic_cfg = from_config ? model_config_from_py(model_config, model_source) : ModelConfig{};
-
-        std::shared_ptr<py::object> cb = progress.is_none() ? nullptr : std::make_shared<py::object>(progress);
-        auto report = [cb](const char* stage, int64_t step, int64_t n_steps, int64_t layer, int64_t n_layers) {
-          py::gil_scoped_acquire gil;
-          raise_pending_signals();
-          if (cb) (*cb)(stage, step, n_steps, layer, n_layers);
-        };
-        setup.progress = [report](int64_t layer, int64_t n, const std::string&) {
-          report("quantize", 0, 0, std::min(layer, n), n);
-        };
-
-        sim::SimRunOptions opt;
-        opt.decode_steps = gen;
-        opt.keep_logits = !timing_only;  // a timing-only run computes no logits
-        opt.trace = trace || !out_dir.empty();
-        opt.progress = [report, gen](Phase p, int64_t tok, int64_t layer, int64_t n_layers) {
-          if (p == Phase::Prefill) report("prefill", 0, gen, layer + 1, n_layers);
-          else report("decode", tok, gen, layer + 1, n_layers);
-        };
-
-        sim::SimRunResult r;
-        std::vector<int32_t> prompt_ids;
-        Footprint fp;
-        ModelConfig mc;
-        {
-          py::gil_scoped_release nogil;
-          std::shared_ptr<const ModelWeights> weights;
-          if (timing_only) {
-            // Shapes only: nothing is loaded, generated or quantized (as `fpgallm run --timing-only`).
-            weights = make_shape_only_weights(from_config ? synthetic_cfg : load_model_config_only(model));
-            prompt_ids = sim::make_run_prompt(setup, weights->config);
-          } else {
-            std::shared_ptr<ModelWeights> w =
-                from_config ? make_synthetic_weights(synthetic_cfg, seed) : load_model(model);
-            prompt_ids = sim::make_run_prompt(setup, w->config);  // before quantizing: a bad tokenizer fails at once
-            weights = sim::prepare_run_weights(std::move(w), soc, setup);
-          }
-          mc = weights->config;
-          opt.prompt = prompt_ids;
-          r = sim::simulate(soc, weights, opt);
-          fp = sim::run_footprint(soc, mc);
-          if (!out_dir.empty()) sim::write_run_outputs(r, out_dir);
-        }
-        py::dict d;
-        d["stats"] = to_py(r.stats.to_json());
-        d["ledger"] = ledger_columns(r.ledger);
-        d["logits"] = logits_array(r.logits);
-        d["prompt"] = prompt_ids;
-        d["generated"] = r.generated;
-        d["prefill_tokens"] = r.prefill_tokens();
-        d["decode_tokens"] = r.decode_tokens();
-        d["prefill_ns"] = r.prefill_ns();
-        d["decode_ns"] = r.decode_ns();
-        d["prefill_tokens_per_s"] = r.prefill_tokens_per_s();
-        d["decode_tokens_per_s"] = r.decode_tokens_per_s();
-        d["footprint"] = to_py(fp.to_json());
-        d["model_bytes"] = sim::deployed_model_bytes(soc, fp);
-        d["model_config"] = to_py(model_config_to_hf_json(mc));
-        d["soc"] = to_py(soc_json);
-        d["wall_seconds"] = r.wall_seconds;
-        d["trace_events"] = r.trace ? r.trace->size() : 0;
-        d["trace_dropped"] = r.trace ? r.trace->dropped() : 0;
-        return d;
-      },
-      py::arg("platform"), py::arg("platform_source"), py::arg("accel"), py::arg("accel_source"), py::arg("model"),
-      py::arg("model_config"), py::arg("model_source"), py::arg("seed"), py::arg("prompt"), py::arg("tokenizer"),
-      py::arg("byte_prompt"), py::arg("prompt_len"), py::arg("gen"), py::arg("quant"), py::arg("calib_file"),
-      py::arg("fidelity"), py::arg("out_dir"), py::arg("trace"), py::arg("timing_only"), py::arg("progress"),
-      py::arg("resource_costs") = "",
-      "Prefill + decode on a fresh simulated KV260 (each call a new SystemC context); the GIL is released while it "
-      "runs and `progress(stage, step, n_steps, layer, n_layers)` is called with it held.");
+  py::class_<PyRunOptions> opts(m, "RunOptions", "Options of run(); set the fields by name.");
+  opts.def(py::init<>())
+      .def_readwrite("platform", &PyRunOptions::platform)
+      .def_readwrite("platform_source", &PyRunOptions::platform_source)
+      .def_readwrite("accel", &PyRunOptions::accel)
+      .def_readwrite("accel_source", &PyRunOptions::accel_source)
+      .def_readwrite("model", &PyRunOptions::model)
+      .def_readwrite("model_config", &PyRunOptions::model_config)
+      .def_readwrite("model_source", &PyRunOptions::model_source)
+      .def_readwrite("seed", &PyRunOptions::seed)
+      .def_readwrite("prompt", &PyRunOptions::prompt)
+      .def_readwrite("tokenizer", &PyRunOptions::tokenizer)
+      .def_readwrite("calib_file", &PyRunOptions::calib_file)
+      .def_readwrite("byte_prompt", &PyRunOptions::byte_prompt)
+      .def_readwrite("prompt_len", &PyRunOptions::prompt_len)
+      .def_readwrite("gen", &PyRunOptions::gen)
+      .def_readwrite("quant", &PyRunOptions::quant)
+      .def_readwrite("fidelity", &PyRunOptions::fidelity)
+      .def_readwrite("out_dir", &PyRunOptions::out_dir)
+      .def_readwrite("trace", &PyRunOptions::trace)
+      .def_readwrite("timing_only", &PyRunOptions::timing_only)
+      .def_readwrite("cache_dir", &PyRunOptions::cache_dir)
+      .def_readwrite("no_cache", &PyRunOptions::no_cache)
+      .def_readwrite("progress", &PyRunOptions::progress)
+      .def_readwrite("resource_costs", &PyRunOptions::resource_costs);
+  m.def("run", &run_simulation, py::arg("options"),
+        "Prefill + decode on a fresh simulated KV260 (each call a new SystemC context), the model prepared as "
+        "`fpgallm run` prepares it (the cache of quantized models included); the GIL is released while it runs "
+        "and `progress(stage, step, n_steps, layer, n_layers)` is called with it held.");
+  m.def("resource_root", [] { return run::resource_root().string(); },
+        "The folder holding the shipped configs/ and data/ (run/Resources.h), as the CLI finds it.");
+  m.def("find_file", &run::find_file, py::arg("path"),
+        "`path` as given when it exists or is absolute, else below resource_root() when it is there.");
 }
 
 }  // namespace fpgallm::pybridge

@@ -75,6 +75,10 @@ PYBIND11_MODULE(_fpgallm, m) {
   auto dse = m.def_submodule("dse", "a sweep spec's design space, point by point");
   pb::bind_dse(dse);
 #endif
+#if FPGALLM_HAVE_STUDIES
+  auto studies = m.def_submodule("studies", "validation against the published figures: fit, sensitivity, roofline");
+  pb::bind_studies(studies);
+#endif
 #if FPGALLM_HAVE_ACCEL_HLS
   auto hls = m.def_submodule("accel_hls", "Vitis HLS projects of accelerator configs");
   pb::bind_accel_hls(hls);

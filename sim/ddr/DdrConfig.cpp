@@ -2,15 +2,34 @@
 
 #include <bit>
 
+#include "models/core/Error.h"
 #include "models/core/YamlConfig.h"
 
 namespace fpgallm::sim {
 
+namespace {
+
+/** The one name -> fidelity mapping; false for an unknown name. */
+bool fidelity_named(const std::string& name, Fidelity& f) {
+  if (name == "cycle") f = Fidelity::cycle;
+  else if (name == "fast") f = Fidelity::fast;
+  else return false;
+  return true;
+}
+
+}  // namespace
+
 Fidelity parse_fidelity(YamlMap& m, const std::string& key) {
-  const auto s = m.get<std::string>(key, "cycle");
-  if (s == "cycle") return Fidelity::cycle;
-  if (s == "fast") return Fidelity::fast;
-  m.error(key, fmt::format("must be cycle or fast (got '{}')", s));
+  const auto s = m.get<std::string>(key, to_string(Fidelity::cycle));
+  Fidelity f;
+  if (!fidelity_named(s, f)) m.error(key, fmt::format("must be cycle or fast (got '{}')", s));
+  return f;
+}
+
+Fidelity parse_fidelity(const std::string& name, const std::string& what) {
+  Fidelity f;
+  if (!fidelity_named(name, f)) fail("{} must be cycle or fast (got '{}')", what, name);
+  return f;
 }
 
 const char* to_string(Fidelity f) { return f == Fidelity::cycle ? "cycle" : "fast"; }

@@ -15,8 +15,10 @@ namespace fpgallm::sim {
  */
 enum class Fidelity { cycle, fast };
 
-/** Parses "cycle" | "fast" from `m[key]` (default cycle); other values are an Error naming the field. */
+/** Parses "cycle" | "fast" from `m[key]` (default cycle); other values are an Error naming the file and field. */
 Fidelity parse_fidelity(YamlMap& m, const std::string& key);
+/** Parses "cycle" | "fast" given as an option; `what` names the option ("--fidelity") in the error. */
+Fidelity parse_fidelity(const std::string& name, const std::string& what);
 const char* to_string(Fidelity f);
 
 }  // namespace fpgallm::sim

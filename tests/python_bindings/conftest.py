@@ -30,6 +30,10 @@ def pytest_configure(config):
     import fpgallm
     os.environ["PYTHONPATH"] = str(pathlib.Path(fpgallm.__file__).resolve().parents[1])
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    # fpgallm.run() caches quantized models as `fpgallm run` does: in an empty folder of this session,
+    # never the user's cache (a warm cache would hide a regression).
+    import tempfile
+    os.environ["FPGALLM_CACHE_DIR"] = tempfile.mkdtemp(prefix="fpgallm-test-cache-")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -200,3 +200,21 @@ def test_a_timing_only_run_gives_the_full_runs_times_without_logits(result):
     assert t.tokens_per_s == result.tokens_per_s and t.prefill_tokens_per_s == result.prefill_tokens_per_s
     assert t.stats["ops"] == result.stats["ops"]
     assert t.logits.size == 0
+
+
+def test_a_run_caches_its_quantized_model_where_the_cli_finds_it(tmp_path, fpgallm_bin):
+    """fpgallm.run() prepares its model through the CLI's run preparation: the quantized model lands in
+    the cache, the next Python run and a CLI run read it back, and the figures do not change."""
+    cache = tmp_path / "cache"
+    first = py_run(cache_dir=cache)
+    (entry,) = cache.glob("*.fpk")
+    stamp = entry.stat().st_mtime_ns
+    again = py_run(cache_dir=cache)
+    assert again.stats == first.stats and np.array_equal(again.logits, first.logits)
+    r = subprocess.run([fpgallm_bin, "run", "--platform", str(PLATFORM), "--accel", str(PAPER), "--model", str(STORIES),
+                        "--tokenizer", str(STORIES_TOK), "--prompt", PROMPT, "--gen", str(GEN), "--fidelity", "fast",
+                        "--cache-dir", str(cache)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "loaded quantized model from cache" in r.stderr
+    assert entry.stat().st_mtime_ns == stamp  # read, not rewritten
+    assert py_run(no_cache=True).stats == first.stats

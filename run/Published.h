@@ -4,7 +4,7 @@
 
 #include "models/llm/ModelConfig.h"
 
-namespace fpgallm::cli {
+namespace fpgallm::run {
 
 /** Published figures of a deployment paper (a YAML in configs/reference/). */
 struct Published {
@@ -22,4 +22,4 @@ struct Published {
 /** Reads a reference YAML; an empty path gives an unloaded record, a missing file is an error. */
 Published load_published(const std::string& file);
 
-}  // namespace fpgallm::cli
+}  // namespace fpgallm::run

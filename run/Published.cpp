@@ -1,11 +1,11 @@
-#include "apps/fpgallm/Published.h"
+#include "run/Published.h"
 
 #include <filesystem>
 
 #include "models/core/Error.h"
 #include "models/core/YamlConfig.h"
 
-namespace fpgallm::cli {
+namespace fpgallm::run {
 
 Published load_published(const std::string& file) {
   Published p;
@@ -33,4 +33,4 @@ Published load_published(const std::string& file) {
   return p;
 }
 
-}  // namespace fpgallm::cli
+}  // namespace fpgallm::run

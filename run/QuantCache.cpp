@@ -1,4 +1,4 @@
-#include "apps/fpgallm/QuantCache.h"
+#include "run/QuantCache.h"
 
 #include <unistd.h>
 
@@ -13,7 +13,7 @@
 #include "models/core/Error.h"
 #include "models/quant/PackedModel.h"
 
-namespace fpgallm::cli {
+namespace fpgallm::run {
 
 namespace fs = std::filesystem;
 
@@ -117,4 +117,4 @@ void QuantCache::store(const ModelWeights& quantized, const MacroLayout& layout,
   }
 }
 
-}  // namespace fpgallm::cli
+}  // namespace fpgallm::run

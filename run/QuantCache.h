@@ -8,7 +8,7 @@
 #include "models/llm/Weights.h"
 #include "models/quant/Macro.h"
 
-namespace fpgallm::cli {
+namespace fpgallm::run {
 
 /** Environment variable that overrides the cache folder of quantized models. */
 inline constexpr const char* kCacheDirEnv = "FPGALLM_CACHE_DIR";
@@ -56,4 +56,4 @@ nlohmann::json model_identity(const std::string& spec);
 /** Identity of a file's content: path, size and modification time. */
 nlohmann::json file_identity(const std::string& path);
 
-}  // namespace fpgallm::cli
+}  // namespace fpgallm::run

@@ -64,6 +64,36 @@ py::dict packed_header(const PackedModel& p) {
 
 }  // namespace
 
+/** What `_fpgallm.models.quantize` takes: the options of `fpgallm quantize`, by name (python/fpgallm/quant.py sets them all). */
+struct PyQuantizeOptions {
+  std::string model;
+  std::string out;
+  std::string method = QuantOptions().method;
+  int64_t group_size = QuantOptions().group_size;
+  int bits = QuantOptions().bits;
+  bool zero_point = QuantOptions().zero_point;
+  bool quantize_lm_head = QuantOptions().quantize_lm_head;
+  bool search_scale = QuantOptions().search_scale;
+  bool search_clip = QuantOptions().search_clip;
+  int64_t calib_samples = QuantOptions().calib_samples;
+  int64_t calib_len = QuantOptions().calib_seq_len;
+  std::string calib_file;
+  std::string tokenizer;
+  uint64_t calib_seed = QuantizeJob().calib_seed;
+  int64_t tile_rows = QuantizeJob().tile_rows;
+  int64_t beat_bytes = QuantizeJob().beat_bytes;
+  std::string calib_tokens;
+  int64_t calib_blocks = QuantizeJob().calib_blocks;
+  int64_t search_tokens = QuantOptions().search_tokens;
+  int64_t clip_sample_tokens = QuantOptions().clip_sample_tokens;
+  bool rtn_candidate = QuantOptions().rtn_candidate;
+  bool clip_include_max_shrink = QuantOptions().clip_include_max_shrink;
+  bool clip_codes = QuantOptions().clip_codes;
+  std::string autoawq_out;
+  py::object progress = py::none();  ///< progress(layer, n_layers, what)
+  py::object log = py::none();       ///< log(line)
+};
+
 void bind_models(py::module_& m) {
   // The C++ defaults, so fpgallm.quantize() and `fpgallm quantize` cannot drift apart.
   const QuantOptions qd;
@@ -76,42 +106,65 @@ void bind_models(py::module_& m) {
   quant_defaults["clip_sample_tokens"] = qd.clip_sample_tokens;
   m.attr("QUANT_DEFAULTS") = quant_defaults;
 
+  py::class_<PyQuantizeOptions> qopts(m, "QuantizeOptions", "Options of quantize(); set the fields by name.");
+  qopts.def(py::init<>());
+  qopts.def_readwrite("model", &PyQuantizeOptions::model);
+  qopts.def_readwrite("out", &PyQuantizeOptions::out);
+  qopts.def_readwrite("method", &PyQuantizeOptions::method);
+  qopts.def_readwrite("group_size", &PyQuantizeOptions::group_size);
+  qopts.def_readwrite("bits", &PyQuantizeOptions::bits);
+  qopts.def_readwrite("zero_point", &PyQuantizeOptions::zero_point);
+  qopts.def_readwrite("quantize_lm_head", &PyQuantizeOptions::quantize_lm_head);
+  qopts.def_readwrite("search_scale", &PyQuantizeOptions::search_scale);
+  qopts.def_readwrite("search_clip", &PyQuantizeOptions::search_clip);
+  qopts.def_readwrite("calib_samples", &PyQuantizeOptions::calib_samples);
+  qopts.def_readwrite("calib_len", &PyQuantizeOptions::calib_len);
+  qopts.def_readwrite("calib_file", &PyQuantizeOptions::calib_file);
+  qopts.def_readwrite("tokenizer", &PyQuantizeOptions::tokenizer);
+  qopts.def_readwrite("calib_seed", &PyQuantizeOptions::calib_seed);
+  qopts.def_readwrite("tile_rows", &PyQuantizeOptions::tile_rows);
+  qopts.def_readwrite("beat_bytes", &PyQuantizeOptions::beat_bytes);
+  qopts.def_readwrite("calib_tokens", &PyQuantizeOptions::calib_tokens);
+  qopts.def_readwrite("calib_blocks", &PyQuantizeOptions::calib_blocks);
+  qopts.def_readwrite("search_tokens", &PyQuantizeOptions::search_tokens);
+  qopts.def_readwrite("clip_sample_tokens", &PyQuantizeOptions::clip_sample_tokens);
+  qopts.def_readwrite("rtn_candidate", &PyQuantizeOptions::rtn_candidate);
+  qopts.def_readwrite("clip_include_max_shrink", &PyQuantizeOptions::clip_include_max_shrink);
+  qopts.def_readwrite("clip_codes", &PyQuantizeOptions::clip_codes);
+  qopts.def_readwrite("autoawq_out", &PyQuantizeOptions::autoawq_out);
+  qopts.def_readwrite("progress", &PyQuantizeOptions::progress);
+  qopts.def_readwrite("log", &PyQuantizeOptions::log);
   m.def(
       "quantize",
-      [](const std::string& model, const std::string& out, const std::string& method, int64_t group_size, int bits,
-         bool zero_point, bool quantize_lm_head, bool search_scale, bool search_clip, int64_t calib_samples,
-         int64_t calib_len, const std::string& calib_file, const std::string& tokenizer, uint64_t calib_seed,
-         int64_t tile_rows, int64_t beat_bytes, const std::string& calib_tokens, int64_t calib_blocks,
-         int64_t search_tokens, int64_t clip_sample_tokens, bool rtn_candidate, bool clip_include_max_shrink,
-         bool clip_codes, const std::string& autoawq_out, py::object progress, py::object log) {
+      [](const PyQuantizeOptions& o) {
         QuantizeJob job;
-        job.model = model;
-        job.out = out;
-        job.options.method = method;
-        job.options.group_size = group_size;
-        job.options.bits = bits;
-        job.options.zero_point = zero_point;
-        job.options.quantize_lm_head = quantize_lm_head;
-        job.options.search_scale = search_scale;
-        job.options.search_clip = search_clip;
-        job.options.calib_samples = calib_samples;
-        job.options.calib_seq_len = calib_len;
-        job.options.search_tokens = search_tokens;
-        job.options.clip_sample_tokens = clip_sample_tokens;
-        job.options.rtn_candidate = rtn_candidate;
-        job.options.clip_include_max_shrink = clip_include_max_shrink;
-        job.options.clip_codes = clip_codes;
-        job.options.progress = with_gil(std::move(progress));
-        job.calib_file = calib_file;
-        job.tokenizer = tokenizer;
-        job.calib_seed = calib_seed;
-        job.calib_tokens = calib_tokens;
-        job.calib_blocks = calib_blocks;
-        job.autoawq_out = autoawq_out;
-        job.tile_rows = tile_rows;
-        job.beat_bytes = beat_bytes;
-        if (!log.is_none()) {
-          auto shared = std::make_shared<py::object>(std::move(log));
+        job.model = o.model;
+        job.out = o.out;
+        job.options.method = o.method;
+        job.options.group_size = o.group_size;
+        job.options.bits = o.bits;
+        job.options.zero_point = o.zero_point;
+        job.options.quantize_lm_head = o.quantize_lm_head;
+        job.options.search_scale = o.search_scale;
+        job.options.search_clip = o.search_clip;
+        job.options.calib_samples = o.calib_samples;
+        job.options.calib_seq_len = o.calib_len;
+        job.options.search_tokens = o.search_tokens;
+        job.options.clip_sample_tokens = o.clip_sample_tokens;
+        job.options.rtn_candidate = o.rtn_candidate;
+        job.options.clip_include_max_shrink = o.clip_include_max_shrink;
+        job.options.clip_codes = o.clip_codes;
+        job.options.progress = with_gil(o.progress);
+        job.calib_file = o.calib_file;
+        job.tokenizer = o.tokenizer;
+        job.calib_seed = o.calib_seed;
+        job.calib_tokens = o.calib_tokens;
+        job.calib_blocks = o.calib_blocks;
+        job.autoawq_out = o.autoawq_out;
+        job.tile_rows = o.tile_rows;
+        job.beat_bytes = o.beat_bytes;
+        if (!o.log.is_none()) {
+          auto shared = std::make_shared<py::object>(o.log);
           job.log = [shared](const std::string& line) {
             py::gil_scoped_acquire gil;
             (*shared)(line);
@@ -124,14 +177,8 @@ void bind_models(py::module_& m) {
         }
         return packed_header(written);
       },
-      py::arg("model"), py::arg("out"), py::arg("method"), py::arg("group_size"), py::arg("bits"),
-      py::arg("zero_point"), py::arg("quantize_lm_head"), py::arg("search_scale"), py::arg("search_clip"),
-      py::arg("calib_samples"), py::arg("calib_len"), py::arg("calib_file"), py::arg("tokenizer"),
-      py::arg("calib_seed"), py::arg("tile_rows"), py::arg("beat_bytes"), py::arg("calib_tokens"),
-      py::arg("calib_blocks"), py::arg("search_tokens"), py::arg("clip_sample_tokens"), py::arg("rtn_candidate"),
-      py::arg("clip_include_max_shrink"), py::arg("clip_codes"), py::arg("autoawq_out"), py::arg("progress"),
-      py::arg("log"),
-      "Quantizes `model` and writes a packed file (the job of `fpgallm quantize`); returns the file's header.");
+      py::arg("options"),
+      "Quantizes `options.model` and writes a packed file (the job of `fpgallm quantize`); returns the file's header.");
 
   m.def(
       "perplexity",

@@ -1,6 +1,7 @@
 #include "dse/Score.h"
 
 #include <algorithm>
+#include <array>
 
 #include "models/core/Error.h"
 
@@ -30,14 +31,9 @@ std::vector<double> score(const std::vector<Objectives>& c, const Objectives& ba
 
 namespace {
 
-/** The five objectives as minimised values: higher-is-better ones negated. */
-std::vector<double> minimised(const Objectives& o) {
-  return {-o.decode_tps, -o.prefill_tps, o.memory_bytes, -o.accuracy, o.resources};
-}
-
-}  // namespace
-
-bool dominates_minimised(const std::vector<double>& a, const std::vector<double>& b) {
+/** a <= b everywhere and a < b somewhere, over any two equally long ranges of minimised objectives. */
+template <typename Range>
+bool dominates_in(const Range& a, const Range& b) {
   bool better = false;
   for (size_t k = 0; k < a.size(); ++k) {
     if (!(a[k] <= b[k])) return false;
@@ -46,7 +42,17 @@ bool dominates_minimised(const std::vector<double>& a, const std::vector<double>
   return better;
 }
 
-bool dominates(const Objectives& a, const Objectives& b) { return dominates_minimised(minimised(a), minimised(b)); }
+/** The five objectives as minimised values: higher-is-better ones negated. */
+std::array<double, 5> minimised(const Objectives& o) {
+  return {-o.decode_tps, -o.prefill_tps, o.memory_bytes, -o.accuracy, o.resources};
+}
+
+}  // namespace
+
+bool dominates_minimised(const std::vector<double>& a, const std::vector<double>& b) { return dominates_in(a, b); }
+
+// No allocation: pareto_front calls this for every pair it compares.
+bool dominates(const Objectives& a, const Objectives& b) { return dominates_in(minimised(a), minimised(b)); }
 
 std::vector<bool> non_dominated(const std::vector<std::vector<double>>& points) {
   std::vector<bool> keep(points.size(), true);

@@ -1,10 +1,9 @@
 #include "run/RunSetup.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
-
-#include <chrono>
 
 #include <fmt/core.h>
 
@@ -64,29 +63,6 @@ std::vector<int32_t> make_run_prompt(const RunSetup& s, const ModelConfig& mc) {
   return ids;
 }
 
-std::shared_ptr<const ModelWeights> prepare_run_weights(std::shared_ptr<ModelWeights> w, const sim::SocConfig& soc,
-                                                        const RunSetup& s) {
-  const bool quantized = is_quantized(*w);
-  // Nothing offloaded: the unaccelerated deployment runs the unquantized model on the PS.
-  if (quantized || !soc.accel.offload_linear) return w;
-  QuantOptions o = sim::deployed_quant_options(soc.accel, s.quant);
-  o.progress = s.progress;
-  std::vector<std::vector<int32_t>> calib;
-  if (o.method == "awq") {
-    o.calib_seq_len = std::min(o.calib_seq_len, w->config.max_context);  // small test models
-    // The calibration text through the prompt's tokenizer; seeded random ids for byte prompts.
-    if (!s.uses_tokenizer())
-      calib = make_random_sequences(w->config.vocab_size, kDefaultRandomCalibBlocks, o.calib_seq_len, kRandomCalibSeed);
-    else
-      calib = make_calibration_sequences(*prompt_tokenizer(s, w->config), read_text_file(s.calib_file),
-                                         o.calib_samples, o.calib_seq_len);
-  }
-  auto q = quantize_model(*w, o, calib);
-  w.reset();
-  round_unquantized_to_fp16(*q);
-  return q;
-}
-
 void write_run_outputs(const sim::SimRunResult& r, const std::string& dir) {
   fs::create_directories(dir);
   std::ofstream(fs::path(dir) / "stats.json") << r.stats.to_json().dump(2) << "\n";
@@ -123,6 +99,30 @@ nlohmann::json cache_key(const ModelRequest& m, const sim::SocConfig& soc, const
           {"calibration", calib_id},
           {"macro", {{"tile_rows", macro.tile_rows}, {"group_size", macro.group_size}, {"bits", macro.bits},
                      {"beat_bytes", macro.beat_bytes}, {"zero_point", macro.zero_point}}}};
+}
+
+/**
+ * `w` (unquantized) quantized for `soc` (RTN or AWQ per `s`), its unquantized tensors rounded to fp16
+ * as a packed model file holds them, so a run from a cached packed file computes the same.
+ */
+std::shared_ptr<const ModelWeights> quantize_for(std::shared_ptr<ModelWeights> w, const sim::SocConfig& soc,
+                                                 const RunSetup& s) {
+  QuantOptions o = sim::deployed_quant_options(soc.accel, s.quant);
+  o.progress = s.progress;
+  std::vector<std::vector<int32_t>> calib;
+  if (o.method == "awq") {
+    o.calib_seq_len = std::min(o.calib_seq_len, w->config.max_context);  // small test models
+    // The calibration text through the prompt's tokenizer; seeded random ids for byte or given-id prompts.
+    if (!s.uses_tokenizer())
+      calib = make_random_sequences(w->config.vocab_size, kDefaultRandomCalibBlocks, o.calib_seq_len, kRandomCalibSeed);
+    else
+      calib = make_calibration_sequences(*prompt_tokenizer(s, w->config), read_text_file(s.calib_file),
+                                         o.calib_samples, o.calib_seq_len);
+  }
+  auto q = quantize_model(*w, o, calib);
+  w.reset();
+  round_unquantized_to_fp16(*q);
+  return q;
 }
 
 std::shared_ptr<ModelWeights> load_weights(const ModelRequest& m) {
@@ -173,7 +173,7 @@ PreparedRun prepare_run(const ModelRequest& m, const sim::SocConfig& soc, const 
     out.weights = std::move(w);
     return out;
   }
-  out.weights = prepare_run_weights(std::move(w), soc, s);
+  out.weights = quantize_for(std::move(w), soc, s);
   note(fmt::format("quantized {} with {} G={} in {:.1f} s", m.spec, o.method, o.group_size, since()));
   if (cache.enabled()) {
     cache.store(*out.weights, soc.accel.macro, {{"method", o.method}, {"source_model", m.spec}});

@@ -69,23 +69,15 @@ struct PreparedRun {
 
 /**
  * Prepares `m` for `soc`: shapes only, an already quantized model or the unquantized one when
- * nothing is offloaded as they are; otherwise from the cache of quantized models, or quantized
- * (prepare_run_weights) and stored there. The prompt is encoded before anything is quantized, so a
- * bad tokenizer fails at once.
+ * nothing is offloaded as they are; otherwise from the cache of quantized models, or quantized with
+ * sim::deployed_quant_options (RTN or AWQ per `s`), its unquantized tensors rounded to fp16 as a
+ * packed file holds them (so a run from the cache computes the same), and stored there. The prompt
+ * is encoded before anything is quantized, so a bad tokenizer fails at once.
  */
 PreparedRun prepare_run(const ModelRequest& m, const sim::SocConfig& soc, const RunSetup& s);
 
 /** The prompt's token ids (see RunSetup); errors say how to fix a missing or mismatched tokenizer. */
 std::vector<int32_t> make_run_prompt(const RunSetup& s, const ModelConfig& mc);
-
-/**
- * The weights the SoC runs: an already quantized model, or an unquantized one when nothing is
- * offloaded (the unaccelerated deployment runs the fp model on the PS), as is; otherwise `w`
- * quantized with deployed_quant_options (RTN or AWQ per `s`), its unquantized tensors rounded to
- * fp16 as a packed model file holds them (so a run from a cached packed file computes the same).
- */
-std::shared_ptr<const ModelWeights> prepare_run_weights(std::shared_ptr<ModelWeights> w, const sim::SocConfig& soc,
-                                                        const RunSetup& s);
 
 /** Writes `dir`/stats.json, stats.csv and (when recorded) trace.json of a run, creating `dir`. */
 void write_run_outputs(const sim::SimRunResult& r, const std::string& dir);

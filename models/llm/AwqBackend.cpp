@@ -18,10 +18,11 @@ void AwqBackend::linear(const OpContext& ctx, const Linear& lin, const float* x,
 }
 
 std::unique_ptr<Backend> make_host_backend(const std::string& name, const ModelWeights& w, const std::string& what) {
-  const std::string which = name == "auto" ? (is_quantized(w) ? "awq" : "fp32") : name;
+  const bool quantized = is_quantized(w);
+  const std::string which = name == "auto" ? (quantized ? "awq" : "fp32") : name;
   if (which == "awq") return std::make_unique<AwqBackend>();
   if (which != "fp32") fail("{} must be auto, fp32 or awq (got '{}')", what, name);
-  if (is_quantized(w)) fail("{} fp32: the model is quantized (no fp32 weights); use {} awq or auto", what, what);
+  if (quantized) fail("{} fp32: the model is quantized (no fp32 weights); use {} awq or auto", what, what);
   return std::make_unique<ReferenceBackend>();
 }
 

@@ -88,23 +88,23 @@ def quantize(model, out, *, method="awq", group_size=64, bits=4, zero_point=True
 
     log = (lambda line: print(line, file=sys.stderr)) if verbose else None
     try:
-        o = _fpgallm.models.QuantizeOptions()
-        o.model, o.out, o.method = spec, str(out), method
-        o.group_size, o.bits, o.zero_point, o.quantize_lm_head = int(group_size), int(bits), bool(zero_point), \
-            bool(quantize_lm_head)
-        o.search_scale, o.search_clip = bool(search_scale), bool(search_clip)
-        o.calib_samples, o.calib_len = pick(calib_samples, "calib_samples"), pick(calib_len, "calib_len")
-        o.calib_file = str(find_file(calib)) if calib else str(resource_path(DEFAULT_CALIB))
-        o.tokenizer = str(find_file(tokenizer)) if tokenizer else ""
-        o.calib_seed, o.tile_rows, o.beat_bytes = int(calib_seed), int(tile_rows), int(beat_bytes)
-        o.calib_tokens = str(find_file(calib_tokens)) if calib_tokens else ""
-        o.calib_blocks, o.search_tokens = pick(calib_blocks, "calib_blocks"), pick(search_tokens, "search_tokens")
-        o.clip_sample_tokens = pick(clip_sample_tokens, "clip_sample_tokens")
-        o.rtn_candidate, o.clip_include_max_shrink, o.clip_codes = bool(rtn_candidate), bool(clip_include_max_shrink), \
+        job = _fpgallm.models.QuantizeJob()
+        job.model, job.out = spec, str(out)
+        job.autoawq_out = str(autoawq_out) if autoawq_out else ""
+        job.calib_file = str(find_file(calib)) if calib else str(resource_path(DEFAULT_CALIB))
+        job.calib_tokens = str(find_file(calib_tokens)) if calib_tokens else ""
+        job.tokenizer = str(find_file(tokenizer)) if tokenizer else ""
+        job.calib_seed, job.calib_blocks = int(calib_seed), pick(calib_blocks, "calib_blocks")
+        job.tile_rows, job.beat_bytes = int(tile_rows), int(beat_bytes)
+        q = job.options
+        q.method, q.group_size, q.bits, q.zero_point = method, int(group_size), int(bits), bool(zero_point)
+        q.quantize_lm_head, q.search_scale, q.search_clip = bool(quantize_lm_head), bool(search_scale), bool(search_clip)
+        q.calib_samples, q.calib_seq_len = pick(calib_samples, "calib_samples"), pick(calib_len, "calib_len")
+        q.search_tokens, q.clip_sample_tokens = pick(search_tokens, "search_tokens"), \
+            pick(clip_sample_tokens, "clip_sample_tokens")
+        q.rtn_candidate, q.clip_include_max_shrink, q.clip_codes = bool(rtn_candidate), bool(clip_include_max_shrink), \
             bool(clip_codes)
-        o.autoawq_out = str(autoawq_out) if autoawq_out else ""
-        o.progress, o.log = on_progress, log
-        _fpgallm.models.quantize(o)
+        _fpgallm.models.quantize(job, on_progress, log)
     finally:
         if bar is not None:
             bar.close()

@@ -64,36 +64,6 @@ py::dict packed_header(const PackedModel& p) {
 
 }  // namespace
 
-/** What `_fpgallm.models.quantize` takes: the options of `fpgallm quantize`, by name (python/fpgallm/quant.py sets them all). */
-struct PyQuantizeOptions {
-  std::string model;
-  std::string out;
-  std::string method = QuantOptions().method;
-  int64_t group_size = QuantOptions().group_size;
-  int bits = QuantOptions().bits;
-  bool zero_point = QuantOptions().zero_point;
-  bool quantize_lm_head = QuantOptions().quantize_lm_head;
-  bool search_scale = QuantOptions().search_scale;
-  bool search_clip = QuantOptions().search_clip;
-  int64_t calib_samples = QuantOptions().calib_samples;
-  int64_t calib_len = QuantOptions().calib_seq_len;
-  std::string calib_file;
-  std::string tokenizer;
-  uint64_t calib_seed = QuantizeJob().calib_seed;
-  int64_t tile_rows = QuantizeJob().tile_rows;
-  int64_t beat_bytes = QuantizeJob().beat_bytes;
-  std::string calib_tokens;
-  int64_t calib_blocks = QuantizeJob().calib_blocks;
-  int64_t search_tokens = QuantOptions().search_tokens;
-  int64_t clip_sample_tokens = QuantOptions().clip_sample_tokens;
-  bool rtn_candidate = QuantOptions().rtn_candidate;
-  bool clip_include_max_shrink = QuantOptions().clip_include_max_shrink;
-  bool clip_codes = QuantOptions().clip_codes;
-  std::string autoawq_out;
-  py::object progress = py::none();  ///< progress(layer, n_layers, what)
-  py::object log = py::none();       ///< log(line)
-};
-
 void bind_models(py::module_& m) {
   // The C++ defaults, so fpgallm.quantize() and `fpgallm quantize` cannot drift apart.
   const QuantOptions qd;
@@ -106,65 +76,46 @@ void bind_models(py::module_& m) {
   quant_defaults["clip_sample_tokens"] = qd.clip_sample_tokens;
   m.attr("QUANT_DEFAULTS") = quant_defaults;
 
-  py::class_<PyQuantizeOptions> qopts(m, "QuantizeOptions", "Options of quantize(); set the fields by name.");
-  qopts.def(py::init<>());
-  qopts.def_readwrite("model", &PyQuantizeOptions::model);
-  qopts.def_readwrite("out", &PyQuantizeOptions::out);
-  qopts.def_readwrite("method", &PyQuantizeOptions::method);
-  qopts.def_readwrite("group_size", &PyQuantizeOptions::group_size);
-  qopts.def_readwrite("bits", &PyQuantizeOptions::bits);
-  qopts.def_readwrite("zero_point", &PyQuantizeOptions::zero_point);
-  qopts.def_readwrite("quantize_lm_head", &PyQuantizeOptions::quantize_lm_head);
-  qopts.def_readwrite("search_scale", &PyQuantizeOptions::search_scale);
-  qopts.def_readwrite("search_clip", &PyQuantizeOptions::search_clip);
-  qopts.def_readwrite("calib_samples", &PyQuantizeOptions::calib_samples);
-  qopts.def_readwrite("calib_len", &PyQuantizeOptions::calib_len);
-  qopts.def_readwrite("calib_file", &PyQuantizeOptions::calib_file);
-  qopts.def_readwrite("tokenizer", &PyQuantizeOptions::tokenizer);
-  qopts.def_readwrite("calib_seed", &PyQuantizeOptions::calib_seed);
-  qopts.def_readwrite("tile_rows", &PyQuantizeOptions::tile_rows);
-  qopts.def_readwrite("beat_bytes", &PyQuantizeOptions::beat_bytes);
-  qopts.def_readwrite("calib_tokens", &PyQuantizeOptions::calib_tokens);
-  qopts.def_readwrite("calib_blocks", &PyQuantizeOptions::calib_blocks);
-  qopts.def_readwrite("search_tokens", &PyQuantizeOptions::search_tokens);
-  qopts.def_readwrite("clip_sample_tokens", &PyQuantizeOptions::clip_sample_tokens);
-  qopts.def_readwrite("rtn_candidate", &PyQuantizeOptions::rtn_candidate);
-  qopts.def_readwrite("clip_include_max_shrink", &PyQuantizeOptions::clip_include_max_shrink);
-  qopts.def_readwrite("clip_codes", &PyQuantizeOptions::clip_codes);
-  qopts.def_readwrite("autoawq_out", &PyQuantizeOptions::autoawq_out);
-  qopts.def_readwrite("progress", &PyQuantizeOptions::progress);
-  qopts.def_readwrite("log", &PyQuantizeOptions::log);
+  // The job `fpgallm quantize` runs, bound as it is: Python sets its fields and those of its
+  // QuantOptions (`job.options.group_size = 32`) by name.
+  py::class_<QuantOptions> qo(m, "QuantOptions", "Quantizer settings (models/quant/Quantizer.h), by name.");
+  qo.def(py::init<>())
+      .def_readwrite("method", &QuantOptions::method)
+      .def_readwrite("bits", &QuantOptions::bits)
+      .def_readwrite("group_size", &QuantOptions::group_size)
+      .def_readwrite("zero_point", &QuantOptions::zero_point)
+      .def_readwrite("quantize_lm_head", &QuantOptions::quantize_lm_head)
+      .def_readwrite("search_scale", &QuantOptions::search_scale)
+      .def_readwrite("search_clip", &QuantOptions::search_clip)
+      .def_readwrite("scale_grid", &QuantOptions::scale_grid)
+      .def_readwrite("clip_grid", &QuantOptions::clip_grid)
+      .def_readwrite("max_shrink", &QuantOptions::max_shrink)
+      .def_readwrite("clip_sample_tokens", &QuantOptions::clip_sample_tokens)
+      .def_readwrite("calib_samples", &QuantOptions::calib_samples)
+      .def_readwrite("calib_seq_len", &QuantOptions::calib_seq_len)
+      .def_readwrite("search_tokens", &QuantOptions::search_tokens)
+      .def_readwrite("rtn_candidate", &QuantOptions::rtn_candidate)
+      .def_readwrite("clip_include_max_shrink", &QuantOptions::clip_include_max_shrink)
+      .def_readwrite("clip_codes", &QuantOptions::clip_codes);
+  py::class_<QuantizeJob> qj(m, "QuantizeJob", "The job of `fpgallm quantize` (models/quant/QuantizeJob.h), by name.");
+  qj.def(py::init<>())
+      .def_readwrite("model", &QuantizeJob::model)
+      .def_readwrite("out", &QuantizeJob::out)
+      .def_readwrite("autoawq_out", &QuantizeJob::autoawq_out)
+      .def_readwrite("options", &QuantizeJob::options)
+      .def_readwrite("calib_file", &QuantizeJob::calib_file)
+      .def_readwrite("calib_tokens", &QuantizeJob::calib_tokens)
+      .def_readwrite("tokenizer", &QuantizeJob::tokenizer)
+      .def_readwrite("calib_seed", &QuantizeJob::calib_seed)
+      .def_readwrite("calib_blocks", &QuantizeJob::calib_blocks)
+      .def_readwrite("tile_rows", &QuantizeJob::tile_rows)
+      .def_readwrite("beat_bytes", &QuantizeJob::beat_bytes);
   m.def(
       "quantize",
-      [](const PyQuantizeOptions& o) {
-        QuantizeJob job;
-        job.model = o.model;
-        job.out = o.out;
-        job.options.method = o.method;
-        job.options.group_size = o.group_size;
-        job.options.bits = o.bits;
-        job.options.zero_point = o.zero_point;
-        job.options.quantize_lm_head = o.quantize_lm_head;
-        job.options.search_scale = o.search_scale;
-        job.options.search_clip = o.search_clip;
-        job.options.calib_samples = o.calib_samples;
-        job.options.calib_seq_len = o.calib_len;
-        job.options.search_tokens = o.search_tokens;
-        job.options.clip_sample_tokens = o.clip_sample_tokens;
-        job.options.rtn_candidate = o.rtn_candidate;
-        job.options.clip_include_max_shrink = o.clip_include_max_shrink;
-        job.options.clip_codes = o.clip_codes;
-        job.options.progress = with_gil(o.progress);
-        job.calib_file = o.calib_file;
-        job.tokenizer = o.tokenizer;
-        job.calib_seed = o.calib_seed;
-        job.calib_tokens = o.calib_tokens;
-        job.calib_blocks = o.calib_blocks;
-        job.autoawq_out = o.autoawq_out;
-        job.tile_rows = o.tile_rows;
-        job.beat_bytes = o.beat_bytes;
-        if (!o.log.is_none()) {
-          auto shared = std::make_shared<py::object>(o.log);
+      [](QuantizeJob job, py::object progress, py::object log) {
+        job.options.progress = with_gil(std::move(progress));
+        if (!log.is_none()) {
+          auto shared = std::make_shared<py::object>(std::move(log));
           job.log = [shared](const std::string& line) {
             py::gil_scoped_acquire gil;
             (*shared)(line);
@@ -177,8 +128,9 @@ void bind_models(py::module_& m) {
         }
         return packed_header(written);
       },
-      py::arg("options"),
-      "Quantizes `options.model` and writes a packed file (the job of `fpgallm quantize`); returns the file's header.");
+      py::arg("job"), py::arg("progress") = py::none(), py::arg("log") = py::none(),
+      "Runs `job` (the job of `fpgallm quantize`) and returns the written file's header; `progress(layer, "
+      "n_layers, what)` and `log(line)` are called with the GIL held.");
 
   m.def(
       "perplexity",

@@ -109,13 +109,14 @@ std::string write_config_header(const sim::SocConfig& soc, int64_t port_depth_be
   i("kChannels", a.n_channels, "accel.dma.channels: m_axi bundles gmem0..");
   i("kMaxBurstBeats", soc.axi.max_burst_beats, "axi.max_burst_beats of the platform: m_axi burst limit");
   i("kWeightFifoBeats", plan.weight_fifo_beats(), "accel.buffers.weight_bytes as MACRO blocks, split over the channels' FIFOs");
-  i("kActFloats", a.act_buffer_bytes / kHlsFloatBytes, "accel.buffers.act_bytes / 4");
+  i("kActFloats", a.act_buffer_bytes / kF32Bytes, "accel.buffers.act_bytes / 4");
   i("kActDepth", plan.array("act").depth, "derived: activation buffer words per bank (one bank per PE column)");
-  i("kOutTokens", a.out_buffer_bytes / (m.tile_rows * kHlsFloatBytes), "accel.buffers.out_bytes / (4 * kTileRows): tokens of a tile");
+  i("kOutTokens", a.out_buffer_bytes / (m.tile_rows * kF32Bytes),
+    "accel.buffers.out_bytes / (4 * kTileRows): tokens of a tile");
   i("kMaxChunkTokens", a.max_chunk_tokens, "accel.buffers.max_chunk_tokens: tokens per pass, at most");
   i("kTilesPerBatch", plan.tiles_per_batch(), "derived: tiles per output write (at least one beat per token)");
   i("kBatchRows", plan.batch_rows(), "derived: kTilesPerBatch x kTileRows");
-  i("kFloatBytes", kHlsFloatBytes, "fp32 activations and outputs");
+  i("kFloatBytes", kF32Bytes, "fp32 activations and outputs");
   i("kPortDepthBeats", port_depth_beats, "m_axi depth: the largest memory image of the project's vector sets (RTL co-simulation)");
   s += "};\n";
   return s;
@@ -175,10 +176,10 @@ std::string write_top(const sim::SocConfig& soc, int64_t port_depth_beats) {
         c);
   for (std::string* t : {&pragmas, &acts, &streams, &procs}) t->pop_back();
   // Passes of the reference prompt (one, when the reference row does not fit this buffer at all).
-  const int64_t ref_row_bytes = plan.act_row_floats(kReferenceIn) * kHlsFloatBytes;
+  const int64_t ref_row_bytes = plan.act_row_floats(kReferenceIn) * kF32Bytes;
   const int64_t ref_chunk = std::max<int64_t>(
       1, std::min({kReferencePromptTokens, a.act_buffer_bytes / ref_row_bytes, tmax,
-                   a.out_buffer_bytes / (a.macro.tile_rows * kHlsFloatBytes)}));
+                   a.out_buffer_bytes / (a.macro.tile_rows * kF32Bytes)}));
   return fill_template("fpgallm_top.cpp.in", {{"GENERATED_BY", generated_by(soc)},
                                               {"CHANNELS", std::to_string(n)},
                                               {"CHANNEL_PARAMS", channel_params(n)},
@@ -197,7 +198,7 @@ std::map<std::string, int64_t> kernel_trips(const sim::SocConfig& soc) {
   const auto& m = a.macro;
   const sim::KernelPlan plan(a);
   const int64_t tmax = a.max_chunk_tokens, ch = a.n_channels, d = plan.interleave();
-  const int64_t fpb = m.beat_bytes / kHlsFloatBytes;
+  const int64_t fpb = m.beat_bytes / kF32Bytes;
   const int64_t n_tiles = ceil_div(kReferenceOut, m.tile_rows);
   const int64_t n_blocks = n_tiles * ceil_div(kReferenceIn, m.group_size);
   std::map<std::string, int64_t> t = {
@@ -431,7 +432,7 @@ std::string write_resource_estimate(const sim::SocConfig& soc, const dse::Resour
   j["dsp48e2"]["formula"] = fmt::format(
       "rows*cols*dsp_per_pe + scale rows*(7 adds + mul + add) + channels*(beat floats) bias adds = {}*{}*{} + {}*19 + {}*{}*2 "
       "(fp32 cores of PG060: mul 3, add 2)",
-      a.pe_rows, a.pe_cols, a.dsp_per_pe, plan.scale_rows(), a.n_channels, a.macro.beat_bytes / kHlsFloatBytes);
+      a.pe_rows, a.pe_cols, a.dsp_per_pe, plan.scale_rows(), a.n_channels, a.macro.beat_bytes / kF32Bytes);
   j["bram36"] = row(est.bram36, pl.bram36);
   j["uram288"] = row(est.uram288, pl.uram288);
   // Every array and stream the kernel declares (sim::KernelPlan::arrays), where its BIND_STORAGE puts it.
@@ -535,10 +536,10 @@ uint64_t dma_buffer_bytes(const sim::SocConfig& soc, const ModelConfig& model, i
     m.out_features = sh.out;
     m.in_features = sh.in;
     const uint64_t per = align(static_cast<uint64_t>(m.expected_bytes())) +
-                         (sh.bias ? align(static_cast<uint64_t>(sh.out) * kHlsFloatBytes) : 0);
+                         (sh.bias ? align(static_cast<uint64_t>(sh.out) * kF32Bytes) : 0);
     bytes += per * static_cast<uint64_t>(copies);
-    const uint64_t in_b = tokens * static_cast<uint64_t>(sh.in) * kHlsFloatBytes;
-    const uint64_t out_b = tokens * static_cast<uint64_t>(sh.out) * kHlsFloatBytes;
+    const uint64_t in_b = tokens * static_cast<uint64_t>(sh.in) * kF32Bytes;
+    const uint64_t out_b = tokens * static_cast<uint64_t>(sh.out) * kF32Bytes;
     scratch = std::max(scratch, align(in_b) + out_b);
   };
   if (soc.accel.offload_linear)
@@ -565,15 +566,15 @@ void check_expressible(const sim::SocConfig& soc) {
     fail("accel.macro.beat_bytes = {} ({} bits) is wider than the platform's HP ports (axi.data_width_bits = {} in "
          "{}) in {}",
          m.beat_bytes, m.beat_bytes * 8, soc.axi.data_width_bits, soc.platform_file, af);
-  const int64_t tile_bytes = m.tile_rows * kHlsFloatBytes;
+  const int64_t tile_bytes = m.tile_rows * kF32Bytes;
   if (tile_bytes % m.beat_bytes != 0 && m.beat_bytes % tile_bytes != 0)
     fail("accel.macro.tile_rows = {}: a tile's fp32 outputs ({} bytes per token) and the {}-byte AXI beat must "
          "divide one another, so output rows are written in whole beats, in {}",
          m.tile_rows, tile_bytes, m.beat_bytes, af);
   const sim::KernelPlan plan(a);  // a config the kernel's structure cannot take is an error naming the field
-  if (a.out_buffer_bytes < plan.batch_rows() * kHlsFloatBytes)
+  if (a.out_buffer_bytes < plan.batch_rows() * kF32Bytes)
     fail("accel.buffers.out_bytes = {} cannot hold one output batch of the kernel ({} rows x {} bytes) in {}",
-         a.out_buffer_bytes, plan.batch_rows(), kHlsFloatBytes, af);
+         a.out_buffer_bytes, plan.batch_rows(), kF32Bytes, af);
   if (plan.weight_fifo_beats() < plan.block_beats())
     fail("accel.buffers.weight_bytes = {} holds {} MACRO block(s): fewer than one per DMA channel ({}) in {}",
          a.weight_buffer_bytes, a.weight_buffer_blocks(), a.n_channels, af);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "models/core/Dtype.h"
 #include "accel_hls/Vectors.h"
 #include "dse/Resources.h"
 #include "models/llm/ModelConfig.h"
@@ -23,10 +24,8 @@ struct Project {
   const ProjectFile* find(const std::string& path) const;
 };
 
-/** Bytes of an fp32 activation/output word. */
-constexpr int64_t kHlsFloatBytes = 4;
 /** The narrowest m_axi data width the kernel supports: one fp32 per beat. */
-constexpr int64_t kMinKernelBeatBytes = kHlsFloatBytes;
+constexpr int64_t kMinKernelBeatBytes = kF32Bytes;
 /** The kernel's s_axilite register map lives in sim/accel/KernelRegisters.h, shared with the PS
  *  cost model that charges the driver's accesses to it. */
 using sim::register_layout;

@@ -19,7 +19,6 @@ namespace fpgallm::hls {
 
 namespace {
 
-constexpr int64_t kF32 = 4;
 constexpr uint64_t kAlign = 4096;
 uint64_t align_up(uint64_t a) { return (a + kAlign - 1) / kAlign * kAlign; }
 
@@ -61,11 +60,11 @@ void simulate_vectors(const sim::SocConfig& soc, VectorSet& v) {
   uint64_t top = align_up(soc.weights_base + s.bytes.size());
   if (!v.bias.empty()) {
     job.bias_addr = top;
-    top = align_up(top + v.bias.size() * kF32);
+    top = align_up(top + v.bias.size() * kF32Bytes);
   }
   job.act_addr = soc.act_base;
   job.out_addr = soc.out_base;
-  if (top > soc.act_base || soc.act_base + v.act.size() * kF32 > soc.out_base)
+  if (top > soc.act_base || soc.act_base + v.act.size() * kF32Bytes > soc.out_base)
     fail("vectors: layer [{} x {}] with {} tokens does not fit the SoC address map", out, in, v.n_tokens);
 
   v.expected.assign(static_cast<size_t>(v.n_tokens * out), 0.0f);
@@ -73,12 +72,12 @@ void simulate_vectors(const sim::SocConfig& soc, VectorSet& v) {
   {
     sim::SocTop top_module("soc", soc);
     top_module.ddr().write_backdoor(job.weight_addr, s.bytes.data(), s.bytes.size());
-    if (job.bias_addr) top_module.ddr().write_backdoor(job.bias_addr, v.bias.data(), v.bias.size() * kF32);
-    top_module.ddr().write_backdoor(job.act_addr, v.act.data(), v.act.size() * kF32);
+    if (job.bias_addr) top_module.ddr().write_backdoor(job.bias_addr, v.bias.data(), v.bias.size() * kF32Bytes);
+    top_module.ddr().write_backdoor(job.act_addr, v.act.data(), v.act.size() * kF32Bytes);
     VectorRig rig("vectors", top_module, job);
     sc_core::sc_start();
     if (rig.error) std::rethrow_exception(rig.error);
-    top_module.ddr().read_backdoor(job.out_addr, v.expected.data(), v.expected.size() * kF32);
+    top_module.ddr().read_backdoor(job.out_addr, v.expected.data(), v.expected.size() * kF32Bytes);
     stats::Group g("accel");
     top_module.accel().report_stats(g);
     v.pe_busy_cycles = g.value("pe_array.busy_cycles");
@@ -90,7 +89,7 @@ void simulate_vectors(const sim::SocConfig& soc, VectorSet& v) {
   std::vector<float> host(v.expected.size());
   awq_linear_accum(q, v.act.data(), v.n_tokens, v.bias.empty() ? nullptr : v.bias.data(), host.data(),
                    soc.accel.awq_accum());
-  if (std::memcmp(host.data(), v.expected.data(), host.size() * kF32) != 0)
+  if (std::memcmp(host.data(), v.expected.data(), host.size() * kF32Bytes) != 0)
     fail("vectors: the simulated PE array and the host AWQ kernel disagree on layer [{} x {}]", out, in);
 }
 
@@ -133,9 +132,9 @@ std::vector<std::pair<std::string, std::string>> vector_files(const VectorSet& v
                                         "simulator's outputs.\nin_features {}\nout_features {}\nn_tokens {}\nbias {}\n",
                                         v.weights.in_features, v.weights.out_features, v.n_tokens, v.bias.empty() ? 0 : 1));
   f.emplace_back("weights.bin", bytes(v.macro.data(), v.macro.size()));
-  f.emplace_back("act.bin", bytes(v.act.data(), v.act.size() * kF32));
-  if (!v.bias.empty()) f.emplace_back("bias.bin", bytes(v.bias.data(), v.bias.size() * kF32));
-  f.emplace_back("expected.bin", bytes(v.expected.data(), v.expected.size() * kF32));
+  f.emplace_back("act.bin", bytes(v.act.data(), v.act.size() * kF32Bytes));
+  if (!v.bias.empty()) f.emplace_back("bias.bin", bytes(v.bias.data(), v.bias.size() * kF32Bytes));
+  f.emplace_back("expected.bin", bytes(v.expected.data(), v.expected.size() * kF32Bytes));
   return f;
 }
 
@@ -154,11 +153,11 @@ void write_vectors(const VectorSet& v, const std::string& dir) {
 ImageLayout image_layout(const VectorSet& v) {
   auto align = [](uint64_t a) { return (a + kImageRegionAlignBytes - 1) / kImageRegionAlignBytes * kImageRegionAlignBytes; };
   ImageLayout l;
-  const uint64_t w = v.macro.size(), b = v.bias.size() * kF32, a = v.act.size() * kF32;
+  const uint64_t w = v.macro.size(), b = v.bias.size() * kF32Bytes, a = v.act.size() * kF32Bytes;
   l.bias = v.bias.empty() ? 0 : align(w);
   l.act = align(v.bias.empty() ? w : l.bias + b);
   l.out = align(l.act + a);
-  l.end = l.out + static_cast<uint64_t>(v.n_tokens * v.weights.out_features) * kF32;
+  l.end = l.out + static_cast<uint64_t>(v.n_tokens * v.weights.out_features) * kF32Bytes;
   return l;
 }
 

@@ -10,6 +10,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "models/core/Dtype.h"
 #include "models/quant/AwqKernels.h"
 #include "models/llm/Kernels.h"
 #include "models/quant/Quantizer.h"
@@ -22,7 +23,6 @@ constexpr int64_t kGroupSize = 64;  // the paper's G
 constexpr int kBits = 4;
 constexpr int64_t kTokens = 1;      // decode: one token per GEMV
 constexpr double kBytesPerGB = 1e9;
-constexpr int64_t kFp16Bytes = 2;
 
 struct Shape {
   const char* name;
@@ -36,7 +36,7 @@ constexpr Shape kShapes[] = {{"q_o_896x896", 896, 896},       {"k_v_128x896", 12
 /** Bytes of the packed form: codes at bits/8 bytes, fp16 scales, zeros packed at bits/8 bytes. */
 double packed_bytes(int64_t out, int64_t in) {
   const int64_t ng = (in + kGroupSize - 1) / kGroupSize;
-  return static_cast<double>(out * in * kBits) / 8.0 + static_cast<double>(out * ng * kFp16Bytes) +
+  return static_cast<double>(out * in * kBits) / 8.0 + static_cast<double>(out * ng * kF16Bytes) +
          static_cast<double>(out * ng * kBits) / 8.0;
 }
 

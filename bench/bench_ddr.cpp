@@ -53,11 +53,11 @@ void run(Fidelity f, uint64_t total_mb, unsigned txn) {
   DdrController ddr("ddr", dc);
   AxiInterconnect axi("axi", ac, f);
   axi.iSocket.bind(ddr.tSocket);
-  constexpr uint64_t REGION_STRIDE = uint64_t(512) << 20;
+  constexpr uint64_t kRegionStride = uint64_t(512) << 20;
   const uint64_t each = (total_mb << 20) / ac.ports;
   std::vector<std::unique_ptr<Streamer>> s;
   for (uint32_t p = 0; p < ac.ports; ++p) {
-    s.push_back(std::make_unique<Streamer>(fmt::format("s{}", p).c_str(), p * REGION_STRIDE, each, txn));
+    s.push_back(std::make_unique<Streamer>(fmt::format("s{}", p).c_str(), p * kRegionStride, each, txn));
     s.back()->iSocket.bind(*axi.ports[p]);
   }
   // Every socket must be bound: the PS port gets an idle master.
@@ -80,7 +80,7 @@ void run(Fidelity f, uint64_t total_mb, unsigned txn) {
 int main(int argc, char** argv) {
   const uint64_t mb = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 256;
   const unsigned txn = argc > 2 ? unsigned(std::strtoul(argv[2], nullptr, 10)) : 4096;
-  run(Fidelity::cycle, mb, txn);
-  run(Fidelity::fast, mb, txn);
+  run(Fidelity::Cycle, mb, txn);
+  run(Fidelity::Fast, mb, txn);
   return 0;
 }

@@ -95,9 +95,9 @@ Figures simulate(const Point& p, sim::Fidelity f, double* ddr_util, std::array<d
 
 Outcome run_point(const Point& p) {
   Outcome o;
-  o.cycle = simulate(p, sim::Fidelity::cycle, &o.ddr_util);
-  o.fast = simulate(p, sim::Fidelity::fast, nullptr);
-  const dse::PerfFigures a = dse::AnalyticModel(config(p, sim::Fidelity::fast)).evaluate(model(p), workload(p));
+  o.cycle = simulate(p, sim::Fidelity::Cycle, &o.ddr_util);
+  o.fast = simulate(p, sim::Fidelity::Fast, nullptr);
+  const dse::PerfFigures a = dse::AnalyticModel(config(p, sim::Fidelity::Fast)).evaluate(model(p), workload(p));
   o.analytic = {a.prefill_tokens_per_s(), a.decode_tokens_per_s()};
   o.pl_ddr_busy = 100 * a.decode_pl_ddr_busy;
   return o;
@@ -147,9 +147,9 @@ double err(double x, double ref) { return ref > 0 ? x / ref - 1.0 : 0.0; }
 /** One point's decode time per op kind in the three models (where a disagreement comes from). */
 int breakdown(const Point& p) {
   std::array<double, kNumOpKinds> cyc{}, fst{};
-  simulate(p, sim::Fidelity::cycle, nullptr, &cyc);
-  simulate(p, sim::Fidelity::fast, nullptr, &fst);
-  const dse::PerfFigures a = dse::AnalyticModel(config(p, sim::Fidelity::fast)).evaluate(model(p), workload(p));
+  simulate(p, sim::Fidelity::Cycle, nullptr, &cyc);
+  simulate(p, sim::Fidelity::Fast, nullptr, &fst);
+  const dse::PerfFigures a = dse::AnalyticModel(config(p, sim::Fidelity::Fast)).evaluate(model(p), workload(p));
   std::printf("%-16s %12s %12s %12s  (decode ms over %lld steps; SystemC rows exclude software-stack rows)\n", "op",
               "cycle", "fast", "analytic", static_cast<long long>(workload(p).gen));
   for (int k = 0; k < kNumOpKinds; ++k) {

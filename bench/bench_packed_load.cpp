@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   const double mb = static_cast<double>(fs::file_size(path)) / 1e6;
   (void)load_packed_model(path);  // warms the page cache
   const double verified = median_seconds(runs, [&] { (void)load_packed_model(path); });
-  const double skipped = median_seconds(runs, [&] { (void)load_packed_model(path, true, DigestCheck::skip); });
+  const double skipped = median_seconds(runs, [&] { (void)load_packed_model(path, true, DigestCheck::Skip); });
   const double digest = median_seconds(runs, [&] { verify_packed_digest(path); });
   std::printf("bench_packed_load: %s, RTN G=64, %.1f MB file, median of %d warm-cache runs\n\n", preset.c_str(), mb, runs);
   std::printf("%-34s %10s\n", "", "seconds");

@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "bench_sim_decode: unknown fidelity '%s' (fast, cycle)\n", f.c_str());
       return 2;
     }
-    fids.push_back(f == "fast" ? Fidelity::fast : Fidelity::cycle);
+    fids.push_back(f == "fast" ? Fidelity::Fast : Fidelity::Cycle);
   }
   std::vector<Variant> vars = variants(split(configs));
   if (ps_detailed_bytes >= 0)
@@ -242,8 +242,8 @@ int main(int argc, char** argv) {
                   to_string(fids[k]), fig[v][k].decode_per_token.wall / host.wall,
                   fig[v][k].decode_per_token.cpu / host.cpu);
     if (fids.size() == 2) {
-      const SimFigures& a = fig[v][fids[0] == Fidelity::fast ? 0 : 1];
-      const SimFigures& c = fig[v][fids[0] == Fidelity::fast ? 1 : 0];
+      const SimFigures& a = fig[v][fids[0] == Fidelity::Fast ? 0 : 1];
+      const SimFigures& c = fig[v][fids[0] == Fidelity::Fast ? 1 : 0];
       std::printf("    fast vs cycle simulated tokens/s: decode %+.2f %%, prefill %+.2f %%\n",
                   gap_pct(a.decode_tps, c.decode_tps), gap_pct(a.prefill_tps, c.prefill_tps));
       std::printf("    cycle / fast host time per decode token: %.2fx wall, %.2fx CPU\n",

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <tuple>
 
+#include "models/core/Dtype.h"
 #include "models/core/Error.h"
 #include "sim/ddr/DdrTiming.h"
 #include "sim/ps/PsCostModel.h"
@@ -15,8 +16,6 @@ namespace fpgallm::dse {
 
 namespace {
 
-constexpr int64_t kF32 = 4;
-constexpr int64_t kF16 = 2;
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /**
@@ -78,7 +77,8 @@ AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc), plan_(soc.a
   // The weight stream as the cycle DMA reads it, one transaction per block: block starts repeat
   // their offset within a 4 KB page (and so within a DRAM line) every 4096 / gcd(block, 4096) blocks.
   const int64_t bb = soc_.accel.macro.block_bytes();
-  period_blocks_ = sim::axi_defaults::BURST_BOUNDARY_BYTES / std::gcd<int64_t>(bb, sim::axi_defaults::BURST_BOUNDARY_BYTES);
+  period_blocks_ =
+      sim::axi_defaults::kBurstBoundaryBytes / std::gcd<int64_t>(bb, sim::axi_defaults::kBurstBoundaryBytes);
   const sim::AxiPortConfig hp = soc_.axi.hp_port();
   period_ = sim::pieces_footprint(soc_.weights_base, static_cast<uint64_t>(period_blocks_ * bb), static_cast<uint64_t>(bb),
                                   hp.bytes_per_beat(), hp.max_burst_bytes(), soc_.ddr.access_bytes());
@@ -192,149 +192,208 @@ AnalyticModel::ChunkTime AnalyticModel::accel_chunk(int64_t in, int64_t out, int
   return t;
 }
 
-AnalyticModel::ChunkTime AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const {
+struct AnalyticModel::PassPlan {
+  int64_t n_tiles = 0, n_groups = 0, n_blocks = 0, block_bytes = 0, nch = 0;
+  int64_t bpu = 0, n_units = 0, slots = 0, threads = 0;  ///< blocks per DMA unit, units, buffer slots, loader threads
+  int64_t unit_blocks = 0;                               ///< blocks of a full unit
+  int64_t act_bytes = 0, share = 0;                      ///< activations and each channel's share of them
+  uint32_t streams = 0;
+  double period = 0;                                     ///< PL clock period (ns)
+  sim::AxiPortConfig hp;
+  double beat_ns = 0, cross = 0, to_first_data = 0;
+  double unit_ddr = 0, unit_beats = 0;                   ///< a full unit's DDR bus time and port beats
+  double write_per_tile = 0, batch_conflict_ns = 0;
+  double beats(int64_t bytes) const { return static_cast<double>(ceil_div(bytes, hp.bytes_per_beat())); }
+};
+
+AnalyticModel::PassPlan AnalyticModel::plan_pass(int64_t in, int64_t out, int64_t ntok) const {
   const sim::AccelConfig& a = soc_.accel;
   const MacroLayout& L = a.macro;
-  const int64_t n_tiles = ceil_div(out, L.tile_rows), n_groups = ceil_div(in, L.group_size);
-  const int64_t n_blocks = n_tiles * n_groups, bb = L.block_bytes();
-  const int64_t buffer_blocks = a.weight_buffer_blocks();
-  const int64_t nch = a.n_channels;
+  PassPlan p;
+  p.n_tiles = ceil_div(out, L.tile_rows), p.n_groups = ceil_div(in, L.group_size);
+  p.n_blocks = p.n_tiles * p.n_groups, p.block_bytes = L.block_bytes();
+  p.nch = a.n_channels;
   // DMA units as the fast accelerator cuts them (one transaction each, unit u on channel u % nch).
-  const int64_t bpu = a.fast_unit_blocks(n_blocks);
-  const int64_t n_units = ceil_div(n_blocks, bpu), slots = buffer_blocks / bpu;
-  const double period = a.clock_period_ns();
-
+  p.bpu = a.fast_unit_blocks(p.n_blocks);
+  p.n_units = ceil_div(p.n_blocks, p.bpu), p.slots = a.weight_buffer_blocks() / p.bpu;
+  p.threads = p.nch * a.dma_outstanding_per_channel;
+  p.period = a.clock_period_ns();
   // Memory path constants: HP port beats at the PL clock, DDR bus time per transaction.
-  const sim::AxiPortConfig hp = soc_.axi.hp_port();
-  const double beat_ns = 1000.0 / hp.clock_mhz, cross = hp.crossing_latency_ns;
-  const double to_first_data = cross + soc_.ddr.controller_latency_ns + t_.CL * tck_ns_;
-  auto beats = [&](int64_t bytes) { return static_cast<double>(ceil_div(bytes, hp.bytes_per_beat())); };
-  const auto streams = static_cast<uint32_t>(nch);
-
-  // One transfer on channel c issued at `issue`, `bus` ns on the DDR bus: the DDR serves calls in
-  // order on one bus, the port streams the beats once the first data is there (the fast DDR and AXI models).
-  double bus_free = 0;
-  std::vector<double> port_free(static_cast<size_t>(nch), 0.0);
+  p.hp = soc_.axi.hp_port();
+  p.beat_ns = 1000.0 / p.hp.clock_mhz, p.cross = p.hp.crossing_latency_ns;
+  p.to_first_data = p.cross + soc_.ddr.controller_latency_ns + t_.CL * tck_ns_;
+  p.streams = static_cast<uint32_t>(p.nch);
   // A full unit's DDR and port times are the same for every unit: computed once.
-  const int64_t unit_blocks = std::min(bpu, n_blocks);
-  const double unit_ddr = weight_unit_bus_ns(unit_blocks, streams), unit_beats = beats(unit_blocks * bb);
-  auto transfer = [&](int64_t c, double issue, double bus, double b) {
-    const double first = std::max(issue + to_first_data, bus_free);
-    const double ddr_done = first + bus;
-    bus_free = ddr_done;
-    double& pf = port_free[static_cast<size_t>(c)];
-    const double start = std::max(first + cross, pf);
-    const double finish = std::max(start + b * beat_ns, ddr_done + cross + std::min<double>(b, hp.max_burst_beats) * beat_ns);
-    pf = finish;
-    return finish;
-  };
-
-  // Each channel's first loader fetches its share of the activations, then the units follow in
-  // allocation order. A unit needs a free buffer slot (the unit `slots` earlier consumed) and its
-  // loader thread, which last waited for the unit nch x outstanding earlier.
-  const int64_t act_bytes = ntok * in * kF32;
-  const int64_t share = ceil_div(ceil_div(act_bytes, nch), kF32) * kF32;
-  std::vector<double> act_finish(static_cast<size_t>(nch), 0.0);
-  double act_done = 0;
-  const int64_t threads = nch * a.dma_outstanding_per_channel;
-  // History ring of one period: a multiple of the channel count that reaches back past the slot
-  // and loader-thread dependencies, so after a period the pipeline state repeats shifted in time.
-  const size_t hist = static_cast<size_t>(ceil_div(std::max(slots, threads) + 1, nch) * nch);
-  std::vector<double> finish_h(hist, 0.0), done_h(hist, 0.0);
-  double done = 0, issue_prev = 0;
+  p.unit_blocks = std::min(p.bpu, p.n_blocks);
+  p.unit_ddr = weight_unit_bus_ns(p.unit_blocks, p.streams), p.unit_beats = p.beats(p.unit_blocks * p.block_bytes);
+  // Each channel's first loader fetches its share of the activations.
+  p.act_bytes = ntok * in * kF32Bytes;
+  p.share = ceil_div(ceil_div(p.act_bytes, p.nch), kF32Bytes) * kF32Bytes;
   // Each token's output line of a tile is one write among the channels' reads.
-  const double write_per_tile = accel_write_bus_ns(L.tile_rows * kF32) * static_cast<double>(ntok);
+  p.write_per_tile = accel_write_bus_ns(L.tile_rows * kF32Bytes) * static_cast<double>(ntok);
   // A write-back batch opens a row in the output region, so the weight stream re-opens its own: one
   // activation's share of the bus (the fast DDR model's count; the writes jump the read backlog, so
   // the banks they touch are free again before the stream comes back to them).
-  const double batch_conflict_ns = cost_.act_extra_cycles() / (1.0 - cost_.refresh_share()) * tck_ns_;
-  // Ring positions and the next tile boundary advance incrementally (this loop is the hot path).
-  const auto H = static_cast<int64_t>(hist);
-  int64_t c = 0, idx = 0, tile_end = n_groups;
-  // Steady state: when two consecutive periods shifted every time by the same amount (and the
-  // tile pattern repeats per period), the remaining full periods are added in closed form.
-  const bool tiles_repeat = (H * bpu) % n_groups == 0;
-  std::vector<double> snap, prev_snap;
-  double prev_delta = -1;
-  auto snapshot = [&] {
+  p.batch_conflict_ns = cost_.act_extra_cycles() / (1.0 - cost_.refresh_share()) * tck_ns_;
+  return p;
+}
+
+namespace {
+
+/** The unit pipeline's state: DDR bus, ports, and a ring of the units' finish and compute times. */
+struct UnitPipeline {
+  double bus_free = 0, done = 0, issue_prev = 0;
+  std::vector<double> port_free, finish_h, done_h;
+
+  std::vector<double> snapshot() const {
     std::vector<double> v = {bus_free, done, issue_prev};
     v.insert(v.end(), port_free.begin(), port_free.end());
     v.insert(v.end(), finish_h.begin(), finish_h.end());
     v.insert(v.end(), done_h.begin(), done_h.end());
     return v;
-  };
-  for (int64_t u = 0; u < n_units; ++u) {
-    if (tiles_repeat && u % H == 0 && u >= 2 * H) {
-      snap = snapshot();
-      double delta = -1;
-      bool same = prev_snap.size() == snap.size();
-      for (size_t i = 0; same && i < snap.size(); ++i) {
-        const double d = snap[i] - prev_snap[i];
-        if (delta < 0) delta = d;
-        same = std::abs(d - delta) <= 1e-9 * std::max(1.0, std::abs(delta));
-      }
-      if (same && delta > 0 && std::abs(delta - prev_delta) <= 1e-9 * delta) {
-        // Leave at least the last (possibly partial) unit to the loop.
-        const int64_t k = (n_units - 1 - u) / H;
-        if (k > 0) {
-          const double shift = static_cast<double>(k) * delta;
-          bus_free += shift, done += shift, issue_prev += shift;
-          for (auto& x : port_free) x += shift;
-          for (auto& x : finish_h) x += shift;
-          for (auto& x : done_h) x += shift;
-          u += k * H;
-          tile_end += k * H * bpu;
-          snap = snapshot();
-        }
-      }
-      prev_delta = same ? delta : -1;
-      prev_snap = std::move(snap);
+  }
+  void shift(double by) {
+    bus_free += by, done += by, issue_prev += by;
+    for (auto& x : port_free) x += by;
+    for (auto& x : finish_h) x += by;
+    for (auto& x : done_h) x += by;
+  }
+};
+
+/**
+ * Steady state: when two consecutive periods shifted every time by the same amount, the state after
+ * k more periods is the state now shifted k times as far. advance() shifts by up to `max_periods`
+ * periods once that holds and returns how many it skipped.
+ */
+struct SteadyState {
+  std::vector<double> prev_snap;
+  double prev_delta = -1;
+
+  int64_t advance(UnitPipeline& st, int64_t max_periods) {
+    std::vector<double> snap = st.snapshot();
+    double delta = -1;
+    bool same = prev_snap.size() == snap.size();
+    for (size_t i = 0; same && i < snap.size(); ++i) {
+      const double d = snap[i] - prev_snap[i];
+      if (delta < 0) delta = d;
+      same = std::abs(d - delta) <= 1e-9 * std::max(1.0, std::abs(delta));
     }
-    double issue = issue_prev;
+    int64_t skipped = 0;
+    if (same && delta > 0 && std::abs(delta - prev_delta) <= 1e-9 * delta && max_periods > 0) {
+      st.shift(static_cast<double>(max_periods) * delta);
+      skipped = max_periods;
+      snap = st.snapshot();
+    }
+    prev_delta = same ? delta : -1;
+    prev_snap = std::move(snap);
+    return skipped;
+  }
+};
+
+}  // namespace
+
+double AnalyticModel::pipeline_ns(const PassPlan& p, int64_t ntok) const {
+  const sim::AccelConfig& a = soc_.accel;
+  const int64_t nch = p.nch, bpu = p.bpu, slots = p.slots, threads = p.threads;
+  // History ring of one period: a multiple of the channel count that reaches back past the slot
+  // and loader-thread dependencies, so after a period the pipeline state repeats shifted in time.
+  const size_t hist = static_cast<size_t>(ceil_div(std::max(slots, threads) + 1, nch) * nch);
+  UnitPipeline st;
+  st.port_free.assign(static_cast<size_t>(nch), 0.0);
+  st.finish_h.assign(hist, 0.0);
+  st.done_h.assign(hist, 0.0);
+  // One transfer on channel c issued at `issue`, `bus` ns on the DDR bus: the DDR serves calls in
+  // order on one bus, the port streams the beats once the first data is there (the fast DDR and AXI models).
+  auto transfer = [&](int64_t c, double issue, double bus, double b) {
+    const double first = std::max(issue + p.to_first_data, st.bus_free);
+    const double ddr_done = first + bus;
+    st.bus_free = ddr_done;
+    double& pf = st.port_free[static_cast<size_t>(c)];
+    const double start = std::max(first + p.cross, pf);
+    const double finish =
+        std::max(start + b * p.beat_ns, ddr_done + p.cross + std::min<double>(b, p.hp.max_burst_beats) * p.beat_ns);
+    pf = finish;
+    return finish;
+  };
+  // Each channel's first loader fetches its share of the activations, then the units follow in
+  // allocation order. A unit needs a free buffer slot (the unit `slots` earlier consumed) and its
+  // loader thread, which last waited for the unit nch x outstanding earlier.
+  std::vector<double> act_finish(static_cast<size_t>(nch), 0.0);
+  double act_done = 0;
+  // Ring positions and the next tile boundary advance incrementally (this loop is the hot path).
+  const auto H = static_cast<int64_t>(hist);
+  int64_t c = 0, idx = 0, tile_end = p.n_groups;
+  // The remaining full periods are added in closed form once the state repeats (and the tile
+  // pattern repeats per period).
+  const bool tiles_repeat = (H * bpu) % p.n_groups == 0;
+  SteadyState steady;
+  for (int64_t u = 0; u < p.n_units; ++u) {
+    if (tiles_repeat && u % H == 0 && u >= 2 * H) {
+      // Leave at least the last (possibly partial) unit to the loop.
+      const int64_t k = steady.advance(st, (p.n_units - 1 - u) / H);
+      u += k * H;
+      tile_end += k * H * bpu;
+    }
+    double issue = st.issue_prev;
     if (u < nch) {  // this channel's activation share goes first, on the same loader
-      const int64_t off = std::min(act_bytes, share * c), len = std::min(act_bytes, off + share) - off;
+      const int64_t off = std::min(p.act_bytes, p.share * c), len = std::min(p.act_bytes, off + p.share) - off;
       if (len > 0)
-        act_finish[static_cast<size_t>(c)] =
-            transfer(c, 0.0, transfer_bus_ns(hp, soc_.act_base + static_cast<uint64_t>(off), len, streams), beats(len));
+        act_finish[static_cast<size_t>(c)] = transfer(
+            c, 0.0, transfer_bus_ns(p.hp, soc_.act_base + static_cast<uint64_t>(off), len, p.streams), p.beats(len));
       act_done = std::max(act_done, act_finish[static_cast<size_t>(c)]);
       issue = std::max(issue, act_finish[static_cast<size_t>(c)]);
     }
-    if (u >= slots) issue = std::max(issue, done_h[static_cast<size_t>(idx >= slots ? idx - slots : idx - slots + H)]);
-    if (u >= threads) issue = std::max(issue, finish_h[static_cast<size_t>(idx >= threads ? idx - threads : idx - threads + H)]);
-    issue_prev = issue;
-    const int64_t k0 = u * bpu, k1 = std::min(n_blocks, k0 + bpu);
-    const bool full = k1 - k0 == unit_blocks;
-    const double fin = transfer(c, issue, full ? unit_ddr : weight_unit_bus_ns(k1 - k0, streams),
-                                full ? unit_beats : beats((k1 - k0) * bb));
+    if (u >= slots)
+      issue = std::max(issue, st.done_h[static_cast<size_t>(idx >= slots ? idx - slots : idx - slots + H)]);
+    if (u >= threads)
+      issue = std::max(issue, st.finish_h[static_cast<size_t>(idx >= threads ? idx - threads : idx - threads + H)]);
+    st.issue_prev = issue;
+    const int64_t k0 = u * bpu, k1 = std::min(p.n_blocks, k0 + bpu);
+    const bool full = k1 - k0 == p.unit_blocks;
+    const double fin = transfer(c, issue, full ? p.unit_ddr : weight_unit_bus_ns(k1 - k0, p.streams),
+                                full ? p.unit_beats : p.beats((k1 - k0) * p.block_bytes));
     // Compute the unit at the kernel's pace (its slowest stage), the pass fill with the last unit.
     int64_t fills = 0;
-    while (tile_end <= k1) ++fills, tile_end += n_groups;
-    const int64_t busy = plan_.blocks_cycles(ntok, k0, k1) + (k1 == n_blocks ? plan_.pass_overhead_cycles(ntok, n_blocks) : 0);
-    const double ready = a.weight_double_buffered ? fin : std::max(fin, done);
-    done = std::max({done, ready, act_done}) + static_cast<double>(busy) * period;
+    while (tile_end <= k1) ++fills, tile_end += p.n_groups;
+    const int64_t busy =
+        plan_.blocks_cycles(ntok, k0, k1) + (k1 == p.n_blocks ? plan_.pass_overhead_cycles(ntok, p.n_blocks) : 0);
+    const double ready = a.weight_double_buffered ? fin : std::max(fin, st.done);
+    st.done = std::max({st.done, ready, act_done}) + static_cast<double>(busy) * p.period;
     // Finished tiles' outputs leave over the same DDR bus.
-    if (fills > 0) bus_free += static_cast<double>(fills) * write_per_tile + batch_conflict_ns;
-    finish_h[static_cast<size_t>(idx)] = fin;
-    done_h[static_cast<size_t>(idx)] = done;
+    if (fills > 0) st.bus_free += static_cast<double>(fills) * p.write_per_tile + p.batch_conflict_ns;
+    st.finish_h[static_cast<size_t>(idx)] = fin;
+    st.done_h[static_cast<size_t>(idx)] = st.done;
     if (++idx == H) idx = 0;
     if (++c == nch) c = 0;
   }
+  return st.done;
+}
+
+double AnalyticModel::pass_bus_ns(const PassPlan& p) const {
+  // The weight units, the activation shares, the output lines and one re-opened row per unit that
+  // finishes tiles.
+  const int64_t full_units = p.n_blocks / p.unit_blocks, rest_blocks = p.n_blocks % p.unit_blocks;
+  double bus =
+      static_cast<double>(full_units) * p.unit_ddr + (rest_blocks ? weight_unit_bus_ns(rest_blocks, p.streams) : 0.0);
+  for (int64_t ch = 0; ch < p.nch; ++ch) {
+    const int64_t off = std::min(p.act_bytes, p.share * ch), len = std::min(p.act_bytes, off + p.share) - off;
+    if (len > 0) bus += transfer_bus_ns(p.hp, soc_.act_base + static_cast<uint64_t>(off), len, p.streams);
+  }
+  const int64_t units_with_tiles = p.bpu <= p.n_groups ? p.n_tiles : p.n_units;
+  bus +=
+      static_cast<double>(p.n_tiles) * p.write_per_tile + static_cast<double>(units_with_tiles) * p.batch_conflict_ns;
+  return bus;
+}
+
+AnalyticModel::ChunkTime AnalyticModel::time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const {
+  const PassPlan p = plan_pass(in, out, ntok);
+  const double done = pipeline_ns(p, ntok);
   // End: the last batch (KernelPlan::tiles_per_batch tiles) leaves through its channel's store
   // (bias read, one write per token).
   const int64_t last_rows = std::min(out, plan_.batch_rows());
-  const double tail_ns = (bias ? hp_transfer_latency_ns(last_rows * kF32, false) : 0.0) +
-                         static_cast<double>(ntok) * hp_transfer_latency_ns(last_rows * kF32, true);
-  // DDR bus time of the job in closed form: the weight units, the activation shares, the output
-  // lines and one re-opened row per unit that finishes tiles.
-  const int64_t full_units = n_blocks / unit_blocks, rest_blocks = n_blocks % unit_blocks;
-  double bus = static_cast<double>(full_units) * unit_ddr + (rest_blocks ? weight_unit_bus_ns(rest_blocks, streams) : 0.0);
-  for (int64_t ch = 0; ch < nch; ++ch) {
-    const int64_t off = std::min(act_bytes, share * ch), len = std::min(act_bytes, off + share) - off;
-    if (len > 0) bus += transfer_bus_ns(hp, soc_.act_base + static_cast<uint64_t>(off), len, streams);
-  }
-  const int64_t units_with_tiles = bpu <= n_groups ? n_tiles : n_units;
-  bus += static_cast<double>(n_tiles) * write_per_tile + static_cast<double>(units_with_tiles) * batch_conflict_ns;
-  return {done + tail_ns, bus};
+  const double tail_ns = (bias ? hp_transfer_latency_ns(last_rows * kF32Bytes, false) : 0.0) +
+                         static_cast<double>(ntok) * hp_transfer_latency_ns(last_rows * kF32Bytes, true);
+  return {done + tail_ns, pass_bus_ns(p)};
 }
 
 AnalyticModel::ChunkTime AnalyticModel::accel_job(int64_t in, int64_t out, int64_t n_tokens, bool bias) const {
@@ -353,7 +412,7 @@ AnalyticModel::ChunkTime AnalyticModel::accel_job(int64_t in, int64_t out, int64
 
 double AnalyticModel::pl_linear_ns(int64_t in, int64_t out, int64_t n, bool bias) const {
   const sim::PsConfig& ps = soc_.ps;
-  const int64_t in_bytes = n * in * kF32, out_bytes = n * out * kF32;
+  const int64_t in_bytes = n * in * kF32Bytes, out_bytes = n * out * kF32Bytes;
   // The software stack's share (driver call, copies into/out of the DMA buffers, cache maintenance,
   // descriptor, completion) from the shared cost functions; a copy takes at least its DDR transfers.
   const sim::DriverCallAccesses a = sim::ps_driver_accesses(ps, soc_.accel.n_channels);
@@ -365,10 +424,7 @@ double AnalyticModel::pl_linear_ns(int64_t in, int64_t out, int64_t n, bool bias
 
 double AnalyticModel::ps_linear_ns(OpKind op, int64_t in, int64_t out, int64_t n) const {
   const sim::AccelConfig& a = soc_.accel;
-  const int64_t params = in * out;
-  const double wbytes = sim::ps_weight_bytes_per_param(a.ps_linear_weights, a.macro);
-  return ps_op_ns(op, n * params, static_cast<int64_t>(wbytes * static_cast<double>(params)) + n * in * kF32,
-                  n * out * kF32);
+  return ps_op_ns(op, ps_linear_traffic(in, out, n, sim::ps_weight_bytes_per_param(a.ps_linear_weights, a.macro)));
 }
 
 double AnalyticModel::linear_ns(OpKind op, int64_t in, int64_t out, int64_t n, bool bias) const {
@@ -395,34 +451,35 @@ PerfFigures AnalyticModel::evaluate(const ModelConfig& c, const Workload& w) con
   auto fixed = [&](int64_t n) {
     ByOp t{};
     const int64_t e = n * H;
-    add(t, OpKind::Embedding, ps_op_ns(OpKind::Embedding, e, e * kF16, e * kF32));
-    add(t, OpKind::AttnNorm, ps_op_ns(OpKind::AttnNorm, e, e * kF32 + H * kF16, e * kF32), L);
+    add(t, OpKind::Embedding, ps_op_ns(OpKind::Embedding, embed_traffic(n, H)));
+    add(t, OpKind::AttnNorm, ps_op_ns(OpKind::AttnNorm, rmsnorm_traffic(n, H)), L);
     linear(t, OpKind::QProj, H, Q, n, c.qkv_bias, L);
     linear(t, OpKind::KProj, H, KV, n, c.qkv_bias, L);
     linear(t, OpKind::VProj, H, KV, n, c.qkv_bias, L);
-    const int64_t eq = n * nh * hd, ek = n * c.num_kv_heads * hd;
-    add(t, OpKind::Rope, ps_op_ns(OpKind::Rope, eq, eq * kF32, eq * kF32) + ps_op_ns(OpKind::Rope, ek, ek * kF32, ek * kF32), L);
+    add(t, OpKind::Rope,
+        ps_op_ns(OpKind::Rope, rope_traffic(n, nh, hd)) + ps_op_ns(OpKind::Rope, rope_traffic(n, c.num_kv_heads, hd)),
+        L);
     linear(t, OpKind::OProj, Q, H, n, false, L);
-    add(t, OpKind::ResidualAdd, 2 * ps_op_ns(OpKind::ResidualAdd, e, 2 * e * kF32, e * kF32), L);
-    add(t, OpKind::MlpNorm, ps_op_ns(OpKind::MlpNorm, e, e * kF32 + H * kF16, e * kF32), L);
+    add(t, OpKind::ResidualAdd, 2 * ps_op_ns(OpKind::ResidualAdd, binary_elementwise_traffic(e)), L);
+    add(t, OpKind::MlpNorm, ps_op_ns(OpKind::MlpNorm, rmsnorm_traffic(n, H)), L);
     linear(t, OpKind::GateProj, H, I, n, false, L);
     linear(t, OpKind::UpProj, H, I, n, false, L);
-    add(t, OpKind::SiluMul, ps_op_ns(OpKind::SiluMul, n * I, 2 * n * I * kF32, n * I * kF32), L);
+    add(t, OpKind::SiluMul, ps_op_ns(OpKind::SiluMul, binary_elementwise_traffic(n * I)), L);
     linear(t, OpKind::DownProj, I, H, n, false, L);
     // Only the last row goes through the final norm and lm_head.
-    add(t, OpKind::FinalNorm, ps_op_ns(OpKind::FinalNorm, H, H * kF32 + H * kF16, H * kF32));
+    add(t, OpKind::FinalNorm, ps_op_ns(OpKind::FinalNorm, rmsnorm_traffic(1, H)));
     linear(t, OpKind::LmHead, H, V, 1, false, 1.0);
-    add(t, OpKind::Sampling, ps_op_ns(OpKind::Sampling, V, V * kF32, 0));
+    add(t, OpKind::Sampling, ps_op_ns(OpKind::Sampling, sampling_traffic(V)));
     // The host loop's fixed cost per forward pass (kept with the sampling row here).
     add(t, OpKind::Sampling, sim::ps_forward_overhead_ns(soc_.ps));
     return t;
   };
   // Attention of n new tokens at position pos (causal: token t sees pos + t + 1 keys).
   auto attention = [&](ByOp& t, int64_t n, int64_t pos) {
-    const int64_t pairs = n * pos + n * (n + 1) / 2, ctx = pos + n;
-    add(t, OpKind::AttnScore, ps_op_ns(OpKind::AttnScore, pairs * nh * hd, ctx * KV * kF32 + n * nh * hd * kF32, pairs * nh * kF32), L);
-    add(t, OpKind::Softmax, ps_op_ns(OpKind::Softmax, pairs * nh, pairs * nh * kF32, pairs * nh * kF32), L);
-    add(t, OpKind::AttnValue, ps_op_ns(OpKind::AttnValue, pairs * nh * hd, ctx * KV * kF32 + pairs * nh * kF32, n * nh * hd * kF32), L);
+    const kernels::AttnShape s{n, pos, nh, c.num_kv_heads, hd};
+    add(t, OpKind::AttnScore, ps_op_ns(OpKind::AttnScore, attn_scores_traffic(s)), L);
+    add(t, OpKind::Softmax, ps_op_ns(OpKind::Softmax, softmax_traffic(s)), L);
+    add(t, OpKind::AttnValue, ps_op_ns(OpKind::AttnValue, attn_values_traffic(s)), L);
   };
   auto sum = [](const ByOp& t) {
     double s = 0;

@@ -4,6 +4,7 @@
 
 #include "models/llm/Backend.h"
 #include "models/llm/ModelConfig.h"
+#include "models/llm/OpTraffic.h"
 #include "sim/accel/KernelPlan.h"
 #include "sim/axi/BurstSplit.h"
 #include "sim/ddr/DdrTiming.h"
@@ -51,6 +52,10 @@ class AnalyticModel {
 
   /** Time of one PS op (fast fidelity), as PsCore::run_op charges it. */
   double ps_op_ns(OpKind op, int64_t elements, int64_t bytes_read, int64_t bytes_written) const;
+  /** The same for the traffic models/llm/OpTraffic.h gives the op (as SimBackend charges it). */
+  double ps_op_ns(OpKind op, const OpTraffic& t) const {
+    return ps_op_ns(op, t.elements, t.bytes_read, t.bytes_written);
+  }
   /** One linear layer offloaded to the PL: PS data moves, handshake and the accelerator job. */
   double pl_linear_ns(int64_t in, int64_t out, int64_t n_tokens, bool bias) const;
   /** One linear layer on the PS (weights streamed in the configured format). */
@@ -70,6 +75,13 @@ class AnalyticModel {
   ChunkTime accel_job(int64_t in, int64_t out, int64_t n_tokens, bool bias) const;
   ChunkTime accel_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const;  // memoised
   ChunkTime time_chunk(int64_t in, int64_t out, int64_t ntok, bool bias) const;
+  /** One token pass's constants: tiles, groups, DMA units and the memory-path times they share. */
+  struct PassPlan;
+  PassPlan plan_pass(int64_t in, int64_t out, int64_t ntok) const;
+  /** The pass's DMA/compute pipeline unit by unit (the fast accelerator's): when its last unit is computed. */
+  double pipeline_ns(const PassPlan& p, int64_t ntok) const;
+  /** DDR data-bus time of the pass in closed form. */
+  double pass_bus_ns(const PassPlan& p) const;
   double hp_transfer_latency_ns(int64_t bytes, bool write) const;  // one small HP transfer, idle system
   /** DDR bus time of one accelerator write of `bytes` among its channels' reads (lines and both turnarounds). */
   double accel_write_bus_ns(int64_t bytes) const;

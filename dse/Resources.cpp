@@ -73,61 +73,48 @@ int64_t uram288_for(int64_t depth, int64_t width_bits, const ResourceCosts& c) {
   return ceil_div(width_bits, c.uram288_data_bits) * ceil_div(depth, c.uram288_depth);
 }
 
-ResourceEstimate estimate_resources(const sim::AccelConfig& a, const sim::PlResources& pl, const ResourceCosts& c,
-                                    const ResourceMargins& m) {
-  ResourceEstimate r;
-  const sim::KernelPlan plan(a);
-  const bool fixed = a.pe_accum_type == sim::PeNumType::Fixed64;
-  // Operators: per PE a multiplier and (fp32 sums) an adder; the scale stage's lane combination,
-  // scale multiply and accumulation per scale row; one bias add per output word a beat.
-  const int64_t pes = a.pe_rows * a.pe_cols;
-  const int64_t scale_adds = plan.scale_rows() * (fixed ? 1 : 7 + 1), scale_muls = plan.scale_rows();
-  const int64_t bias_adds = a.n_channels * (a.macro.beat_bytes / sim::kFp32Bytes);
-  const int64_t muls = pes + scale_muls, adds = (fixed ? 0 : pes) + scale_adds + bias_adds;
-  r.dsp48e2 = plan.dsp48e2();
-  // Codes decoded per cycle: the lanes the kernel really has, a beat per II each.
-  const int64_t codes = plan.unpack_lanes() * plan.codes_per_beat() / plan.unpack_ii();
-  r.luts = muls * c.fp32_mul.luts + adds * c.fp32_add.luts + pes * c.pe_overhead.luts + codes * c.unpack_lane.luts +
-           a.n_channels * c.dma_channel.luts + c.control.luts;
-  r.ffs = muls * c.fp32_mul.ffs + adds * c.fp32_add.ffs + pes * c.pe_overhead.ffs + codes * c.unpack_lane.ffs +
-          a.n_channels * c.dma_channel.ffs + c.control.ffs;
+namespace {
 
-  for (const sim::KernelArray& x : plan.arrays()) {
-    MemoryMap mm;
-    mm.name = x.name;
-    mm.copies = x.copies;
-    mm.banks = x.banks;
-    mm.depth = x.depth;
-    mm.width_bits = x.width_bits;
-    const int64_t n = x.banks * x.copies;
-    const bool fifo = x.storage == sim::KernelStorage::FifoBram || x.storage == sim::KernelStorage::FifoLutram;
-    if (fifo) r.luts += x.copies * c.fifo_control;
-    switch (x.storage) {
-      case sim::KernelStorage::Bram:
-      case sim::KernelStorage::FifoBram: {
-        mm.block_ram = true;
-        mm.bram36 = n * bram36_for(x.depth, x.width_bits, c);
-        mm.uram288 = n * uram288_for(x.depth, x.width_bits, c);
-        // Whichever primitive holds it with less waste (data bits / primitive bits), BRAM on a tie.
-        const double bram_bits = static_cast<double>(mm.bram36 * c.bram36_bits);
-        const double uram_bits = static_cast<double>(mm.uram288 * c.uram288_depth * (c.uram288_data_bits + 8));
-        mm.in_uram = uram_bits < bram_bits;
-        break;
-      }
-      case sim::KernelStorage::Lutram:
-      case sim::KernelStorage::FifoLutram:
-        mm.kind = "lutram";
-        mm.luts = n * ceil_div(x.depth * x.width_bits, c.lutram_bits_per_lut);
-        r.luts += mm.luts;
-        break;
-      case sim::KernelStorage::Registers:
-        mm.kind = "registers";
-        mm.ffs = n * x.depth * x.width_bits;
-        r.ffs += mm.ffs;
-        break;
+/** One of the kernel's arrays on its primitive: block RAM (BRAM or URAM, decided later), LUTRAM or registers. */
+MemoryMap map_memory(const sim::KernelArray& x, const ResourceCosts& c, ResourceEstimate& r) {
+  MemoryMap mm;
+  mm.name = x.name;
+  mm.copies = x.copies;
+  mm.banks = x.banks;
+  mm.depth = x.depth;
+  mm.width_bits = x.width_bits;
+  const int64_t n = x.banks * x.copies;
+  const bool fifo = x.storage == sim::KernelStorage::FifoBram || x.storage == sim::KernelStorage::FifoLutram;
+  if (fifo) r.luts += x.copies * c.fifo_control;
+  switch (x.storage) {
+    case sim::KernelStorage::Bram:
+    case sim::KernelStorage::FifoBram: {
+      mm.block_ram = true;
+      mm.bram36 = n * bram36_for(x.depth, x.width_bits, c);
+      mm.uram288 = n * uram288_for(x.depth, x.width_bits, c);
+      // Whichever primitive holds it with less waste (data bits / primitive bits), BRAM on a tie.
+      const double bram_bits = static_cast<double>(mm.bram36 * c.bram36_bits);
+      const double uram_bits = static_cast<double>(mm.uram288 * c.uram288_depth * (c.uram288_data_bits + 8));
+      mm.in_uram = uram_bits < bram_bits;
+      break;
     }
-    r.memories.push_back(mm);
+    case sim::KernelStorage::Lutram:
+    case sim::KernelStorage::FifoLutram:
+      mm.kind = "lutram";
+      mm.luts = n * ceil_div(x.depth * x.width_bits, c.lutram_bits_per_lut);
+      r.luts += mm.luts;
+      break;
+    case sim::KernelStorage::Registers:
+      mm.kind = "registers";
+      mm.ffs = n * x.depth * x.width_bits;
+      r.ffs += mm.ffs;
+      break;
   }
+  return mm;
+}
+
+/** Block RAM memories on BRAM or URAM, the largest moved to URAM while BRAM is over budget and URAM has room. */
+void place_block_ram(ResourceEstimate& r, const sim::PlResources& pl, const ResourceMargins& m) {
   auto totals = [&] {
     r.bram36 = r.uram288 = 0;
     for (auto& mm : r.memories) {
@@ -152,6 +139,10 @@ ResourceEstimate estimate_resources(const sim::AccelConfig& a, const sim::PlReso
     }
   }
 
+}
+
+/** The largest utilisation, and the first resource over its margin makes the design infeasible. */
+void check_budget(ResourceEstimate& r, const sim::PlResources& pl, const ResourceMargins& m) {
   struct Check {
     const char* name;
     int64_t used, total;
@@ -171,6 +162,32 @@ ResourceEstimate estimate_resources(const sim::AccelConfig& a, const sim::PlReso
                              pl.device, k.total);
     }
   }
+}
+
+}  // namespace
+
+ResourceEstimate estimate_resources(const sim::AccelConfig& a, const sim::PlResources& pl, const ResourceCosts& c,
+                                    const ResourceMargins& m) {
+  ResourceEstimate r;
+  const sim::KernelPlan plan(a);
+  const bool fixed = a.pe_accum_type == sim::PeNumType::Fixed64;
+  // Operators: per PE a multiplier and (fp32 sums) an adder; the scale stage's lane combination,
+  // scale multiply and accumulation per scale row; one bias add per output word a beat.
+  const int64_t pes = a.pe_rows * a.pe_cols;
+  const int64_t scale_adds = plan.scale_rows() * (fixed ? 1 : 7 + 1), scale_muls = plan.scale_rows();
+  const int64_t bias_adds = a.n_channels * (a.macro.beat_bytes / kF32Bytes);
+  const int64_t muls = pes + scale_muls, adds = (fixed ? 0 : pes) + scale_adds + bias_adds;
+  r.dsp48e2 = plan.dsp48e2();
+  // Codes decoded per cycle: the lanes the kernel really has, a beat per II each.
+  const int64_t codes = plan.unpack_lanes() * plan.codes_per_beat() / plan.unpack_ii();
+  r.luts = muls * c.fp32_mul.luts + adds * c.fp32_add.luts + pes * c.pe_overhead.luts + codes * c.unpack_lane.luts +
+           a.n_channels * c.dma_channel.luts + c.control.luts;
+  r.ffs = muls * c.fp32_mul.ffs + adds * c.fp32_add.ffs + pes * c.pe_overhead.ffs + codes * c.unpack_lane.ffs +
+          a.n_channels * c.dma_channel.ffs + c.control.ffs;
+
+  for (const sim::KernelArray& x : plan.arrays()) r.memories.push_back(map_memory(x, c, r));
+  place_block_ram(r, pl, m);
+  check_budget(r, pl, m);
   return r;
 }
 

@@ -158,12 +158,13 @@ nlohmann::json evaluate_analytic(const SweepSpec& spec, const DesignPoint& p, co
 }
 
 bool reruns_in_cycle(const SweepSpec& spec, const nlohmann::json& row) {
-  return spec.finalists.fidelity == sim::Fidelity::fast && row.contains("decode_pl_ddr_busy_pct") &&
+  return spec.finalists.fidelity == sim::Fidelity::Fast && row.contains("decode_pl_ddr_busy_pct") &&
          row["decode_pl_ddr_busy_pct"].get<double>() >= spec.finalists.cycle_above_ddr_busy_pct;
 }
 
 void merge_systemc_row(const SweepSpec& spec, const nlohmann::json& sim_row, nlohmann::json& row) {
-  const bool cycle_rerun = sim_row.value("systemc_fidelity", "") == "cycle" && spec.finalists.fidelity != sim::Fidelity::cycle;
+  const bool cycle_rerun =
+      sim_row.value("systemc_fidelity", "") == "cycle" && spec.finalists.fidelity != sim::Fidelity::Cycle;
   for (auto& [k, v] : sim_row.items()) {
     if (k == "id" || k == "evaluator" || spec.axis_index(k) >= 0) continue;
     // A cycle re-run's figures sit beside the finalist run's: systemc_* -> cycle_*.

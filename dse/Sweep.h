@@ -77,7 +77,7 @@ Objectives ranked_objectives(const nlohmann::json& row, const nlohmann::json& ba
 
 /** SystemC options for finalists (the spec's `finalists:` section). */
 struct SystemCOptions {
-  sim::Fidelity fidelity = sim::Fidelity::fast;
+  sim::Fidelity fidelity = sim::Fidelity::Fast;
   bool timing_only = false;
   int64_t prompt_len = 8, gen = 2;
 };

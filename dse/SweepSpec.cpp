@@ -249,20 +249,16 @@ void check_names(const SweepSpec& s, const Expr& e, const std::string& where) {
 }
 }  // namespace
 
-SweepSpec load_sweep_spec(const std::string& file) {
-  SweepSpec s;
-  s.file = file;
-  YamlMap root = YamlMap::load(file);
-  YamlMap sw = root.child("sweep", true);
-  s.name = sw.get<std::string>("name", fs::path(file).stem().string());
+namespace {
 
+void parse_base(YamlMap& sw, SweepSpec& s) {
   YamlMap base = sw.child("base", true);
-  s.platform_file = resolve(file, base.require<std::string>("platform"));
-  s.accel_file = resolve(file, base.require<std::string>("accel"));
-  s.model = resolve(file, base.require<std::string>("model"));
+  s.platform_file = resolve(s.file, base.require<std::string>("platform"));
+  s.accel_file = resolve(s.file, base.require<std::string>("accel"));
+  s.model = resolve(s.file, base.require<std::string>("model"));
   base.finish();
-  s.platform_root = load_yaml(s.platform_file, "sweep.base.platform", file);
-  s.accel_root = load_yaml(s.accel_file, "sweep.base.accel", file);
+  s.platform_root = load_yaml(s.platform_file, "sweep.base.platform", s.file);
+  s.accel_root = load_yaml(s.accel_file, "sweep.base.accel", s.file);
 
   YamlMap wl = sw.child("workload");
   s.prompt_len = wl.get<int64_t>("prompt_len", s.prompt_len);
@@ -279,60 +275,75 @@ SweepSpec load_sweep_spec(const std::string& file) {
   s.seed = smp.get<uint64_t>("seed", 0);
   if (s.random) smp.check_positive("samples", s.samples);
   smp.finish();
+}
 
-  // Axes.
+/** The config fields an axis sets: one path or a list, each platform.<...>, accel.<...>, model.<...> or model. */
+void parse_axis_fields(YamlMap& a, Axis& ax, std::set<std::string>& seen_fields) {
+  const YAML::Node fnode = a.node()["fields"] ? a.node()["fields"] : a.node()["field"];
+  a.opt<YAML::Node>("fields");
+  a.opt<YAML::Node>("field");
+  if (!fnode) a.error("field", "is required (a config field path such as accel.pe_array.rows)");
+  const std::string fwhere = fmt::format("{}: {}.fields", a.file(), a.path());
+  if (fnode.IsScalar()) ax.fields.push_back(fnode.Scalar());
+  else if (fnode.IsSequence())
+    for (const auto& f : fnode) ax.fields.push_back(scalar_string(f, fwhere, "a list of config field paths"));
+  else a.error("fields", "must be a config field path or a list of them");
+  if (ax.fields.empty()) a.error("fields", "must name at least one field");
+  for (const auto& f : ax.fields) {
+    const auto keys = split_path(f);
+    const bool ok =
+        f == "model" || (keys.size() >= 2 && (keys[0] == "platform" || keys[0] == "accel" || keys[0] == "model") &&
+                         std::none_of(keys.begin(), keys.end(), [](const auto& k) { return k.empty(); }));
+    if (!ok)
+      a.error("field",
+              fmt::format("'{}' is not a config field path (platform.<...>, accel.<...>, model.<...> or model)", f));
+    if (!seen_fields.insert(f).second) a.error("field", fmt::format("'{}' is swept by two axes", f));
+  }
+}
+
+/** The values of an axis: a list, a range or a log range, distinct and non-empty. */
+void parse_axis_values(YamlMap& a, Axis& ax) {
+  const int given = (a.has("values") ? 1 : 0) + (a.has("range") ? 1 : 0) + (a.has("log_range") ? 1 : 0);
+  if (given != 1) a.error("values", "give exactly one of values, range or log_range");
+  if (a.has("values")) {
+    const YAML::Node v = a.node()["values"];
+    a.opt<YAML::Node>("values");
+    if (!v.IsSequence()) a.error("values", "must be a list");
+    for (const auto& x : v) {
+      if (!x.IsScalar()) a.error("values", fmt::format("entries must be scalars (got '{}')", YAML::Dump(x)));
+      ax.values.push_back(YAML::Clone(x));
+    }
+  } else {
+    const bool log = a.has("log_range");
+    YamlMap r = a.child(log ? "log_range" : "range", true);
+    ax.values = range_values(r, log);
+  }
+  if (ax.values.empty()) a.error("values", "is empty: an axis needs at least one value");
+  std::set<std::string> uniq;
+  for (const auto& v : ax.values)
+    if (!uniq.insert(scalar_text(v)).second) a.error("values", fmt::format("lists '{}' twice", scalar_text(v)));
+}
+
+void parse_axes(YamlMap& sw, SweepSpec& s, std::set<std::string>& seen_fields) {
   const YAML::Node axes = sw.node()["axes"];
   sw.opt<YAML::Node>("axes");
   if (!axes || !axes.IsSequence() || axes.size() == 0) sw.error("axes", "must be a non-empty list of axes");
-  std::set<std::string> seen_fields;
   for (size_t i = 0; i < axes.size(); ++i) {
-    YamlMap a(axes[i], fmt::format("sweep.axes[{}]", i), file);
+    YamlMap a(axes[i], fmt::format("sweep.axes[{}]", i), s.file);
     Axis ax;
     ax.where = a.path();
-    const YAML::Node fnode = a.node()["fields"] ? a.node()["fields"] : a.node()["field"];
-    a.opt<YAML::Node>("fields");
-    a.opt<YAML::Node>("field");
-    if (!fnode) a.error("field", "is required (a config field path such as accel.pe_array.rows)");
-    const std::string fwhere = fmt::format("{}: {}.fields", file, a.path());
-    if (fnode.IsScalar()) ax.fields.push_back(fnode.Scalar());
-    else if (fnode.IsSequence())
-      for (const auto& f : fnode) ax.fields.push_back(scalar_string(f, fwhere, "a list of config field paths"));
-    else a.error("fields", "must be a config field path or a list of them");
-    if (ax.fields.empty()) a.error("fields", "must name at least one field");
-    for (const auto& f : ax.fields) {
-      const auto keys = split_path(f);
-      const bool ok = f == "model" || (keys.size() >= 2 && (keys[0] == "platform" || keys[0] == "accel" || keys[0] == "model") &&
-                                       std::none_of(keys.begin(), keys.end(), [](const auto& k) { return k.empty(); }));
-      if (!ok)
-        a.error("field", fmt::format("'{}' is not a config field path (platform.<...>, accel.<...>, model.<...> or model)", f));
-      if (!seen_fields.insert(f).second) a.error("field", fmt::format("'{}' is swept by two axes", f));
-    }
+    parse_axis_fields(a, ax, seen_fields);
     ax.name = a.get<std::string>("name", ax.fields[0]);
-    const int given = (a.has("values") ? 1 : 0) + (a.has("range") ? 1 : 0) + (a.has("log_range") ? 1 : 0);
-    if (given != 1) a.error("values", "give exactly one of values, range or log_range");
-    if (a.has("values")) {
-      const YAML::Node v = a.node()["values"];
-      a.opt<YAML::Node>("values");
-      if (!v.IsSequence()) a.error("values", "must be a list");
-      for (const auto& x : v) {
-        if (!x.IsScalar()) a.error("values", fmt::format("entries must be scalars (got '{}')", YAML::Dump(x)));
-        ax.values.push_back(YAML::Clone(x));
-      }
-    } else {
-      const bool log = a.has("log_range");
-      YamlMap r = a.child(log ? "log_range" : "range", true);
-      ax.values = range_values(r, log);
-    }
-    if (ax.values.empty()) a.error("values", "is empty: an axis needs at least one value");
-    std::set<std::string> uniq;
-    for (const auto& v : ax.values)
-      if (!uniq.insert(scalar_text(v)).second) a.error("values", fmt::format("lists '{}' twice", scalar_text(v)));
+    parse_axis_values(a, ax);
     if (s.axis_index(ax.name) >= 0) a.error("name", fmt::format("'{}' names two axes", ax.name));
     a.finish();
     s.axes.push_back(std::move(ax));
   }
+}
 
-  // Constraints: every name must be an axis (by name or field) and every value numeric.
+/** Constraints and derived fields: every name must be an axis (by name or field) and every value numeric. */
+void parse_expressions(YamlMap& sw, SweepSpec& s, const std::set<std::string>& seen_fields) {
+  const std::string& file = s.file;
   const YAML::Node cons = sw.node()["constraints"];
   sw.opt<YAML::Node>("constraints");
   if (cons) {
@@ -361,6 +372,10 @@ SweepSpec load_sweep_spec(const std::string& file) {
     }
   }
 
+}
+
+void parse_resources(YamlMap& sw, SweepSpec& s) {
+  const std::string& file = s.file;
   YamlMap res = sw.child("resources");
   YamlMap mg = res.child("margin");
   auto frac = [&](const char* k, double def) {
@@ -379,6 +394,10 @@ SweepSpec load_sweep_spec(const std::string& file) {
   if (!fs::exists(s.costs_file)) res.error("costs", fmt::format("file '{}' not found", s.costs_file));
   res.finish();
 
+}
+
+void parse_accuracy(YamlMap& sw, SweepSpec& s) {
+  const std::string& file = s.file;
   YamlMap acc = sw.child("accuracy");
   s.accuracy.enabled = acc.get<bool>("enabled", true);
   s.accuracy.method = acc.get<std::string>("method", "rtn");
@@ -403,6 +422,9 @@ SweepSpec load_sweep_spec(const std::string& file) {
     if (!p->empty() && !fs::exists(*p)) acc.error(key, fmt::format("file '{}' not found", *p));
   acc.finish();
 
+}
+
+void parse_finalists_and_score(YamlMap& sw, SweepSpec& s) {
   YamlMap fin = sw.child("finalists");
   s.finalists.top_k = fin.get<int64_t>("top_k", s.finalists.top_k);
   s.finalists.pareto = fin.get<bool>("pareto", s.finalists.pareto);
@@ -428,11 +450,13 @@ SweepSpec load_sweep_spec(const std::string& file) {
   for (const char* k : {"accuracy", "memory", "prefill", "decode"})
     if (sc.get<double>(k, 0.0) < 0) sc.error(k, "must be >= 0");
   sc.finish();
-  sw.finish();
-  root.finish();
+}
 
-  // Every value of every axis must be accepted by the config parsers on its own (so a typo in a
-  // field path or a value a parser rejects stops the sweep before anything runs).
+/**
+ * Every value of every axis must be accepted by the config parsers on its own (so a typo in a
+ * field path or a value a parser rejects stops the sweep before anything runs).
+ */
+void check_axis_values(const SweepSpec& s) {
   for (size_t a = 0; a < s.axes.size(); ++a) {
     for (size_t v = 0; v < s.axes[a].values.size(); ++v) {
       // Patch only this axis: the other fields keep the base config.
@@ -447,11 +471,31 @@ SweepSpec load_sweep_spec(const std::string& file) {
         const auto& ax = s.axes[a];
         const std::string val = scalar_text(ax.values[v]);
         // An unknown key is an error in the spec itself; value errors too when the value is alone.
-        fail("{}: {} (axis '{}', fields {}) value '{}' is rejected: {}", file, ax.where, ax.name,
+        fail("{}: {} (axis '{}', fields {}) value '{}' is rejected: {}", s.file, ax.where, ax.name,
              fmt::format("{}", fmt::join(ax.fields, ", ")), val, dp.config_error);
       }
     }
   }
+}
+
+}  // namespace
+
+SweepSpec load_sweep_spec(const std::string& file) {
+  SweepSpec s;
+  s.file = file;
+  YamlMap root = YamlMap::load(file);
+  YamlMap sw = root.child("sweep", true);
+  s.name = sw.get<std::string>("name", fs::path(file).stem().string());
+  parse_base(sw, s);
+  std::set<std::string> seen_fields;
+  parse_axes(sw, s, seen_fields);
+  parse_expressions(sw, s, seen_fields);
+  parse_resources(sw, s);
+  parse_accuracy(sw, s);
+  parse_finalists_and_score(sw, s);
+  sw.finish();
+  root.finish();
+  check_axis_values(s);
   if (enumerate_points(s).empty())
     fail("{}: sweep.constraints leave no point to evaluate (the axes and constraints contradict)", file);
   return s;

@@ -47,7 +47,7 @@ struct FinalistOptions {
   int64_t top_k = 4;           ///< best by score
   bool pareto = true;          ///< plus the Pareto set ...
   int64_t max_finalists = 12;  ///< ... capped at this many in total
-  sim::Fidelity fidelity = sim::Fidelity::fast;
+  sim::Fidelity fidelity = sim::Fidelity::Fast;
   bool timing_only = false;    ///< weights never materialised (needs the simulator's timing-only mode)
   int64_t prompt_len = 8;
   int64_t gen = 2;

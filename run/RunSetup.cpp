@@ -63,8 +63,22 @@ std::vector<int32_t> make_run_prompt(const RunSetup& s, const ModelConfig& mc) {
   return ids;
 }
 
-void write_run_outputs(const sim::SimRunResult& r, const std::string& dir) {
+void write_run_outputs(const sim::SimRunResult& r, const std::string& dir, const RunRecord& ran) {
   fs::create_directories(dir);
+  std::ofstream(fs::path(dir) / "platform.yaml") << sim::platform_yaml_as_run(ran.soc);
+  std::ofstream(fs::path(dir) / "accel.yaml") << sim::accel_yaml_as_run(ran.soc);
+  YAML::Node model(YAML::NodeType::Map);
+  model["model"] = model_config_to_yaml(ran.model);
+  std::ofstream(fs::path(dir) / "model.yaml") << "# The model's shape as run (weights: " << ran.model_spec << ").\n"
+                                              << YAML::Dump(model) << "\n";
+  YAML::Node run(YAML::NodeType::Map);
+  run["model"] = ran.model_spec;
+  run["prompt_ids"] = ran.prompt;
+  run["prompt_ids"].SetStyle(YAML::EmitterStyle::Flow);
+  run["decode_steps"] = ran.decode_steps;
+  run["quant"] = ran.quant;
+  std::ofstream(fs::path(dir) / "run.yaml") << "# What `fpgallm run` ran (configs in platform.yaml, accel.yaml).\n"
+                                            << YAML::Dump(run) << "\n";
   std::ofstream(fs::path(dir) / "stats.json") << r.stats.to_json().dump(2) << "\n";
   std::ofstream csv(fs::path(dir) / "stats.csv");
   r.stats.write_csv(csv);

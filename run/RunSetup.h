@@ -79,7 +79,22 @@ PreparedRun prepare_run(const ModelRequest& m, const sim::SocConfig& soc, const 
 /** The prompt's token ids (see RunSetup); errors say how to fix a missing or mismatched tokenizer. */
 std::vector<int32_t> make_run_prompt(const RunSetup& s, const ModelConfig& mc);
 
-/** Writes `dir`/stats.json, stats.csv and (when recorded) trace.json of a run, creating `dir`. */
-void write_run_outputs(const sim::SimRunResult& r, const std::string& dir);
+/** What a run ran, recorded beside its statistics. */
+struct RunRecord {
+  const sim::SocConfig& soc;
+  const ModelConfig& model;     ///< the shape the weights have
+  std::string model_spec;       ///< where the weights came from (ModelRequest::spec)
+  std::vector<int32_t> prompt;  ///< the prompt's token ids
+  int64_t decode_steps = 0;
+  std::string quant;            ///< the quantizer asked for an unquantized model
+};
+
+/**
+ * Writes `dir`/stats.json, stats.csv and (when recorded) trace.json of a run, creating `dir`, and
+ * what ran: platform.yaml and accel.yaml (sim::*_yaml_as_run: a rerun from them with the same
+ * model, prompt and steps gives the same stats.json), model.yaml (the model's shape) and run.yaml
+ * (model source, prompt ids, decode steps, quantizer).
+ */
+void write_run_outputs(const sim::SimRunResult& r, const std::string& dir, const RunRecord& ran);
 
 }  // namespace fpgallm::run

@@ -72,6 +72,49 @@ run::RunSetup run_setup(const RunArgs& a) {
   return s;
 }
 
+/** The breakdown tables and the summary, published figures beside the simulated ones when they apply. */
+void print_report(const RunArgs& a, const sim::SocConfig& soc, const ModelConfig& mc, const Published& pub,
+                  const sim::SimRunResult& r) {
+  // The paper's unaccelerated deployment is the comparison for configs that offload nothing.
+  const double pub_tps = soc.accel.offload_linear ? pub.acc_tps : pub.base_tps;
+  const double pub_mb = soc.accel.offload_linear ? pub.acc_mb : pub.base_mb;
+  const Footprint fp = sim::deployed_footprint(soc.accel, mc);
+  fmt::print("fpgallm run: {} ({} layers, hidden {}), accel {} @ {} MHz, PE {}x{}, {} DMA channels, {} fidelity{}\n",
+             a.model, mc.num_layers, mc.hidden_size, soc.accel.name, soc.accel.clock_mhz, soc.accel.pe_rows,
+             soc.accel.pe_cols, soc.accel.n_channels, sim::to_string(soc.accel.fidelity),
+             a.timing_only ? ", timing only" : "");
+  fmt::print("host software: {} (ps.software.profile in {})\n", soc.ps.software.name, a.platform);
+  fmt::print("\n== Prefill: {} tokens ==\n{}", r.prefill_tokens(), r.ledger.breakdown_table(Phase::Prefill));
+  if (r.decode_tokens())
+    fmt::print("\n== Decode: {} steps (sum over steps) ==\n{}", r.decode_tokens(),
+               r.ledger.breakdown_table(Phase::Decode));
+  const double decode_ms = r.decode_tokens() ? r.decode_ns() / 1e6 / r.decode_tokens() : 0.0;
+  fmt::print("\n== Summary ==\n");
+  fmt::print("{:<34} {:>14} {:>14}\n", "", "simulated", pub.loaded ? "published" : "");
+  // Where the DDR is the limit the fidelities differ most: every figure below says which it is.
+  fmt::print("{:<34} {:>14}\n", "fidelity", sim::to_string(soc.accel.fidelity));
+  fmt::print("{:<34} {:>14.2f} {:>14}\n", "prefill tokens/s", r.prefill_tokens_per_s(), pub.loaded ? "n/a" : "");
+  fmt::print("{:<34} {:>14.3f}\n", "prefill time (ms)", r.prefill_ns() / 1e6);
+  fmt::print("{:<34} {:>14.2f} {:>14}\n", "decode tokens/s", r.decode_tokens_per_s(),
+             pub.loaded ? fmt::format("{:.1f}", pub_tps) : "");
+  fmt::print("{:<34} {:>14.3f}\n", "decode time per token (ms)", decode_ms);
+  const double model_bytes = static_cast<double>(sim::deployed_model_bytes(soc.accel, fp));
+  // The paper's 443.81 is a MiB figure and its 988 an MB one (docs/formats.md): each goes on its row.
+  fmt::print("{:<34} {:>14.2f} {:>14}\n", "model footprint (MiB)", model_bytes / kBytesPerMiB,
+             pub.loaded && soc.accel.offload_linear ? fmt::format("{:.2f}", pub_mb) : "");
+  fmt::print("{:<34} {:>14.2f} {:>14}\n", "model footprint (MB)", model_bytes / kBytesPerMB,
+             pub.loaded && !soc.accel.offload_linear ? fmt::format("{:.0f}", pub_mb) : "");
+  if (pub.loaded && soc.accel.offload_linear) {
+    fmt::print("{:<34} {:>14.2f} {:>14.0f}\n", "fp16 baseline footprint (MB)", fp.fp16_baseline_bytes / kBytesPerMB,
+               pub.base_mb);
+    fmt::print("{:<34} {:>14} {:>14.1f}\n", "baseline decode tokens/s", "-", pub.base_tps);
+  }
+  fmt::print("{:<34} {:>14.2f}\n", "DDR row-hit rate (%)", r.stats.value("ddr.row_hit_rate"));
+  fmt::print("{:<34} {:>14.1f}\n", "PE utilisation (%)", r.stats.value("accel.pe_array.utilisation"));
+  fmt::print("{:<34} {:>14.1f}\n", "host time simulating (s)", r.wall_seconds);
+
+}
+
 void run_command(RunArgs& a) {
   a.resolve_defaults();
   if (!a.quant.empty() && a.quant != "rtn" && a.quant != "awq") fail("--quant must be rtn or awq (got '{}')", a.quant);
@@ -98,9 +141,6 @@ void run_command(RunArgs& a) {
   const ModelConfig& mc = weights->config;
   // Published figures sit beside the simulated ones only for the model they were measured on.
   pub.loaded = pub.applies_to(mc);
-  // The paper's unaccelerated deployment is the comparison for configs that offload nothing.
-  const double pub_tps = soc.accel.offload_linear ? pub.acc_tps : pub.base_tps;
-  const double pub_mb = soc.accel.offload_linear ? pub.acc_mb : pub.base_mb;
 
   opt.decode_steps = a.gen;
   opt.trace = a.trace || !a.out.empty();
@@ -120,44 +160,12 @@ void run_command(RunArgs& a) {
   sim::SimRunResult r = sim::simulate(soc, weights, opt);
   progress.finish(fmt::format("simulated in {:.1f} s of host time", r.wall_seconds));
 
-  const Footprint fp = sim::deployed_footprint(soc.accel, mc);
-  fmt::print("fpgallm run: {} ({} layers, hidden {}), accel {} @ {} MHz, PE {}x{}, {} DMA channels, {} fidelity{}\n",
-             a.model, mc.num_layers, mc.hidden_size, soc.accel.name, soc.accel.clock_mhz, soc.accel.pe_rows,
-             soc.accel.pe_cols, soc.accel.n_channels, sim::to_string(soc.accel.fidelity),
-             a.timing_only ? ", timing only" : "");
-  fmt::print("host software: {} (ps.software.profile in {})\n", soc.ps.software.name, a.platform);
-  fmt::print("\n== Prefill: {} tokens ==\n{}", r.prefill_tokens(), r.ledger.breakdown_table(Phase::Prefill));
-  if (r.decode_tokens())
-    fmt::print("\n== Decode: {} steps (sum over steps) ==\n{}", r.decode_tokens(), r.ledger.breakdown_table(Phase::Decode));
-  const double decode_ms = r.decode_tokens() ? r.decode_ns() / 1e6 / r.decode_tokens() : 0.0;
-  fmt::print("\n== Summary ==\n");
-  fmt::print("{:<34} {:>14} {:>14}\n", "", "simulated", pub.loaded ? "published" : "");
-  // Where the DDR is the limit the fidelities differ most: every figure below says which it is.
-  fmt::print("{:<34} {:>14}\n", "fidelity", sim::to_string(soc.accel.fidelity));
-  fmt::print("{:<34} {:>14.2f} {:>14}\n", "prefill tokens/s", r.prefill_tokens_per_s(), pub.loaded ? "n/a" : "");
-  fmt::print("{:<34} {:>14.3f}\n", "prefill time (ms)", r.prefill_ns() / 1e6);
-  fmt::print("{:<34} {:>14.2f} {:>14}\n", "decode tokens/s", r.decode_tokens_per_s(),
-             pub.loaded ? fmt::format("{:.1f}", pub_tps) : "");
-  fmt::print("{:<34} {:>14.3f}\n", "decode time per token (ms)", decode_ms);
-  const double model_bytes = static_cast<double>(sim::deployed_model_bytes(soc.accel, fp));
-  // The paper's 443.81 is a MiB figure and its 988 an MB one (docs/formats.md): each goes on its row.
-  fmt::print("{:<34} {:>14.2f} {:>14}\n", "model footprint (MiB)", model_bytes / kBytesPerMiB,
-             pub.loaded && soc.accel.offload_linear ? fmt::format("{:.2f}", pub_mb) : "");
-  fmt::print("{:<34} {:>14.2f} {:>14}\n", "model footprint (MB)", model_bytes / kBytesPerMB,
-             pub.loaded && !soc.accel.offload_linear ? fmt::format("{:.0f}", pub_mb) : "");
-  if (pub.loaded && soc.accel.offload_linear) {
-    fmt::print("{:<34} {:>14.2f} {:>14.0f}\n", "fp16 baseline footprint (MB)", fp.fp16_baseline_bytes / kBytesPerMB,
-               pub.base_mb);
-    fmt::print("{:<34} {:>14} {:>14.1f}\n", "baseline decode tokens/s", "-", pub.base_tps);
-  }
-  fmt::print("{:<34} {:>14.2f}\n", "DDR row-hit rate (%)", r.stats.value("ddr.row_hit_rate"));
-  fmt::print("{:<34} {:>14.1f}\n", "PE utilisation (%)", r.stats.value("accel.pe_array.utilisation"));
-  fmt::print("{:<34} {:>14.1f}\n", "host time simulating (s)", r.wall_seconds);
-
+  print_report(a, soc, mc, pub, r);
   if (a.show_stats) fmt::print("\n== Statistics ==\n{}", r.stats.to_table());
   if (!a.out.empty()) {
-    run::write_run_outputs(r, a.out);
-    fmt::print("\nwrote {}/stats.json, stats.csv, trace.json ({} events{})\n", a.out, r.trace->size(),
+    run::write_run_outputs(r, a.out, {soc, mc, a.model, opt.prompt, a.gen, setup.quant});
+    fmt::print("\nwrote {}/stats.json, stats.csv, trace.json ({} events{}) and what ran: platform.yaml, accel.yaml, "
+               "model.yaml, run.yaml\n", a.out, r.trace->size(),
                r.trace->dropped() ? fmt::format(", {} dropped", r.trace->dropped()) : "");
   }
 }

@@ -7,6 +7,10 @@ namespace fpgallm {
 
 enum class DType { F32, F16, BF16, I32, I8, U8, I64 };
 
+/** Bytes of an fp32 / fp16 value: activations and KV are fp32, embeddings, norms and biases fp16 in a packed model. */
+constexpr int64_t kF32Bytes = 4;
+constexpr int64_t kF16Bytes = 2;
+
 /** Bytes per element; throws for unknown. */
 size_t dtype_size(DType t);
 std::string dtype_name(DType t);            // safetensors spelling: "F32", "BF16", ...

@@ -40,11 +40,11 @@ Isa detect_isa() {
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                       __builtin_cpu_supports("avx512vl");
-  const Isa best = avx512 ? Isa::avx512 : avx2 ? Isa::avx2 : Isa::plain;
+  const Isa best = avx512 ? Isa::Avx512 : avx2 ? Isa::Avx2 : Isa::Plain;
   const char* env = std::getenv("FPGALLM_GEMM");
   if (!env || !*env) return best;
   const std::string want = env;
-  const Isa asked = want == "plain" ? Isa::plain : want == "avx2" ? Isa::avx2 : want == "avx512" ? Isa::avx512 : best;
+  const Isa asked = want == "plain" ? Isa::Plain : want == "avx2" ? Isa::Avx2 : want == "avx512" ? Isa::Avx512 : best;
   if (want != "plain" && want != "avx2" && want != "avx512")
     fail("FPGALLM_GEMM must be plain, avx2 or avx512 (got '{}')", want);
   if (static_cast<int>(asked) > static_cast<int>(best))
@@ -68,9 +68,9 @@ int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::plain: return "plain loops";
-    case Isa::avx2: return "Eigen (AVX2+FMA)";
-    case Isa::avx512: return "Eigen (AVX-512)";
+    case Isa::Plain: return "plain loops";
+    case Isa::Avx2: return "Eigen (AVX2+FMA)";
+    case Isa::Avx512: return "Eigen (AVX-512)";
   }
   return "?";
 }
@@ -94,9 +94,9 @@ void xwt(const float* x, int64_t n, const float* w, const float* bias, int64_t i
     const float* xt = x + t0 * in;
     float* yt = y + t0 * out + o0;
     switch (path) {
-      case Isa::avx512: detail::avx512::xwt(xt, in, rows, w + o0 * in, in, cols, yt, out); break;
-      case Isa::avx2: detail::avx2::xwt(xt, in, rows, w + o0 * in, in, cols, yt, out); break;
-      case Isa::plain: xwt_plain(xt, in, rows, w + o0 * in, in, cols, yt, out); break;
+      case Isa::Avx512: detail::avx512::xwt(xt, in, rows, w + o0 * in, in, cols, yt, out); break;
+      case Isa::Avx2: detail::avx2::xwt(xt, in, rows, w + o0 * in, in, cols, yt, out); break;
+      case Isa::Plain: xwt_plain(xt, in, rows, w + o0 * in, in, cols, yt, out); break;
     }
     if (bias)
       for (int64_t t = 0; t < rows; ++t)
@@ -106,9 +106,9 @@ void xwt(const float* x, int64_t n, const float* w, const float* bias, int64_t i
 
 void ata(const float* a, int64_t n, int64_t k, int64_t lda, float* g) {
   switch (isa()) {
-    case Isa::avx512: return detail::avx512::ata(a, n, k, lda, g);
-    case Isa::avx2: return detail::avx2::ata(a, n, k, lda, g);
-    case Isa::plain: break;
+    case Isa::Avx512: return detail::avx512::ata(a, n, k, lda, g);
+    case Isa::Avx2: return detail::avx2::ata(a, n, k, lda, g);
+    case Isa::Plain: break;
   }
   for (int64_t i = 0; i < k; ++i)
     for (int64_t j = 0; j < k; ++j) {
@@ -135,9 +135,9 @@ void plain_ab_strided(const float* a, int64_t lda, const float* b, int64_t ldb, 
 
 void ab(const float* a, int64_t m, int64_t k, const float* b, int64_t n, float* c) {
   switch (isa()) {
-    case Isa::avx512: return detail::avx512::ab(a, m, k, b, n, c);
-    case Isa::avx2: return detail::avx2::ab(a, m, k, b, n, c);
-    case Isa::plain: break;
+    case Isa::Avx512: return detail::avx512::ab(a, m, k, b, n, c);
+    case Isa::Avx2: return detail::avx2::ab(a, m, k, b, n, c);
+    case Isa::Plain: break;
   }
   plain_ab_strided(a, k, b, n, m, k, n, c, n);  // the plain loop with dense strides: the same sums in the same order
 }
@@ -145,9 +145,9 @@ void ab(const float* a, int64_t m, int64_t k, const float* b, int64_t n, float* 
 void abt_strided(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t m, int64_t n, int64_t k, float* c,
                  int64_t ldc) {
   switch (isa()) {
-    case Isa::avx512: return detail::avx512::abt_strided(a, lda, b, ldb, m, n, k, c, ldc);
-    case Isa::avx2: return detail::avx2::abt_strided(a, lda, b, ldb, m, n, k, c, ldc);
-    case Isa::plain: break;
+    case Isa::Avx512: return detail::avx512::abt_strided(a, lda, b, ldb, m, n, k, c, ldc);
+    case Isa::Avx2: return detail::avx2::abt_strided(a, lda, b, ldb, m, n, k, c, ldc);
+    case Isa::Plain: break;
   }
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
@@ -160,9 +160,9 @@ void abt_strided(const float* a, int64_t lda, const float* b, int64_t ldb, int64
 void ab_strided(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t m, int64_t k, int64_t n, float* c,
                 int64_t ldc) {
   switch (isa()) {
-    case Isa::avx512: return detail::avx512::ab_strided(a, lda, b, ldb, m, k, n, c, ldc);
-    case Isa::avx2: return detail::avx2::ab_strided(a, lda, b, ldb, m, k, n, c, ldc);
-    case Isa::plain: break;
+    case Isa::Avx512: return detail::avx512::ab_strided(a, lda, b, ldb, m, k, n, c, ldc);
+    case Isa::Avx2: return detail::avx2::ab_strided(a, lda, b, ldb, m, k, n, c, ldc);
+    case Isa::Plain: break;
   }
   plain_ab_strided(a, lda, b, ldb, m, k, n, c, ldc);
 }

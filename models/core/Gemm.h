@@ -13,7 +13,7 @@ namespace fpgallm::gemm {
  */
 
 /** Instruction set of the products: best the CPU has, or capped by the environment variable FPGALLM_GEMM. */
-enum class Isa { plain, avx2, avx512 };
+enum class Isa { Plain, Avx2, Avx512 };
 
 /**
  * The path in use, chosen once per process: avx512 (AVX-512 F/DQ/VL), avx2 (AVX2 + FMA) or plain.

@@ -5,10 +5,12 @@
 
 namespace fpgallm {
 
-YamlMap::YamlMap(YAML::Node node, std::string path, std::string file)
-    : node_(std::move(node)), path_(std::move(path)), file_(std::move(file)) {
+YamlMap::YamlMap(YAML::Node node, std::string path, std::string file, YAML::Node effective)
+    : node_(std::move(node)), effective_(std::move(effective)), path_(std::move(path)), file_(std::move(file)) {
   if (node_ && !node_.IsNull() && !node_.IsMap())
     fail("{} must be a mapping in {}", path_.empty() ? "the document" : path_, file_);
+  if (!effective_.IsDefined())
+    effective_ = node_ && node_.IsMap() ? YAML::Clone(node_) : YAML::Node(YAML::NodeType::Map);
   // yaml-cpp keeps duplicate keys and answers lookups with the first: a silent typo trap.
   if (node_ && node_.IsMap()) {
     std::set<std::string> seen;
@@ -47,7 +49,9 @@ YamlMap YamlMap::child(const std::string& key, bool required) {
   YAML::Node n = node_ ? node_[key] : YAML::Node();
   if ((!n || n.IsNull()) && required) error(key, "is required");
   if (n && !n.IsNull() && !n.IsMap()) error(key, "must be a mapping");
-  return YamlMap(n ? n : YAML::Node(YAML::NodeType::Map), field(key), file_);
+  // The child records into its own slot of ours (yaml-cpp nodes are handles into one tree).
+  if (!effective_[key].IsMap()) effective_[key] = YAML::Node(YAML::NodeType::Map);
+  return YamlMap(n ? n : YAML::Node(YAML::NodeType::Map), field(key), file_, effective_[key]);
 }
 
 void YamlMap::finish() const {

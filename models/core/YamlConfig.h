@@ -23,7 +23,9 @@ YAML::Node read_yaml_file(const std::string& path, const std::string& what = "co
 
 class YamlMap {
  public:
-  YamlMap(YAML::Node node, std::string path, std::string file);
+  /** `effective`: where the mapping as run is recorded (a child's slot in its parent's); none: a copy of `node`. */
+  YamlMap(YAML::Node node, std::string path, std::string file,
+          YAML::Node effective = YAML::Node(YAML::NodeType::Undefined));
 
   /** Loads `file` and returns its root mapping (path ""); a missing/invalid file is an Error. */
   static YamlMap load(const std::string& file);
@@ -31,12 +33,19 @@ class YamlMap {
   const std::string& path() const { return path_; }
   const std::string& file() const { return file_; }
   const YAML::Node& node() const { return node_; }
+  /**
+   * The mapping as the run used it: what the file says, with every default a get() fell back to
+   * written in, children included. Dumped, it reloads to the same config (so a run records what it ran).
+   */
+  const YAML::Node& effective() const { return effective_; }
   bool has(const std::string& key) const;
 
   template <typename T>
   T get(const std::string& key, const T& default_value) {
     auto v = opt<T>(key);
-    return v ? *v : default_value;
+    if (v) return *v;
+    effective_[key] = default_value;
+    return default_value;
   }
   template <typename T>
   T require(const std::string& key) {
@@ -75,7 +84,7 @@ class YamlMap {
   }
 
  private:
-  YAML::Node node_;
+  YAML::Node node_, effective_;
   std::string path_, file_;
   std::set<std::string> used_;
 };

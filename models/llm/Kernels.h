@@ -46,6 +46,8 @@ struct AttnShape {
   int64_t head_dim = 0;
   int64_t ctx() const { return pos0 + n_tokens; }          ///< keys visible to the last token
   int64_t valid(int64_t t) const { return pos0 + t + 1; }  ///< keys visible to token t (causal)
+  /** Query-key pairs under the causal mask: the sum of valid(t) over the new tokens. */
+  int64_t causal_pairs() const { return n_tokens * pos0 + n_tokens * (n_tokens + 1) / 2; }
 };
 
 /** scores[t][h][j] = q[t,h] . k[j, h/group] / sqrt(head_dim) for j < valid(t); row stride ctx(). */

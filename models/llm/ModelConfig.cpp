@@ -98,6 +98,27 @@ ModelConfig model_config_from_yaml(const YAML::Node& node, const std::string& wh
   return c;
 }
 
+YAML::Node model_config_to_yaml(const ModelConfig& c) {
+  YAML::Node n(YAML::NodeType::Map);
+  n["name"] = c.name;
+  n["hidden_size"] = c.hidden_size;
+  n["intermediate_size"] = c.intermediate_size;
+  n["num_hidden_layers"] = c.num_layers;
+  n["num_attention_heads"] = c.num_heads;
+  n["num_key_value_heads"] = c.num_kv_heads;
+  n["head_dim"] = c.head_dim;
+  n["vocab_size"] = c.vocab_size;
+  n["max_position_embeddings"] = c.max_context;
+  n["rms_norm_eps"] = c.rms_norm_eps;
+  n["rope_theta"] = c.rope_theta;
+  n["rope_layout"] = rope_layout_name(c.rope_layout);
+  n["qkv_bias"] = c.qkv_bias;
+  n["tie_word_embeddings"] = c.tie_word_embeddings;
+  n["bos_token_id"] = c.bos_token_id;
+  n["eos_token_id"] = c.eos_token_id;
+  return n;
+}
+
 ModelConfig load_model_config_yaml(const std::string& path) {
   YAML::Node root = read_yaml_file(path, "model config");
   // Files may wrap the fields under a top-level `model:` key.

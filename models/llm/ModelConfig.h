@@ -49,6 +49,8 @@ struct ModelConfig {
 /** Reads a configs/model YAML file: every key optional except the shapes; unknown keys are rejected. */
 ModelConfig load_model_config_yaml(const std::string& path);
 ModelConfig model_config_from_yaml(const YAML::Node& node, const std::string& where);
+/** The model config YAML of `c` (every field, the keys model_config_from_yaml reads): loads back to `c`. */
+YAML::Node model_config_to_yaml(const ModelConfig& c);
 
 /** Reads a HF config.json (model_type qwen2 or llama); unknown keys are ignored as HF has many. */
 ModelConfig load_model_config_hf(const std::string& path);

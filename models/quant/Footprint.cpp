@@ -111,7 +111,7 @@ Footprint footprint_of(const ModelConfig& c, const MacroLayout& layout, const st
   }
   f.header_bytes = data_offset;
   f.alignment_bytes = file_bytes - data_offset - tensor_bytes;
-  f.fp16_baseline_bytes = c.num_parameters() * kFp16Bytes;
+  f.fp16_baseline_bytes = c.num_parameters() * kF16Bytes;
   return f;
 }
 

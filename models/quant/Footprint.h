@@ -4,6 +4,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "models/core/Dtype.h"
 #include "models/quant/Macro.h"
 #include "models/llm/ModelConfig.h"
 
@@ -11,7 +12,6 @@ namespace fpgallm {
 
 constexpr double kBytesPerMB = 1e6;               ///< decimal megabyte
 constexpr double kBytesPerMiB = 1024.0 * 1024.0;  ///< binary mebibyte
-constexpr int64_t kFp16Bytes = 2;
 
 /**
  * Bytes of a packed model by tensor class. "model" classes are what the weights need at their

@@ -116,7 +116,7 @@ std::vector<PackedTensor> plan_tensors(const ModelConfig& c, const MacroLayout& 
                                        const std::function<bool(const std::string&)>& linear_is_macro) {
   std::vector<PackedTensor> t;
   auto add_f16 = [&](std::string name, std::vector<int64_t> shape) {
-    const int64_t bytes = Tensor::numel_of(shape) * kFp16Bytes;
+    const int64_t bytes = Tensor::numel_of(shape) * kF16Bytes;
     t.push_back({std::move(name), kDtypeF16, std::move(shape), 0, bytes});
   };
   auto add_linear = [&](const std::string& linear, int64_t out, int64_t in, bool bias) {
@@ -260,7 +260,7 @@ void save_packed_model(const ModelWeights& w, const MacroLayout& layout, const s
       else if (is_weight) t = linears.at(strip_suffix(e.name, ".weight"))->weight.get();
       if (!t) fail("{}: tensor '{}' is missing", path, e.name);
       half = to_f16_checked(*t, path, e.name);
-      write(half.data(), static_cast<int64_t>(half.size()) * kFp16Bytes);
+      write(half.data(), static_cast<int64_t>(half.size()) * kF16Bytes);
     }
     // The digest covers the file as written, its own digits as zeros; then they are filled in.
     const std::string hex = digest.hex();
@@ -550,7 +550,7 @@ PackedModel load_packed_model(const std::string& path, bool read_data, DigestChe
 
   pm.footprint = packed_detail::footprint_of(c, pm.layout, pm.tensors, pm.data_offset, file_bytes);
   if (!read_data) return pm;
-  if (digest == DigestCheck::verify) check_digest(f, file_bytes, digest_at, h["digest"].get<std::string>(), path);
+  if (digest == DigestCheck::Verify) check_digest(f, file_bytes, digest_at, h["digest"].get<std::string>(), path);
 
   // Data.
   auto w = std::make_shared<ModelWeights>();
@@ -577,7 +577,7 @@ PackedModel load_packed_model(const std::string& path, bool read_data, DigestChe
       pm.streams.emplace(linear, std::move(s));
       continue;
     }
-    half.resize(static_cast<size_t>(e.bytes / kFp16Bytes));
+    half.resize(static_cast<size_t>(e.bytes / kF16Bytes));
     read_at(e, half.data());
     Tensor t = from_f16(e.shape, half.data());
     if (e.name == "model.embed_tokens.weight") w->embed = std::make_shared<Tensor>(std::move(t));

@@ -79,7 +79,7 @@ constexpr const char* kPackedDigestPrefix = "xxh3_64:";
 constexpr int64_t kPackedDigestHexDigits = 16;
 
 /** Whether a load checks the file digest. Only fuzzing turns it off, to reach the parsers behind it. */
-enum class DigestCheck { verify, skip };
+enum class DigestCheck { Verify, Skip };
 
 /**
  * Reads and fully validates a packed file; errors name the file and the tensor or field. With
@@ -88,7 +88,7 @@ enum class DigestCheck { verify, skip };
  * table (for `inspect`): weights stay null and streams empty, while layout, tensors and footprint
  * are filled, and the digest is not read.
  */
-PackedModel load_packed_model(const std::string& path, bool read_data = true, DigestCheck digest = DigestCheck::verify);
+PackedModel load_packed_model(const std::string& path, bool read_data = true, DigestCheck digest = DigestCheck::Verify);
 
 /** Checks a packed file's digest alone (after its prefix and header parse); throws on a mismatch. */
 void verify_packed_digest(const std::string& path);

@@ -115,30 +115,30 @@ const ByteLevel& byte_level() {
 }
 
 /** What the regex engine of HF tokenizers (Oniguruma, Unicode mode) means by \p{L}, \p{N}, \s. */
-enum class CharClass : uint8_t { kLetter, kNumber, kSpace, kOther };
+enum class CharClass : uint8_t { Letter, Number, Space, Other };
 
 CharClass classify(char32_t cp) {
   if (cp < 0x80) {
-    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) return CharClass::kLetter;
-    if (cp >= '0' && cp <= '9') return CharClass::kNumber;
-    if (cp == ' ' || (cp >= '\t' && cp <= '\r')) return CharClass::kSpace;
-    return CharClass::kOther;
+    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) return CharClass::Letter;
+    if (cp >= '0' && cp <= '9') return CharClass::Number;
+    if (cp == ' ' || (cp >= '\t' && cp <= '\r')) return CharClass::Space;
+    return CharClass::Other;
   }
   // \s in Oniguruma's Unicode mode is 0x09-0x0D, 0x85 and Zs/Zl/Zp: exactly the White_Space property.
-  if (u_isUWhiteSpace(static_cast<UChar32>(cp))) return CharClass::kSpace;
+  if (u_isUWhiteSpace(static_cast<UChar32>(cp))) return CharClass::Space;
   switch (u_charType(static_cast<UChar32>(cp))) {
     case U_UPPERCASE_LETTER:
     case U_LOWERCASE_LETTER:
     case U_TITLECASE_LETTER:
     case U_MODIFIER_LETTER:
     case U_OTHER_LETTER:
-      return CharClass::kLetter;
+      return CharClass::Letter;
     case U_DECIMAL_DIGIT_NUMBER:
     case U_LETTER_NUMBER:
     case U_OTHER_NUMBER:
-      return CharClass::kNumber;
+      return CharClass::Number;
     default:
-      return CharClass::kOther;
+      return CharClass::Other;
   }
 }
 
@@ -377,7 +377,7 @@ std::vector<std::string_view> QwenTokenizer::pre_tokenize(std::string_view text)
   const auto is = [&](size_t k, CharClass c) { return k < n && cls[k] == c; };
   const auto crlf = [&](size_t k) { return k < n && (cps[k] == '\r' || cps[k] == '\n'); };
   // [^\s\p{L}\p{N}]
-  const auto other = [&](size_t k) { return is(k, CharClass::kOther); };
+  const auto other = [&](size_t k) { return is(k, CharClass::Other); };
 
   std::vector<std::string_view> words;
   size_t i = 0;
@@ -391,14 +391,14 @@ std::vector<std::string_view> QwenTokenizer::pre_tokenize(std::string_view text)
     }
     if (end == i) {
       size_t start_letters = n;  // where \p{L}+ would start
-      if (is(i, CharClass::kLetter)) start_letters = i;
-      else if (!crlf(i) && !is(i, CharClass::kNumber) && is(i + 1, CharClass::kLetter)) start_letters = i + 1;
+      if (is(i, CharClass::Letter)) start_letters = i;
+      else if (!crlf(i) && !is(i, CharClass::Number) && is(i + 1, CharClass::Letter)) start_letters = i + 1;
       if (start_letters < n) {
         end = start_letters;
-        while (is(end, CharClass::kLetter)) ++end;
+        while (is(end, CharClass::Letter)) ++end;
       }
     }
-    if (end == i && is(i, CharClass::kNumber)) end = i + 1;
+    if (end == i && is(i, CharClass::Number)) end = i + 1;
     if (end == i) {
       size_t j = n;
       if (cps[i] == ' ' && other(i + 1)) j = i + 1;
@@ -409,9 +409,9 @@ std::vector<std::string_view> QwenTokenizer::pre_tokenize(std::string_view text)
         end = j;
       }
     }
-    if (end == i && is(i, CharClass::kSpace)) {
+    if (end == i && is(i, CharClass::Space)) {
       size_t j = i;
-      while (is(j, CharClass::kSpace)) ++j;
+      while (is(j, CharClass::Space)) ++j;
       size_t last_nl = n;
       for (size_t k = i; k < j; ++k)
         if (crlf(k)) last_nl = k;

@@ -1,17 +1,15 @@
-"""Design-space exploration from Python: fpgallm.sweep() (the whole grid through `fpgallm sweep`)
-and fpgallm.explore() (Optuna's NSGA-II over the analytic evaluator, SystemC on the finalists)."""
+"""Design-space exploration from Python: fpgallm.sweep() (the sweep engine, in this process) and
+fpgallm.explore() (Optuna's NSGA-II over the same analytic evaluator, ranked and cut to finalists
+by the sweep's own rules, SystemC on the finalists)."""
 import os
-import subprocess
-import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import _fpgallm, _paths
-from .progress import Bar
+from .progress import Bar, Lines
 from .resources import find_file
 
 # The five objectives the sweep's Pareto front uses (dse/Score.h), with their directions.
@@ -29,58 +27,26 @@ def non_dominated(pts):
 
 
 def cli_path():
-    """The fpgallm CLI this package was built with (or installed beside)."""
+    """The fpgallm CLI this package was built with (or installed beside): its `sweep-point` simulates
+    each finalist in a process of its own (SystemC elaborates once per process)."""
     return os.environ.get("FPGALLM_CLI", _paths.CLI)
 
 
-def cli_error(stderr_text, status):
-    """The message of a failed CLI run: its last `error:` line (the CLI's one-line diagnosis), else
-    its last non-empty stderr line, else the exit status."""
-    lines = [ln.strip() for ln in stderr_text.replace("\r", "\n").splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith("error:")]
-    if errors:
-        return errors[-1].removeprefix("error:").strip()
-    if lines:
-        return f"{lines[-1]} (exit status {status})"
-    return f"exit status {status}"
-
-
-def run_cli(args, progress):
-    """Runs the CLI; its stderr (progress lines) goes on to ours when `progress`, and is kept, so a
-    failure raises ValueError with the CLI's own `error:` message. Returns its stdout."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    kept = []
-
-    def pump():
-        for chunk in iter(lambda: proc.stderr.read1(4096), b""):
-            kept.append(chunk)
-            if progress:
-                sys.stderr.write(chunk.decode(errors="replace"))
-                sys.stderr.flush()
-
-    t = threading.Thread(target=pump, daemon=True)
-    t.start()
-    stdout = proc.stdout.read()
-    status = proc.wait()
-    t.join()
-    if status != 0:
-        name = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(args[:2]))
-        raise ValueError(f"{name}: {cli_error(b''.join(kept).decode(errors='replace'), status)}")
-    return stdout.decode(errors="replace")
-
-
-def sweep(spec, out=None, jobs=None, systemc=True, progress=True):
-    """Runs `fpgallm sweep SPEC --out OUT` and returns its results.csv as a DataFrame (one row per
-    point: axes, analytic figures, resources, accuracy, score, pareto, finalist, SystemC figures)."""
+def sweep(spec, out=None, jobs=None, systemc=True, progress=True, cache_dir=None, scheduler=None):
+    """Runs a sweep spec in this process, as `fpgallm sweep SPEC --out OUT` does (dse/Engine.h), and
+    returns its results.csv as a DataFrame (one row per point: axes, analytic figures, resources,
+    accuracy, score, pareto, finalist, SystemC figures). A bad spec raises ValueError naming the field."""
     out = Path(out) if out else Path(tempfile.mkdtemp(prefix="fpgallm-sweep-"))
-    args = [cli_path(), "sweep", str(find_file(spec)), "--out", str(out)]
-    if jobs:
-        args += ["--jobs", str(int(jobs))]
-    if not systemc:
-        args.append("--no-systemc")
-    if not progress:
-        args.append("--quiet")
-    run_cli(args, progress)
+    o = _fpgallm.dse.SweepOptions()
+    o.spec_file = str(find_file(spec))
+    o.out = str(out)
+    o.worker_exe = cli_path()
+    o.jobs = int(jobs or 0)
+    o.systemc = bool(systemc)
+    o.quiet = not progress
+    o.cache_dir = str(cache_dir or "")
+    o.scheduler = str(scheduler or "")
+    _fpgallm.dse.sweep(o, Lines() if progress else None)
     df = pd.read_csv(out / "results.csv")
     df.attrs["out"] = str(out)
     return df
@@ -151,8 +117,9 @@ def explore(spec, strategy="nsga2", budget=200, seed=0, verify=True, population=
     """Searches a sweep spec's space beyond the grid: `budget` analytic evaluations chosen by
     Optuna's NSGA-II (strategy "nsga2") or uniformly at random ("random"), maximising decode and
     prefill tokens/s and accuracy while minimising DDR footprint and the largest PL utilisation;
-    infeasible points (resources, constraints) are constraint violations. The Pareto front of the
-    evaluated points (capped at the spec's finalists.max) is then simulated in SystemC.
+    infeasible points (resources, constraints) are constraint violations. The evaluated points are
+    then ranked as the sweep ranks them (score, Pareto front) and its finalists (the spec's top_k by
+    score, then the front, capped at finalists.max) simulated in SystemC.
     """
     import optuna
 
@@ -199,17 +166,16 @@ def explore(spec, strategy="nsga2", budget=200, seed=0, verify=True, population=
     study.optimize(objective, n_trials=budget, callbacks=[lambda s, t: bar.advance_to(t.number + 1)])
     bar.close()
 
-    feasible = [r for r in rows if r.get("feasible")]
-    pts = _normalised(feasible, base, objectives) if feasible else np.zeros((0, len(objectives)))
-    front = [r for r, keep in zip(feasible, non_dominated(pts)) if keep]
+    # The sweep's ranking and finalist policy (dse/Engine.h): score, Pareto flag, top_k then the front.
+    rows, finalist_idx = space.rank(rows, base) if rows else ([], [])
+    front = [r for r in rows if r.get("pareto")]
     verified = []
-    if verify and front:
-        finalists = sorted(front, key=lambda r: -float(r.get("decode_tps", 0)))[:space.max_finalists]
-        vbar = Bar(len(finalists), "SystemC finalists", progress)
-        for i, r in enumerate(finalists):
-            v = space.verify(r["index"])
-            v["id"] = r["id"]
+    if verify and finalist_idx:
+        vbar = Bar(len(finalist_idx), "SystemC finalists", progress)
+        for n, i in enumerate(finalist_idx):
+            v = space.verify(rows[i]["index"])
+            v["id"] = rows[i]["id"]
             verified.append(v)
-            vbar.advance_to(i + 1)
+            vbar.advance_to(n + 1)
         vbar.close()
     return ExploreResult(rows, base, [r["id"] for r in front], verified, strategy, budget, objectives)

@@ -64,3 +64,28 @@ class Bar:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class Lines:
+    """Progress lines of the sweep engine, progress(kind, line): a stage's running line ("update")
+    redrawn in place on a terminal and at most every FALLBACK_INTERVAL_S seconds in logs; its last
+    line ("finish") and one-off lines ("note") always."""
+
+    def __init__(self):
+        self._tty = sys.stderr.isatty()
+        self._width, self._last = 0, None
+
+    def __call__(self, kind, line):
+        if kind == "update":
+            now = time.monotonic()
+            if self._tty:
+                sys.stderr.write("\r" + line.ljust(self._width))
+                self._width = len(line)
+            elif self._last is None or now - self._last >= FALLBACK_INTERVAL_S:
+                sys.stderr.write(line + "\n")
+                self._last = now
+        else:
+            sys.stderr.write(("\r" + line.ljust(self._width) if self._tty and kind == "finish" else line) + "\n")
+            if kind == "finish":
+                self._width, self._last = 0, None
+        sys.stderr.flush()

@@ -1,13 +1,14 @@
-// fpgallm._fpgallm.dse: a sweep spec's design space point by point (the analytic evaluator with
-// accuracy from the cache, SystemC verification of single points), for search strategies driven
-// from Python (fpgallm.explore). Whole sweeps run through `fpgallm sweep` (fpgallm.sweep).
+// fpgallm._fpgallm.dse: whole sweeps through the engine (dse/Engine.h, fpgallm.sweep), and a sweep
+// spec's design space point by point (the analytic evaluator with accuracy from the cache, the
+// sweep's ranking and finalist policy, SystemC verification of single points) for search
+// strategies driven from Python (fpgallm.explore).
 #include <memory>
 #include <set>
 
 #include <pybind11/stl.h>
 
+#include "dse/Engine.h"
 #include "dse/Score.h"
-#include "dse/Sweep.h"
 #include "python/src/Bind.h"
 
 namespace fpgallm::pybridge {
@@ -17,13 +18,13 @@ namespace {
 /** A loaded spec with what evaluating its points needs; the grid's allowed points are enumerated once. */
 struct Space {
   dse::SweepSpec spec;
-  dse::ResourceCosts costs;
+  std::unique_ptr<dse::AnalyticEvaluator> analytic;  // refers to spec: Space is never copied or moved
   std::unique_ptr<dse::AccuracyCache> accuracy;
   std::set<dse::PointIndex> allowed;
   size_t n_allowed = 0;
 
-  Space(const std::string& file, const std::string& cache_dir) : spec(dse::load_sweep_spec(file)) {
-    costs = dse::load_resource_costs(spec.costs_file);
+  Space(const std::string& file, const std::string& cache_dir)
+      : spec(dse::load_sweep_spec(file)), analytic(std::make_unique<dse::AnalyticEvaluator>(spec)) {
     accuracy = std::make_unique<dse::AccuracyCache>(cache_dir, spec.accuracy, spec.file);
     dse::SweepSpec grid = spec;
     grid.random = false;  // the search space is the whole grid, whatever the spec samples
@@ -33,15 +34,30 @@ struct Space {
 
   /** The analytic row of a point with its accuracy figures (measured once per quantization setting). */
   nlohmann::json evaluate(const dse::DesignPoint& p) {
-    nlohmann::json r = dse::evaluate_analytic(spec, p, costs);
-    if (r.value("feasible", false) && spec.accuracy.enabled) {
-      const dse::AccuracyFigures f = accuracy->get(dse::quant_setting(p.soc.accel));
-      r["accuracy_top1"] = f.top1;
-      r["accuracy_kl"] = f.kl;
-      if (f.ppl > 0) r["stories_ppl"] = f.ppl;
-    }
+    nlohmann::json r = analytic->evaluate(p);
+    if (r.contains("quant")) dse::put_accuracy(dse::point_accuracy(spec, *accuracy, p.soc.accel), r);
     return r;
   }
+};
+
+nlohmann::json json_of(py::handle obj) {
+  return nlohmann::json::parse(py::module_::import("json").attr("dumps")(obj).cast<std::string>());
+}
+
+/** The engine's progress handed to a Python callable progress(kind, line), kind update | finish | note. */
+class PyProgress final : public dse::SweepProgress {
+ public:
+  explicit PyProgress(py::object fn) : fn_(std::move(fn)) {}
+  void update(const std::string& line) override { call("update", line); }
+  void finish(const std::string& line) override { call("finish", line); }
+  void note(const std::string& line) override { call("note", line); }
+
+ private:
+  void call(const char* kind, const std::string& line) {
+    py::gil_scoped_acquire gil;
+    fn_(kind, line);  // a KeyboardInterrupt raised here ends the sweep
+  }
+  py::object fn_;
 };
 
 }  // namespace
@@ -101,6 +117,20 @@ void bind_dse(py::module_& m) {
              return to_py(r);
            })
       .def(
+          "rank",
+          [](const Space& s, py::handle rows, py::handle base) {
+            std::vector<nlohmann::json> rs;
+            for (auto r : rows) rs.push_back(json_of(r));
+            dse::rank_rows(rs, json_of(base), s.spec.weights);
+            const std::vector<size_t> finalists = dse::select_finalists(rs, s.spec.finalists);
+            py::list out;
+            for (const auto& r : rs) out.append(to_py(r));
+            return py::make_tuple(out, finalists);
+          },
+          py::arg("rows"), py::arg("base"),
+          "The sweep's ranking of evaluated rows: (rows with score and pareto, finalist row indices by the sweep's "
+          "finalist policy: top_k by score, then the Pareto set, capped at finalists.max).")
+      .def(
           "verify",
           [](Space& s, py::object index) {
             nlohmann::json r;
@@ -109,17 +139,7 @@ void bind_dse(py::module_& m) {
             {
               py::gil_scoped_release nogil;
               const dse::DesignPoint dp = base ? dse::make_base_point(s.spec) : dse::make_point(s.spec, p);
-              const dse::SystemCOptions o = dse::systemc_options(s.spec);
-              r["evaluator"] = "systemc";
-              dse::merge_systemc_row(s.spec, dse::evaluate_systemc(s.spec, dp, o), r);
-              // A DDR-bound point (the analytic model's decode_pl_ddr_busy_pct) runs in cycle fidelity too.
-              const nlohmann::json a = dse::evaluate_analytic(s.spec, dp, s.costs);
-              if (a.contains("decode_pl_ddr_busy_pct")) r["decode_pl_ddr_busy_pct"] = a["decode_pl_ddr_busy_pct"];
-              if (dse::reruns_in_cycle(s.spec, a)) {
-                dse::SystemCOptions c = o;
-                c.fidelity = sim::Fidelity::cycle;
-                dse::merge_systemc_row(s.spec, dse::evaluate_systemc(s.spec, dp, c), r);
-              }
+              r = dse::verify_point(s.spec, dp, s.analytic->evaluate(dp));
             }
             return to_py(r);
           },
@@ -127,6 +147,40 @@ void bind_dse(py::module_& m) {
           "SystemC figures of a point (None: the base configs) with the analytic ones for the same workload; a point "
           "whose PL decode jobs keep the DDR at least finalists.cycle_above_ddr_busy_pct busy also gets cycle_* "
           "figures; figures_from names the fidelity that ranks it.");
+
+  py::class_<dse::SweepOptions>(m, "SweepOptions", "Options of sweep(); set the fields by name.")
+      .def(py::init<>())
+      .def_readwrite("spec_file", &dse::SweepOptions::spec_file)
+      .def_readwrite("out", &dse::SweepOptions::out)
+      .def_readwrite("cache_dir", &dse::SweepOptions::cache_dir)
+      .def_readwrite("worker_exe", &dse::SweepOptions::worker_exe)
+      .def_readwrite("scheduler", &dse::SweepOptions::scheduler)
+      .def_readwrite("jobs", &dse::SweepOptions::jobs)
+      .def_readwrite("systemc", &dse::SweepOptions::systemc)
+      .def_readwrite("quiet", &dse::SweepOptions::quiet);
+  m.def(
+      "sweep",
+      [](const dse::SweepOptions& o, py::object progress) {
+        dse::SweepResult r;
+        {
+          std::unique_ptr<dse::SweepProgress> shown;
+          if (progress.is_none()) shown = std::make_unique<dse::QuietProgress>();
+          else shown = std::make_unique<PyProgress>(progress);
+          py::gil_scoped_release nogil;
+          r = dse::run_sweep(o, *shown);
+        }
+        py::dict d;
+        d["points"] = r.rows.size();
+        d["feasible"] = r.feasible;
+        d["pareto"] = r.pareto;
+        d["finalists"] = r.finalists;
+        d["best"] = r.best ? to_py(r.rows[*r.best]["id"]) : py::none();
+        d["seconds"] = r.seconds;
+        return d;
+      },
+      py::arg("options"), py::arg("progress") = py::none(),
+      "A whole sweep as `fpgallm sweep` runs it (dse/Engine.h), outputs in options.out; progress(kind, line) "
+      "receives the progress lines (None: quiet).");
 }
 
 }  // namespace fpgallm::pybridge

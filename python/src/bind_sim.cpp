@@ -139,7 +139,7 @@ py::dict run_simulation(const PyRunOptions& o) {
     opt.prompt = prepared.prompt;
     r = sim::simulate(soc, prepared.weights, opt);
     fp = sim::deployed_footprint(soc.accel, mc);
-    if (!o.out_dir.empty()) run::write_run_outputs(r, o.out_dir);
+    if (!o.out_dir.empty()) run::write_run_outputs(r, o.out_dir, {soc, mc, req.spec, opt.prompt, o.gen, setup.quant});
   }
   py::dict d;
   d["stats"] = to_py(r.stats.to_json());

@@ -64,16 +64,16 @@ AccelConfig parse_accel_config(YamlMap& root) {
   c.file = root.file();
   YamlMap a = root.child("accel", true);
   c.name = a.require<std::string>("name");
-  c.clock_mhz = a.get<double>("clock_mhz", DEFAULT_ACCEL_CLOCK_MHZ);
+  c.clock_mhz = a.get<double>("clock_mhz", kDefaultAccelClockMhz);
   a.check_positive("clock_mhz", c.clock_mhz);
   c.fidelity = parse_fidelity(a, "fidelity");
 
   YamlMap pe = a.child("pe_array");
-  c.pe_rows = positive(pe, "rows", DEFAULT_PE_ROWS);
-  c.pe_cols = positive(pe, "cols", DEFAULT_PE_COLS);
+  c.pe_rows = positive(pe, "rows", kDefaultPeRows);
+  c.pe_cols = positive(pe, "cols", kDefaultPeCols);
   c.pe_operand_type = parse_num_type(pe, "operand_type", false);
   c.pe_accum_type = parse_num_type(pe, "accum_type", true);
-  c.accum_frac_bits = pe.get<int>("accum_frac_bits", DEFAULT_ACCUM_FRAC_BITS);
+  c.accum_frac_bits = pe.get<int>("accum_frac_bits", kDefaultAccumFracBits);
   if (c.accum_frac_bits < kAwqFixedMinFracBits || c.accum_frac_bits > kAwqFixedMaxFracBits)
     pe.error("accum_frac_bits", fmt::format("must be in [{}, {}] (got {})", kAwqFixedMinFracBits,
                                             kAwqFixedMaxFracBits, c.accum_frac_bits));
@@ -86,19 +86,19 @@ AccelConfig parse_accel_config(YamlMap& root) {
              "is no longer a parameter: the kernel's pipeline fill and drain follow from its schedule "
              "(sim/accel/KernelPlan.h, docs/hls.md); remove it (fadd_latency_cycles and fmul_latency_cycles set the "
              "operator latencies)");
-  c.fadd_latency_cycles = positive(pe, "fadd_latency_cycles", DEFAULT_FADD_LATENCY_CYCLES);
-  c.fmul_latency_cycles = positive(pe, "fmul_latency_cycles", DEFAULT_FMUL_LATENCY_CYCLES);
+  c.fadd_latency_cycles = positive(pe, "fadd_latency_cycles", kDefaultFaddLatencyCycles);
+  c.fmul_latency_cycles = positive(pe, "fmul_latency_cycles", kDefaultFmulLatencyCycles);
   pe.finish();
 
   YamlMap up = a.child("unpacker");
-  c.unpack_codes_per_cycle = positive(up, "codes_per_cycle", DEFAULT_UNPACK_CODES_PER_CYCLE);
+  c.unpack_codes_per_cycle = positive(up, "codes_per_cycle", kDefaultUnpackCodesPerCycle);
   up.finish();
 
   YamlMap dma = a.child("dma");
-  c.n_channels = dma.get<int64_t>("channels", DEFAULT_DMA_CHANNELS);
+  c.n_channels = dma.get<int64_t>("channels", kDefaultDmaChannels);
   if (c.n_channels < 1)
     dma.error("channels", fmt::format("must be >= 1: the DMA needs at least one AXI port (got {})", c.n_channels));
-  c.dma_outstanding_per_channel = positive(dma, "outstanding_per_channel", DEFAULT_DMA_OUTSTANDING);
+  c.dma_outstanding_per_channel = positive(dma, "outstanding_per_channel", kDefaultDmaOutstanding);
   dma.finish();
 
   YamlMap mac = a.child("macro");
@@ -111,26 +111,26 @@ AccelConfig parse_accel_config(YamlMap& root) {
   mac.finish();
 
   YamlMap buf = a.child("buffers");
-  c.weight_buffer_bytes = positive(buf, "weight_bytes", DEFAULT_WEIGHT_BUFFER_BYTES);
+  c.weight_buffer_bytes = positive(buf, "weight_bytes", kDefaultWeightBufferBytes);
   c.weight_double_buffered = buf.get<bool>("weight_double_buffered", true);
-  c.act_buffer_bytes = positive(buf, "act_bytes", DEFAULT_ACT_BUFFER_BYTES);
-  c.out_buffer_bytes = positive(buf, "out_bytes", DEFAULT_OUT_BUFFER_BYTES);
-  c.max_chunk_tokens = positive(buf, "max_chunk_tokens", DEFAULT_MAX_CHUNK_TOKENS);
+  c.act_buffer_bytes = positive(buf, "act_bytes", kDefaultActBufferBytes);
+  c.out_buffer_bytes = positive(buf, "out_bytes", kDefaultOutBufferBytes);
+  c.max_chunk_tokens = positive(buf, "max_chunk_tokens", kDefaultMaxChunkTokens);
   const int64_t need_blocks = c.weight_double_buffered ? 2 : 1;
   if (c.weight_buffer_blocks() < need_blocks)
     buf.error("weight_bytes",
               fmt::format("= {} cannot hold {} MACRO block(s) of {} bytes ({})", c.weight_buffer_bytes,
                           need_blocks, c.macro.block_bytes(),
                           c.weight_double_buffered ? "double buffering" : "single buffering"));
-  const int64_t tile_out_bytes = c.macro.tile_rows * kFp32Bytes;
+  const int64_t tile_out_bytes = c.macro.tile_rows * kF32Bytes;
   if (c.out_buffer_bytes < tile_out_bytes)
     buf.error("out_bytes", fmt::format("= {} cannot hold one tile's outputs ({} rows x {} bytes)",
-                                       c.out_buffer_bytes, c.macro.tile_rows, kFp32Bytes));
+                                       c.out_buffer_bytes, c.macro.tile_rows, kF32Bytes));
   buf.finish();
 
   YamlMap ctl = a.child("control");
-  c.descriptor_cycles = ctl.get<int64_t>("descriptor_cycles", DEFAULT_DESCRIPTOR_CYCLES);
-  c.completion_cycles = ctl.get<int64_t>("completion_cycles", DEFAULT_COMPLETION_CYCLES);
+  c.descriptor_cycles = ctl.get<int64_t>("descriptor_cycles", kDefaultDescriptorCycles);
+  c.completion_cycles = ctl.get<int64_t>("completion_cycles", kDefaultCompletionCycles);
   if (c.descriptor_cycles < 0) ctl.error("descriptor_cycles", "must be >= 0");
   if (c.completion_cycles < 0) ctl.error("completion_cycles", "must be >= 0");
   ctl.finish();
@@ -150,8 +150,8 @@ AccelConfig parse_accel_config(YamlMap& root) {
   off.finish();
 
   YamlMap fast = a.child("fast");
-  c.fast_chunk_bytes = positive(fast, "chunk_bytes", DEFAULT_FAST_CHUNK_BYTES);
-  c.fast_quantum_ns = fast.get<double>("quantum_ns", DEFAULT_FAST_QUANTUM_NS);
+  c.fast_chunk_bytes = positive(fast, "chunk_bytes", kDefaultFastChunkBytes);
+  c.fast_quantum_ns = fast.get<double>("quantum_ns", kDefaultFastQuantumNs);
   fast.check_positive("quantum_ns", c.fast_quantum_ns);
   fast.finish();
 

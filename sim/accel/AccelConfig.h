@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <string>
 
+#include "models/core/Dtype.h"
 #include "models/llm/Backend.h"
 #include "models/quant/AwqKernels.h"
 #include "models/quant/Macro.h"
@@ -35,34 +36,33 @@ constexpr int64_t kDspPerFp32Mac = kDspPerFp32Mul + kDspPerFp32Add;
 constexpr int64_t kDspPerFixed64Add = 0;
 constexpr int64_t kDspPerFp32MulFixed64Acc = kDspPerFp32Mul + kDspPerFixed64Add;
 /** Assumed default for fixed64 accumulators: 2^-24 resolution for products, range +-2^38. */
-constexpr int DEFAULT_ACCUM_FRAC_BITS = 24;
-constexpr int64_t kFp32Bytes = 4;
+constexpr int kDefaultAccumFracBits = 24;
 
 /** Named defaults of the `accel:` section (the published design where it states them). */
-constexpr double DEFAULT_ACCEL_CLOCK_MHZ = 250.0;
-constexpr int64_t DEFAULT_PE_ROWS = 8;
-constexpr int64_t DEFAULT_PE_COLS = 8;
+constexpr double kDefaultAccelClockMhz = 250.0;
+constexpr int64_t kDefaultPeRows = 8;
+constexpr int64_t kDefaultPeCols = 8;
 /**
  * Latencies of the fp32 cores the kernel binds (BIND_OP ... latency=N, so Vitis HLS uses these):
  * assumed, the cores Vitis HLS picks for fp32 at 100-300 MHz on UltraScale+ in public
  * Vitis-generated designs (fadd_32ns_32ns_32_5_full_dsp: LATENCY 4; fmul_32ns_32ns_32_4_max_dsp:
  * LATENCY 3); a faster clock target needs more (fadd LATENCY 8-9 at ~500 MHz).
  */
-constexpr int64_t DEFAULT_FADD_LATENCY_CYCLES = 4;
-constexpr int64_t DEFAULT_FMUL_LATENCY_CYCLES = 3;
+constexpr int64_t kDefaultFaddLatencyCycles = 4;
+constexpr int64_t kDefaultFmulLatencyCycles = 3;
 /** Assumed: tokens one pass of the kernel holds (its lane sums and accumulators are sized for
  *  them); 64 KiB of activations hold 18 tokens of an 896-wide row. */
-constexpr int64_t DEFAULT_MAX_CHUNK_TOKENS = 16;
-constexpr int64_t DEFAULT_UNPACK_CODES_PER_CYCLE = 64;
-constexpr int64_t DEFAULT_DMA_CHANNELS = 4;
-constexpr int64_t DEFAULT_DMA_OUTSTANDING = 4;
-constexpr int64_t DEFAULT_WEIGHT_BUFFER_BYTES = 64 * 1024;
-constexpr int64_t DEFAULT_ACT_BUFFER_BYTES = 64 * 1024;
-constexpr int64_t DEFAULT_OUT_BUFFER_BYTES = 16 * 1024;
-constexpr int64_t DEFAULT_DESCRIPTOR_CYCLES = 32;
-constexpr int64_t DEFAULT_COMPLETION_CYCLES = 4;
-constexpr int64_t DEFAULT_FAST_CHUNK_BYTES = 64 * 1024;
-constexpr double DEFAULT_FAST_QUANTUM_NS = 1000.0;
+constexpr int64_t kDefaultMaxChunkTokens = 16;
+constexpr int64_t kDefaultUnpackCodesPerCycle = 64;
+constexpr int64_t kDefaultDmaChannels = 4;
+constexpr int64_t kDefaultDmaOutstanding = 4;
+constexpr int64_t kDefaultWeightBufferBytes = 64 * 1024;
+constexpr int64_t kDefaultActBufferBytes = 64 * 1024;
+constexpr int64_t kDefaultOutBufferBytes = 16 * 1024;
+constexpr int64_t kDefaultDescriptorCycles = 32;
+constexpr int64_t kDefaultCompletionCycles = 4;
+constexpr int64_t kDefaultFastChunkBytes = 64 * 1024;
+constexpr double kDefaultFastQuantumNs = 1000.0;
 
 /**
  * The PL accelerator of an accel config YAML in configs/accel/ (runtime struct: defaults applied, fields
@@ -71,34 +71,34 @@ constexpr double DEFAULT_FAST_QUANTUM_NS = 1000.0;
 struct AccelConfig {
   std::string name;
   std::string file;  ///< YAML it came from, for error messages
-  double clock_mhz = DEFAULT_ACCEL_CLOCK_MHZ;
+  double clock_mhz = kDefaultAccelClockMhz;
   /** cycle: one DMA transaction and pipeline step per MACRO block, synchronised every step.
    *  fast: coarse DMA units, pipeline per unit, temporal decoupling. Numerics are identical. */
-  Fidelity fidelity = Fidelity::cycle;
+  Fidelity fidelity = Fidelity::Cycle;
 
   // PE array: rows map to output rows of a tile, columns to input channels of a group.
-  int64_t pe_rows = DEFAULT_PE_ROWS;
-  int64_t pe_cols = DEFAULT_PE_COLS;
+  int64_t pe_rows = kDefaultPeRows;
+  int64_t pe_cols = kDefaultPeCols;
   PeNumType pe_operand_type = PeNumType::Fp32;
   PeNumType pe_accum_type = PeNumType::Fp32;
-  int accum_frac_bits = DEFAULT_ACCUM_FRAC_BITS;  ///< fixed64 accumulators only
+  int accum_frac_bits = kDefaultAccumFracBits;  ///< fixed64 accumulators only
   int64_t dsp_per_pe = kDspPerFp32Mac;  ///< from the types unless overridden
-  int64_t fadd_latency_cycles = DEFAULT_FADD_LATENCY_CYCLES;  ///< fp32 adder the kernel binds
-  int64_t fmul_latency_cycles = DEFAULT_FMUL_LATENCY_CYCLES;  ///< fp32 multiplier the kernel binds
+  int64_t fadd_latency_cycles = kDefaultFaddLatencyCycles;  ///< fp32 adder the kernel binds
+  int64_t fmul_latency_cycles = kDefaultFmulLatencyCycles;  ///< fp32 multiplier the kernel binds
 
-  int64_t unpack_codes_per_cycle = DEFAULT_UNPACK_CODES_PER_CYCLE;
+  int64_t unpack_codes_per_cycle = kDefaultUnpackCodesPerCycle;
 
-  int64_t n_channels = DEFAULT_DMA_CHANNELS;              ///< AXI HP ports used by the DMA
-  int64_t dma_outstanding_per_channel = DEFAULT_DMA_OUTSTANDING;
+  int64_t n_channels = kDefaultDmaChannels;              ///< AXI HP ports used by the DMA
+  int64_t dma_outstanding_per_channel = kDefaultDmaOutstanding;
 
-  int64_t weight_buffer_bytes = DEFAULT_WEIGHT_BUFFER_BYTES;
+  int64_t weight_buffer_bytes = kDefaultWeightBufferBytes;
   bool weight_double_buffered = true;
-  int64_t act_buffer_bytes = DEFAULT_ACT_BUFFER_BYTES;
-  int64_t out_buffer_bytes = DEFAULT_OUT_BUFFER_BYTES;
-  int64_t max_chunk_tokens = DEFAULT_MAX_CHUNK_TOKENS;  ///< tokens per pass of the kernel, at most
+  int64_t act_buffer_bytes = kDefaultActBufferBytes;
+  int64_t out_buffer_bytes = kDefaultOutBufferBytes;
+  int64_t max_chunk_tokens = kDefaultMaxChunkTokens;  ///< tokens per pass of the kernel, at most
 
-  int64_t descriptor_cycles = DEFAULT_DESCRIPTOR_CYCLES;  ///< controller fetch+decode of a job
-  int64_t completion_cycles = DEFAULT_COMPLETION_CYCLES;  ///< raise done/IRQ after the last write
+  int64_t descriptor_cycles = kDefaultDescriptorCycles;  ///< controller fetch+decode of a job
+  int64_t completion_cycles = kDefaultCompletionCycles;  ///< raise done/IRQ after the last write
 
   bool offload_linear = true;     ///< q/k/v/o and MLP projections
   bool offload_lm_head = true;
@@ -107,8 +107,8 @@ struct AccelConfig {
 
   MacroLayout macro;  ///< the block layout the unpacker is built for
 
-  int64_t fast_chunk_bytes = DEFAULT_FAST_CHUNK_BYTES;
-  double fast_quantum_ns = DEFAULT_FAST_QUANTUM_NS;
+  int64_t fast_chunk_bytes = kDefaultFastChunkBytes;
+  double fast_quantum_ns = kDefaultFastQuantumNs;
 
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
   /** DSP48E2 slices of the emitted kernel's operators (KernelPlan::dsp48e2: PE array, scale stage, bias adds). */

@@ -103,7 +103,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const AccelConfig& cfg)
     store_ready_ev_.push_back(std::make_unique<sc_core::sc_event>());
     sc_core::sc_spawn([this, c] { writer_thread(c); }, fmt::format("store_{}", c).c_str());
   }
-  if (cfg_.fidelity == Fidelity::fast)
+  if (cfg_.fidelity == Fidelity::Fast)
     tlm::tlm_global_quantum::instance().set(sc_time(cfg_.fast_quantum_ns, sc_core::SC_NS));
 }
 
@@ -141,7 +141,7 @@ sc_time Accelerator::transfer(tlm::tlm_generic_payload& p, int c, tlm::tlm_comma
   TransferShapeExt shape;
   shape.piece_bytes = static_cast<uint64_t>(piece_bytes);
   shape.streams = static_cast<uint32_t>(cfg_.n_channels + (cmd == tlm::TLM_WRITE_COMMAND ? 1 : 0));
-  const bool shaped = cfg_.fidelity == Fidelity::fast;
+  const bool shaped = cfg_.fidelity == Fidelity::Fast;
   if (shaped) p.set_extension(&shape);
   sc_time delay = qk ? qk->get_local_time() : SC_ZERO_TIME;
   const sc_time start = sc_time_stamp() + delay;
@@ -175,7 +175,7 @@ sc_time Accelerator::transfer(tlm::tlm_generic_payload& p, int c, tlm::tlm_comma
 void Accelerator::loader_thread(int c, int j) {
   tlm::tlm_generic_payload p;
   std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
-  if (cfg_.fidelity == Fidelity::fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+  if (cfg_.fidelity == Fidelity::Fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
   uint64_t seen = 0;
   for (;;) {
     while (seen == generation_) wait(start_ev_);
@@ -185,11 +185,11 @@ void Accelerator::loader_thread(int c, int j) {
     if (qk) qk->reset();
     if (j == 0) {
       // The chunk's activations are contiguous; each channel fetches an equal share.
-      const int64_t total = ch.ntok * job.in_features * kFp32Bytes;
-      const int64_t share = ceil_div(ceil_div(total, cfg_.n_channels), kFp32Bytes) * kFp32Bytes;
+      const int64_t total = ch.ntok * job.in_features * kF32Bytes;
+      const int64_t share = ceil_div(ceil_div(total, cfg_.n_channels), kF32Bytes) * kF32Bytes;
       const int64_t off = std::min(total, share * c), len = std::min(total, off + share) - off;
       if (len > 0) {
-        const uint64_t addr = job.act_addr + static_cast<uint64_t>(ch.tok0 * job.in_features * kFp32Bytes + off);
+        const uint64_t addr = job.act_addr + static_cast<uint64_t>(ch.tok0 * job.in_features * kF32Bytes + off);
         const sc_time done =
             transfer(p, c, tlm::TLM_READ_COMMAND, addr, reinterpret_cast<uint8_t*>(ch.act.data()) + off, len, qk.get());
         ch.act_done = std::max(ch.act_done, done);
@@ -383,7 +383,7 @@ void Accelerator::compute_thread() {
 
 void Accelerator::writer_thread(int c) {
   std::unique_ptr<tlm_utils::tlm_quantumkeeper> qk;
-  if (cfg_.fidelity == Fidelity::fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
+  if (cfg_.fidelity == Fidelity::Fast) qk = std::make_unique<tlm_utils::tlm_quantumkeeper>();
   std::vector<float> bias, line;
   tlm::tlm_generic_payload p;
   uint64_t seen = 0;
@@ -401,10 +401,10 @@ void Accelerator::writer_thread(int c) {
         while (ch.store_queue[me].empty()) wait(*store_ready_ev_[me]);
       }
       Chunk::Batch& b = ch.store_queue[me].front();
-      const int64_t row_bytes = b.rows * kFp32Bytes;
+      const int64_t row_bytes = b.rows * kF32Bytes;
       if (job.bias_addr) {
         bias.resize(static_cast<size_t>(b.rows));
-        transfer(p, c, tlm::TLM_READ_COMMAND, job.bias_addr + static_cast<uint64_t>(b.row0 * kFp32Bytes),
+        transfer(p, c, tlm::TLM_READ_COMMAND, job.bias_addr + static_cast<uint64_t>(b.row0 * kF32Bytes),
                  reinterpret_cast<uint8_t*>(bias.data()), row_bytes, qk.get());
       }
       line.resize(static_cast<size_t>(b.rows));
@@ -413,7 +413,7 @@ void Accelerator::writer_thread(int c) {
         for (int64_t r = 0; r < b.rows; ++r)
           line[r] = job.bias_addr ? b.v[r * ch.ntok + t] + bias[r] : b.v[r * ch.ntok + t];
         const uint64_t addr =
-            job.out_addr + static_cast<uint64_t>(((ch.tok0 + t) * job.out_features + b.row0) * kFp32Bytes);
+            job.out_addr + static_cast<uint64_t>(((ch.tok0 + t) * job.out_features + b.row0) * kF32Bytes);
         transfer(p, c, tlm::TLM_WRITE_COMMAND, addr, reinterpret_cast<uint8_t*>(line.data()), row_bytes, qk.get());
       }
       if (qk) qk->sync();  // the scale stage may be waiting for this store: the slot frees now
@@ -490,15 +490,16 @@ void Accelerator::run_chunk(const LinearJob& job, int64_t tok0, int64_t ntok, Li
   ch.block_bytes = L.block_bytes();
   const int64_t buffer_blocks = cfg_.weight_buffer_blocks();
   // Cycle fidelity: a ring of block-sized slots, loads run ahead as far as space allows.
-  ch.blocks_per_unit = cfg_.weight_double_buffered && cfg_.fidelity == Fidelity::cycle ? 1 : cfg_.fast_unit_blocks(ch.n_blocks);
+  ch.blocks_per_unit =
+      cfg_.weight_double_buffered && cfg_.fidelity == Fidelity::Cycle ? 1 : cfg_.fast_unit_blocks(ch.n_blocks);
   ch.n_units = ceil_div(ch.n_blocks, ch.blocks_per_unit);
   ch.slots = buffer_blocks / ch.blocks_per_unit;
   // The whole-chunk fast path is the fp32 array; fixed-point accumulators go block by block.
-  ch.dmi_numerics = job.numerics && cfg_.fidelity == Fidelity::fast &&
+  ch.dmi_numerics = job.numerics && cfg_.fidelity == Fidelity::Fast &&
                     cfg_.awq_accum().kind == AwqAccumKind::Fp32 &&
                     weights_reachable_by_dmi(job.weight_addr, ch.n_blocks * ch.block_bytes);
-  ch.blocks_per_txn = cfg_.fidelity == Fidelity::cycle ? 1 : ch.blocks_per_unit;
-  ch.blocks_per_step = cfg_.fidelity == Fidelity::cycle ? 1 : ch.blocks_per_unit;
+  ch.blocks_per_txn = cfg_.fidelity == Fidelity::Cycle ? 1 : ch.blocks_per_unit;
+  ch.blocks_per_step = cfg_.fidelity == Fidelity::Cycle ? 1 : ch.blocks_per_unit;
   ch.channel_taken.assign(static_cast<size_t>(cfg_.n_channels), 0);
   ch.free_slots = ch.slots;
   // Storage even with DMI numerics: a target that does not know TimingOnlyExt still moves the bytes.
@@ -556,50 +557,64 @@ void Accelerator::report_stats(stats::Group& g) const {
   const Counters& c = *ctr_;
   const double period_ns = cfg_.clock_period_ns();
   const double active_cycles = c.job_ns / period_ns;
-  g.set("jobs", static_cast<double>(c.jobs), "count", "linear jobs run");
-  g.set("token_chunks", static_cast<double>(c.chunks), "count", "job passes limited by the activation/output buffers");
-  g.set("blocks", static_cast<double>(c.blocks), "count", "MACRO blocks computed");
-  g.set("tiles", static_cast<double>(c.tiles), "count", "output tiles written back");
-  g.set("busy_time", c.job_ns, "ns", "descriptor fetch to completion, summed over jobs");
+  g.set("jobs", static_cast<double>(c.jobs), stats::Quantity::Count, "linear jobs run");
+  g.set("token_chunks", static_cast<double>(c.chunks), stats::Quantity::Count,
+        "job passes limited by the activation/output buffers");
+  g.set("blocks", static_cast<double>(c.blocks), stats::Quantity::Count, "MACRO blocks computed");
+  g.set("tiles", static_cast<double>(c.tiles), stats::Quantity::Count, "output tiles written back");
+  g.set("busy_time", c.job_ns, stats::Quantity::Ns, "descriptor fetch to completion, summed over jobs");
   auto& jobs = g.child("jobs_by_op");
   for (int k = 0; k < kNumOpKinds; ++k)
-    if (c.jobs_by_op[k]) jobs.set(op_name(static_cast<OpKind>(k)), static_cast<double>(c.jobs_by_op[k]), "count");
+    if (c.jobs_by_op[k])
+      jobs.set(op_name(static_cast<OpKind>(k)), static_cast<double>(c.jobs_by_op[k]), stats::Quantity::Count,
+               "accelerator jobs of this op");
   auto& d = g.child("dma");
   for (int ch = 0; ch < cfg_.n_channels; ++ch) {
     auto& x = d.child(fmt::format("ch{}", ch));
     const double bytes = static_cast<double>(c.ch_bytes_read[ch] + c.ch_bytes_written[ch]);
-    x.set("bytes_read", static_cast<double>(c.ch_bytes_read[ch]), "bytes");
-    x.set("bytes_written", static_cast<double>(c.ch_bytes_written[ch]), "bytes");
-    x.set("transactions", static_cast<double>(c.ch_txns[ch]), "count");
-    x.set("busy_time", c.ch_busy_ns[ch], "ns", "time with at least one transfer in flight");
-    x.set("bandwidth_busy", c.ch_busy_ns[ch] > 0 ? bytes / c.ch_busy_ns[ch] : 0.0, "GB/s", "bytes / busy time");
-    x.set("bandwidth_active", c.job_ns > 0 ? bytes / c.job_ns : 0.0, "GB/s", "bytes / accelerator busy time");
+    x.set("bytes_read", static_cast<double>(c.ch_bytes_read[ch]), stats::Quantity::Bytes,
+          "bytes the channel read: weights, activations, biases");
+    x.set("bytes_written", static_cast<double>(c.ch_bytes_written[ch]), stats::Quantity::Bytes,
+          "bytes the channel wrote: output lines");
+    x.set("transactions", static_cast<double>(c.ch_txns[ch]), stats::Quantity::Count,
+          "DMA transactions the channel issued");
+    x.set("busy_time", c.ch_busy_ns[ch], stats::Quantity::Ns, "time with at least one transfer in flight");
+    x.set("bandwidth_busy", c.ch_busy_ns[ch] > 0 ? bytes / c.ch_busy_ns[ch] : 0.0, stats::Quantity::GBps,
+          "bytes / busy time");
+    x.set("bandwidth_active", c.job_ns > 0 ? bytes / c.job_ns : 0.0, stats::Quantity::GBps,
+          "bytes / accelerator busy time");
   }
   auto& u = g.child("unpacker");
-  u.set("busy_cycles", static_cast<double>(c.unpack_busy_cycles), "cycles");
-  u.set("utilisation", active_cycles > 0 ? 100.0 * c.unpack_busy_cycles / active_cycles : 0.0, "%",
+  u.set("busy_cycles", static_cast<double>(c.unpack_busy_cycles), stats::Quantity::Cycles,
+        "PL cycles the stage was busy");
+  u.set("utilisation", active_cycles > 0 ? 100.0 * c.unpack_busy_cycles / active_cycles : 0.0, stats::Quantity::Percent,
         "busy cycles / accelerator busy cycles");
   auto& sc = g.child("scale");
-  sc.set("busy_cycles", static_cast<double>(c.scale_busy_cycles), "cycles",
+  sc.set("busy_cycles", static_cast<double>(c.scale_busy_cycles), stats::Quantity::Cycles,
          "scale stage (lane combination, fp16 scale, tile accumulation)");
-  sc.set("utilisation", active_cycles > 0 ? 100.0 * c.scale_busy_cycles / active_cycles : 0.0, "%",
+  sc.set("utilisation", active_cycles > 0 ? 100.0 * c.scale_busy_cycles / active_cycles : 0.0, stats::Quantity::Percent,
          "busy cycles / accelerator busy cycles");
-  g.set("pipeline_fill_cycles", static_cast<double>(c.pipeline_fill_cycles), "cycles",
+  g.set("pipeline_fill_cycles", static_cast<double>(c.pipeline_fill_cycles), stats::Quantity::Cycles,
         "filling and draining the kernel's pipeline, once per token pass");
   auto& pe = g.child("pe_array");
   const double macs_per_cycle = static_cast<double>(cfg_.pe_rows * cfg_.pe_cols);
-  pe.set("busy_cycles", static_cast<double>(c.pe_busy_cycles), "cycles");
-  pe.set("useful_macs", static_cast<double>(c.useful_macs), "count");
+  pe.set("busy_cycles", static_cast<double>(c.pe_busy_cycles), stats::Quantity::Cycles, "PL cycles the stage was busy");
+  pe.set("useful_macs", static_cast<double>(c.useful_macs), stats::Quantity::Count,
+         "multiply-accumulates that contribute to the outputs");
   pe.set("utilisation_busy", c.pe_busy_cycles ? 100.0 * c.useful_macs / (macs_per_cycle * c.pe_busy_cycles) : 0.0,
-         "%", "useful MACs / (R*C*busy cycles)");
-  pe.set("utilisation", active_cycles > 0 ? 100.0 * c.useful_macs / (macs_per_cycle * active_cycles) : 0.0, "%",
-         "useful MACs / (R*C*accelerator busy cycles)");
+         stats::Quantity::Percent, "useful MACs / (R*C*busy cycles)");
+  pe.set("utilisation", active_cycles > 0 ? 100.0 * c.useful_macs / (macs_per_cycle * active_cycles) : 0.0,
+         stats::Quantity::Percent, "useful MACs / (R*C*accelerator busy cycles)");
   auto& st = pe.child("stall_cycles");
-  st.set("waiting_for_weights", c.stall_weights_ns / period_ns, "cycles", "next MACRO block not in the weight buffer");
-  st.set("waiting_for_unpacker", c.stall_unpacker_cycles, "cycles", "unpacker slower than the PE array");
-  st.set("waiting_for_scale", c.stall_scale_cycles, "cycles", "scale stage slower than the PE array and the unpacker");
-  st.set("waiting_for_output_buffer", c.stall_out_ns / period_ns, "cycles", "finished batch, the store of its channel full (KernelPlan::store_batches_buffered)");
-  st.set("waiting_for_activations", c.stall_act_ns / period_ns, "cycles", "activation load at job start");
+  st.set("waiting_for_weights", c.stall_weights_ns / period_ns, stats::Quantity::Cycles,
+         "next MACRO block not in the weight buffer");
+  st.set("waiting_for_unpacker", c.stall_unpacker_cycles, stats::Quantity::Cycles, "unpacker slower than the PE array");
+  st.set("waiting_for_scale", c.stall_scale_cycles, stats::Quantity::Cycles,
+         "scale stage slower than the PE array and the unpacker");
+  st.set("waiting_for_output_buffer", c.stall_out_ns / period_ns, stats::Quantity::Cycles,
+         "finished batch, the store of its channel full (KernelPlan::store_batches_buffered)");
+  st.set("waiting_for_activations", c.stall_act_ns / period_ns, stats::Quantity::Cycles,
+         "activation load at job start");
 }
 
 }  // namespace fpgallm::sim

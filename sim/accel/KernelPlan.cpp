@@ -171,10 +171,10 @@ std::vector<KernelArray> KernelPlan::arrays() const {
   const bool fixed = a.pe_accum_type == PeNumType::Fixed64;
   const int64_t beat_bits = m.beat_bytes * 8;
   std::vector<KernelArray> v;
-  const int64_t floats_per_beat = m.beat_bytes / kFp32Bytes;
+  const int64_t floats_per_beat = m.beat_bytes / kF32Bytes;
   const int64_t batch_rows = this->batch_rows();
   const int64_t tmax = a.max_chunk_tokens;
-  const int64_t act_depth = ceil_div(a.act_buffer_bytes / kFp32Bytes, a.pe_cols);
+  const int64_t act_depth = ceil_div(a.act_buffer_bytes / kF32Bytes, a.pe_cols);
   auto ram = [&](std::string name, std::string proc, int64_t width, int64_t depth, int64_t banks, int64_t copies) {
     v.push_back({std::move(name), std::move(proc), width, depth, banks, copies, ram_storage(width, depth)});
   };
@@ -208,7 +208,7 @@ int64_t KernelPlan::store_batches_buffered(int64_t ntok) const {
 }
 
 int64_t KernelPlan::tiles_per_batch() const {
-  return std::max<int64_t>(1, a_.macro.beat_bytes / (a_.macro.tile_rows * kFp32Bytes));
+  return std::max<int64_t>(1, a_.macro.beat_bytes / (a_.macro.tile_rows * kF32Bytes));
 }
 
 KernelStage KernelPlan::stage(const std::string& name) const {
@@ -232,13 +232,13 @@ int64_t KernelPlan::scale_fifo_depth() const {
 int64_t KernelPlan::act_row_floats(int64_t in_features) const { return ceil_div(in_features, a_.pe_cols) * a_.pe_cols; }
 
 int64_t KernelPlan::chunk_tokens(int64_t in_features, int64_t n_tokens) const {
-  const int64_t row = act_row_floats(in_features) * kFp32Bytes;
+  const int64_t row = act_row_floats(in_features) * kF32Bytes;
   const int64_t act_tokens = a_.act_buffer_bytes / row;
   if (act_tokens < 1)
     fail("accel.buffers.act_bytes = {} cannot hold one activation row of {} fp32 ({} bytes, padded to the {} PE "
          "columns) in {}",
          a_.act_buffer_bytes, in_features, row, a_.pe_cols, a_.file);
-  const int64_t out_tokens = a_.out_buffer_bytes / (a_.macro.tile_rows * kFp32Bytes);
+  const int64_t out_tokens = a_.out_buffer_bytes / (a_.macro.tile_rows * kF32Bytes);
   return std::max<int64_t>(1, std::min({n_tokens, act_tokens, out_tokens, a_.max_chunk_tokens}));
 }
 
@@ -282,7 +282,7 @@ int64_t KernelPlan::dsp48e2() const {
   const int64_t pe = a_.pe_rows * a_.pe_cols * a_.dsp_per_pe;
   const int64_t scale = fixed ? scale_rows_ * kDspPerFixedScale
                               : scale_rows_ * (kCombineAdds * kDspPerFp32Add + kDspPerFp32Mul + kDspPerFp32Add);
-  const int64_t bias = a_.n_channels * (a_.macro.beat_bytes / kFp32Bytes) * kDspPerFp32Add;
+  const int64_t bias = a_.n_channels * (a_.macro.beat_bytes / kF32Bytes) * kDspPerFp32Add;
   return pe + scale + bias;
 }
 

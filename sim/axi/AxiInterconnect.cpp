@@ -14,7 +14,7 @@ using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
 namespace {
-constexpr double NS_PER_US = 1000.0;
+constexpr double kNsPerUs = 1000.0;
 }  // namespace
 
 /** One caller transaction in flight: the caller waits on `done`. */
@@ -39,7 +39,7 @@ AxiInterconnect::AxiInterconnect(sc_core::sc_module_name name, const AxiConfig& 
   for (uint32_t i = 0; i < n; ++i) {
     Port& p = port_[i];
     p.cfg = i == ps_port() ? cfg_.ps_port : cfg_.hp_port();
-    p.beat = sc_time(NS_PER_US / p.cfg.clock_mhz, sc_core::SC_NS);
+    p.beat = sc_time(kNsPerUs / p.cfg.clock_mhz, sc_core::SC_NS);
     p.crossing = sc_time(p.cfg.crossing_latency_ns, sc_core::SC_NS);
     p.rd.limit = p.cfg.max_outstanding_reads;
     p.wr.limit = p.cfg.max_outstanding_writes;
@@ -52,7 +52,7 @@ AxiInterconnect::AxiInterconnect(sc_core::sc_module_name name, const AxiConfig& 
   }
   arbiter_ = make_arbiter(cfg_.arbitration, n);
   // The shared request channel into the DDR controller accepts one burst per PL clock.
-  channel_cycle_ = sc_time(NS_PER_US / cfg_.pl_clock_mhz, sc_core::SC_NS);
+  channel_cycle_ = sc_time(kNsPerUs / cfg_.pl_clock_mhz, sc_core::SC_NS);
   iSocket.register_nb_transport_bw(this, &AxiInterconnect::nb_transport_bw);
   SC_METHOD(pump);
   sensitive << pump_ev_;
@@ -84,7 +84,7 @@ void AxiInterconnect::b_transport(int id, tlm::tlm_generic_payload& gp, sc_time&
     return;
   }
   ++p.n.transactions;
-  if (fidelity_ == Fidelity::fast) {
+  if (fidelity_ == Fidelity::Fast) {
     fast_transaction(p, gp, delay);
     return;
   }
@@ -314,21 +314,22 @@ void AxiInterconnect::fast_transaction(Port& p, tlm::tlm_generic_payload& gp, sc
 }
 
 void AxiInterconnect::report_stats(stats::Group& g) const {
-  g.set("arbitration", double(cfg_.arbitration == AxiArbitration::round_robin ? 0 : 1), "enum",
+  g.set("arbitration", double(cfg_.arbitration == AxiArbitration::RoundRobin ? 0 : 1), stats::Quantity::Enum,
         "0 = round_robin, 1 = fixed_priority");
   for (uint32_t i = 0; i < port_.size(); ++i) {
     const Port& p = port_[i];
     stats::Group& c = g.child(i == ps_port() ? "ps" : "port" + std::to_string(i));
     const double bytes = double(p.n.bytes_read + p.n.bytes_written);
-    c.set("transactions", double(p.n.transactions));
-    c.set("bursts", double(p.n.bursts), "count", "AXI bursts after 4 KB / max-beat splitting");
-    c.set("bytes_read", double(p.n.bytes_read), "bytes");
-    c.set("bytes_written", double(p.n.bytes_written), "bytes");
-    c.set("busy", p.n.busy_ns, "ns", "data channel carrying beats");
-    c.set("active", p.n.active_ns, "ns", "time with a transaction in progress");
-    c.set("achieved_bandwidth", p.n.active_ns > 0 ? bytes / p.n.active_ns : 0.0, "GB/s", "bytes / active time");
-    c.set("peak_bandwidth", p.cfg.peak_gbps(), "GB/s", "bytes per beat x port clock");
-    c.set("slot_stall", p.n.slot_stall_ns, "ns", "time with a burst waiting for an outstanding slot");
+    c.set("transactions", double(p.n.transactions), stats::Quantity::Count, "transactions through the port");
+    c.set("bursts", double(p.n.bursts), stats::Quantity::Count, "AXI bursts after 4 KB / max-beat splitting");
+    c.set("bytes_read", double(p.n.bytes_read), stats::Quantity::Bytes, "bytes read through the port");
+    c.set("bytes_written", double(p.n.bytes_written), stats::Quantity::Bytes, "bytes written through the port");
+    c.set("busy", p.n.busy_ns, stats::Quantity::Ns, "data channel carrying beats");
+    c.set("active", p.n.active_ns, stats::Quantity::Ns, "time with a transaction in progress");
+    c.set("achieved_bandwidth", p.n.active_ns > 0 ? bytes / p.n.active_ns : 0.0, stats::Quantity::GBps,
+          "bytes / active time");
+    c.set("peak_bandwidth", p.cfg.peak_gbps(), stats::Quantity::GBps, "bytes per beat x port clock");
+    c.set("slot_stall", p.n.slot_stall_ns, stats::Quantity::Ns, "time with a burst waiting for an outstanding slot");
   }
 }
 

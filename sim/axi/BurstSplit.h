@@ -22,7 +22,7 @@ struct Divisor {
  * beat), never across a 4 KB boundary. The one split rule of the cycle and fast AXI paths.
  */
 inline uint64_t axi_burst_bytes(uint64_t addr, uint64_t left, const Divisor& beat, uint64_t max_burst_bytes) {
-  constexpr uint64_t kBoundary = axi_defaults::BURST_BOUNDARY_BYTES;
+  constexpr uint64_t kBoundary = axi_defaults::kBurstBoundaryBytes;
   static_assert((kBoundary & (kBoundary - 1)) == 0, "the AXI burst boundary is a power of two");
   return std::min({left, max_burst_bytes - beat.rem(addr), kBoundary - (addr & (kBoundary - 1))});
 }

@@ -11,8 +11,8 @@ namespace {
 
 /** The one name -> fidelity mapping; false for an unknown name. */
 bool fidelity_named(const std::string& name, Fidelity& f) {
-  if (name == "cycle") f = Fidelity::cycle;
-  else if (name == "fast") f = Fidelity::fast;
+  if (name == "cycle") f = Fidelity::Cycle;
+  else if (name == "fast") f = Fidelity::Fast;
   else return false;
   return true;
 }
@@ -20,7 +20,7 @@ bool fidelity_named(const std::string& name, Fidelity& f) {
 }  // namespace
 
 Fidelity parse_fidelity(YamlMap& m, const std::string& key) {
-  const auto s = m.get<std::string>(key, to_string(Fidelity::cycle));
+  const auto s = m.get<std::string>(key, to_string(Fidelity::Cycle));
   Fidelity f;
   if (!fidelity_named(s, f)) m.error(key, fmt::format("must be cycle or fast (got '{}')", s));
   return f;
@@ -32,7 +32,7 @@ Fidelity parse_fidelity(const std::string& name, const std::string& what) {
   return f;
 }
 
-const char* to_string(Fidelity f) { return f == Fidelity::cycle ? "cycle" : "fast"; }
+const char* to_string(Fidelity f) { return f == Fidelity::Cycle ? "cycle" : "fast"; }
 
 namespace {
 
@@ -93,12 +93,12 @@ DdrConfig parse_ddr_config(YamlMap& m) {
     m.error("tREFI_ns", fmt::format("must exceed tRFC_ns ({} <= {})", c.tREFI_ns, c.tRFC_ns));
 
   const auto policy = m.get<std::string>("page_policy", "open");
-  if (policy == "open") c.page_policy = PagePolicy::open;
-  else if (policy == "closed") c.page_policy = PagePolicy::closed;
+  if (policy == "open") c.page_policy = PagePolicy::Open;
+  else if (policy == "closed") c.page_policy = PagePolicy::Closed;
   else m.error("page_policy", fmt::format("must be open or closed (got '{}')", policy));
   const auto sched = m.get<std::string>("scheduler", "frfcfs");
-  if (sched == "frfcfs") c.scheduler = DdrScheduler::frfcfs;
-  else if (sched == "fcfs") c.scheduler = DdrScheduler::fcfs;
+  if (sched == "frfcfs") c.scheduler = DdrScheduler::FrFcfs;
+  else if (sched == "fcfs") c.scheduler = DdrScheduler::Fcfs;
   else m.error("scheduler", fmt::format("must be frfcfs or fcfs (got '{}')", sched));
   read_positive(m, "queue_depth", c.queue_depth);
   read_positive(m, "scheduling_chunk_bytes", c.scheduling_chunk_bytes);

@@ -11,45 +11,45 @@ class YamlMap;
 
 namespace fpgallm::sim {
 
-enum class PagePolicy { open, closed };
-enum class DdrScheduler { frfcfs, fcfs };
+enum class PagePolicy { Open, Closed };
+enum class DdrScheduler { FrFcfs, Fcfs };
 
 /** Named defaults: the KV260 DDR4-2400 (sources in configs/platform/kv260.yaml). */
 namespace ddr_defaults {
-inline constexpr uint32_t DEFAULT_DATA_RATE_MTPS = 2400;
-inline constexpr uint32_t DEFAULT_BUS_WIDTH_BITS = 64;
-inline constexpr uint32_t DEFAULT_BURST_LENGTH = 8;
-inline constexpr uint32_t DEFAULT_RANKS = 1;
-inline constexpr uint32_t DEFAULT_BANK_GROUPS = 2;
-inline constexpr uint32_t DEFAULT_BANKS_PER_GROUP = 4;
-inline constexpr uint32_t DEFAULT_ROWS = 65536;
-inline constexpr uint32_t DEFAULT_COLUMNS = 1024;
+inline constexpr uint32_t kDefaultDataRateMtps = 2400;
+inline constexpr uint32_t kDefaultBusWidthBits = 64;
+inline constexpr uint32_t kDefaultBurstLength = 8;
+inline constexpr uint32_t kDefaultRanks = 1;
+inline constexpr uint32_t kDefaultBankGroups = 2;
+inline constexpr uint32_t kDefaultBanksPerGroup = 4;
+inline constexpr uint32_t kDefaultRows = 65536;
+inline constexpr uint32_t kDefaultColumns = 1024;
 inline constexpr const char* DEFAULT_ADDRESS_MAPPING = "row_bank_col_bg";
-inline constexpr uint32_t DEFAULT_TCL_CYCLES = 16;
-inline constexpr uint32_t DEFAULT_TCWL_CYCLES = 14;
-inline constexpr uint32_t DEFAULT_TCCD_S_CYCLES = 4;
-inline constexpr uint32_t DEFAULT_TRTW_CYCLES = 2;
-inline constexpr double DEFAULT_TRCD_NS = 13.33;
-inline constexpr double DEFAULT_TRP_NS = 13.33;
-inline constexpr double DEFAULT_TRAS_NS = 33.0;
-inline constexpr double DEFAULT_TRRD_S_NS = 5.3;
-inline constexpr double DEFAULT_TRRD_L_NS = 6.4;
-inline constexpr double DEFAULT_TFAW_NS = 30.0;
-inline constexpr double DEFAULT_TCCD_L_NS = 5.0;
-inline constexpr double DEFAULT_TWR_NS = 15.0;
-inline constexpr double DEFAULT_TWTR_S_NS = 2.5;
-inline constexpr double DEFAULT_TWTR_L_NS = 7.5;
-inline constexpr double DEFAULT_TRTP_NS = 7.5;
-inline constexpr double DEFAULT_TRFC_NS = 350.0;
-inline constexpr double DEFAULT_TREFI_NS = 7800.0;
-inline constexpr PagePolicy DEFAULT_PAGE_POLICY = PagePolicy::open;
-inline constexpr DdrScheduler DEFAULT_SCHEDULER = DdrScheduler::frfcfs;
-inline constexpr uint32_t DEFAULT_QUEUE_DEPTH = 32;
-inline constexpr uint32_t DEFAULT_SCHEDULING_CHUNK_BYTES = 256;
-inline constexpr double DEFAULT_CONTROLLER_LATENCY_NS = 20.0;
-inline constexpr double DEFAULT_SCHEDULER_LOOKAHEAD_NS = 100.0;
-inline constexpr bool DEFAULT_REFRESH = true;
-inline constexpr Fidelity DEFAULT_FIDELITY = Fidelity::cycle;
+inline constexpr uint32_t kDefaultTclCycles = 16;
+inline constexpr uint32_t kDefaultTcwlCycles = 14;
+inline constexpr uint32_t kDefaultTccdSCycles = 4;
+inline constexpr uint32_t kDefaultTrtwCycles = 2;
+inline constexpr double kDefaultTrcdNs = 13.33;
+inline constexpr double kDefaultTrpNs = 13.33;
+inline constexpr double kDefaultTrasNs = 33.0;
+inline constexpr double kDefaultTrrdSNs = 5.3;
+inline constexpr double kDefaultTrrdLNs = 6.4;
+inline constexpr double kDefaultTfawNs = 30.0;
+inline constexpr double kDefaultTccdLNs = 5.0;
+inline constexpr double kDefaultTwrNs = 15.0;
+inline constexpr double kDefaultTwtrSNs = 2.5;
+inline constexpr double kDefaultTwtrLNs = 7.5;
+inline constexpr double kDefaultTrtpNs = 7.5;
+inline constexpr double kDefaultTrfcNs = 350.0;
+inline constexpr double kDefaultTrefiNs = 7800.0;
+inline constexpr PagePolicy kDefaultPagePolicy = PagePolicy::Open;
+inline constexpr DdrScheduler kDefaultScheduler = DdrScheduler::FrFcfs;
+inline constexpr uint32_t kDefaultQueueDepth = 32;
+inline constexpr uint32_t kDefaultSchedulingChunkBytes = 256;
+inline constexpr double kDefaultControllerLatencyNs = 20.0;
+inline constexpr double kDefaultSchedulerLookaheadNs = 100.0;
+inline constexpr bool kDefaultRefresh = true;
+inline constexpr Fidelity kDefaultFidelity = Fidelity::Cycle;
 }  // namespace ddr_defaults
 
 /**
@@ -60,44 +60,48 @@ inline constexpr Fidelity DEFAULT_FIDELITY = Fidelity::cycle;
  */
 struct DdrConfig {
   // Organisation.
-  uint32_t data_rate_mtps = ddr_defaults::DEFAULT_DATA_RATE_MTPS;
-  uint32_t bus_width_bits = ddr_defaults::DEFAULT_BUS_WIDTH_BITS;
-  uint32_t burst_length = ddr_defaults::DEFAULT_BURST_LENGTH;
-  uint32_t ranks = ddr_defaults::DEFAULT_RANKS;
-  uint32_t bank_groups = ddr_defaults::DEFAULT_BANK_GROUPS;
-  uint32_t banks_per_group = ddr_defaults::DEFAULT_BANKS_PER_GROUP;
-  uint32_t rows = ddr_defaults::DEFAULT_ROWS;
-  uint32_t columns = ddr_defaults::DEFAULT_COLUMNS;  // per device row; row_bytes = columns * bus_width_bits / 8
+  uint32_t data_rate_mtps = ddr_defaults::kDefaultDataRateMtps;
+  uint32_t bus_width_bits = ddr_defaults::kDefaultBusWidthBits;
+  uint32_t burst_length = ddr_defaults::kDefaultBurstLength;
+  uint32_t ranks = ddr_defaults::kDefaultRanks;
+  uint32_t bank_groups = ddr_defaults::kDefaultBankGroups;
+  uint32_t banks_per_group = ddr_defaults::kDefaultBanksPerGroup;
+  uint32_t rows = ddr_defaults::kDefaultRows;
+  uint32_t columns = ddr_defaults::kDefaultColumns;  // per device row; row_bytes = columns * bus_width_bits / 8
   std::string address_mapping = ddr_defaults::DEFAULT_ADDRESS_MAPPING;
 
   // Timings (JEDEC names).
-  uint32_t tCL_cycles = ddr_defaults::DEFAULT_TCL_CYCLES;
-  uint32_t tCWL_cycles = ddr_defaults::DEFAULT_TCWL_CYCLES;
-  uint32_t tCCD_S_cycles = ddr_defaults::DEFAULT_TCCD_S_CYCLES;
-  uint32_t tRTW_cycles = ddr_defaults::DEFAULT_TRTW_CYCLES;  // idle bus clocks between read data and write data (turnaround)
-  double tRCD_ns = ddr_defaults::DEFAULT_TRCD_NS;
-  double tRP_ns = ddr_defaults::DEFAULT_TRP_NS;
-  double tRAS_ns = ddr_defaults::DEFAULT_TRAS_NS;
-  double tRRD_S_ns = ddr_defaults::DEFAULT_TRRD_S_NS;
-  double tRRD_L_ns = ddr_defaults::DEFAULT_TRRD_L_NS;
-  double tFAW_ns = ddr_defaults::DEFAULT_TFAW_NS;
-  double tCCD_L_ns = ddr_defaults::DEFAULT_TCCD_L_NS;
-  double tWR_ns = ddr_defaults::DEFAULT_TWR_NS;
-  double tWTR_S_ns = ddr_defaults::DEFAULT_TWTR_S_NS;
-  double tWTR_L_ns = ddr_defaults::DEFAULT_TWTR_L_NS;
-  double tRTP_ns = ddr_defaults::DEFAULT_TRTP_NS;
-  double tRFC_ns = ddr_defaults::DEFAULT_TRFC_NS;
-  double tREFI_ns = ddr_defaults::DEFAULT_TREFI_NS;
+  uint32_t tCL_cycles = ddr_defaults::kDefaultTclCycles;
+  uint32_t tCWL_cycles = ddr_defaults::kDefaultTcwlCycles;
+  uint32_t tCCD_S_cycles = ddr_defaults::kDefaultTccdSCycles;
+  uint32_t tRTW_cycles =
+      ddr_defaults::kDefaultTrtwCycles;  // idle bus clocks between read data and write data (turnaround)
+  double tRCD_ns = ddr_defaults::kDefaultTrcdNs;
+  double tRP_ns = ddr_defaults::kDefaultTrpNs;
+  double tRAS_ns = ddr_defaults::kDefaultTrasNs;
+  double tRRD_S_ns = ddr_defaults::kDefaultTrrdSNs;
+  double tRRD_L_ns = ddr_defaults::kDefaultTrrdLNs;
+  double tFAW_ns = ddr_defaults::kDefaultTfawNs;
+  double tCCD_L_ns = ddr_defaults::kDefaultTccdLNs;
+  double tWR_ns = ddr_defaults::kDefaultTwrNs;
+  double tWTR_S_ns = ddr_defaults::kDefaultTwtrSNs;
+  double tWTR_L_ns = ddr_defaults::kDefaultTwtrLNs;
+  double tRTP_ns = ddr_defaults::kDefaultTrtpNs;
+  double tRFC_ns = ddr_defaults::kDefaultTrfcNs;
+  double tREFI_ns = ddr_defaults::kDefaultTrefiNs;
 
   // Controller.
-  PagePolicy page_policy = ddr_defaults::DEFAULT_PAGE_POLICY;
-  DdrScheduler scheduler = ddr_defaults::DEFAULT_SCHEDULER;
-  uint32_t queue_depth = ddr_defaults::DEFAULT_QUEUE_DEPTH;            // requests the scheduler can see and reorder
-  uint32_t scheduling_chunk_bytes = ddr_defaults::DEFAULT_SCHEDULING_CHUNK_BYTES;  // a long request competes at this granularity
-  double controller_latency_ns = ddr_defaults::DEFAULT_CONTROLLER_LATENCY_NS;  // request path through the controller and PHY
-  double scheduler_lookahead_ns = ddr_defaults::DEFAULT_SCHEDULER_LOOKAHEAD_NS;  // how far ahead of simulated time commands are committed
-  bool refresh = ddr_defaults::DEFAULT_REFRESH;
-  Fidelity fidelity = ddr_defaults::DEFAULT_FIDELITY;
+  PagePolicy page_policy = ddr_defaults::kDefaultPagePolicy;
+  DdrScheduler scheduler = ddr_defaults::kDefaultScheduler;
+  uint32_t queue_depth = ddr_defaults::kDefaultQueueDepth;            // requests the scheduler can see and reorder
+  uint32_t scheduling_chunk_bytes =
+      ddr_defaults::kDefaultSchedulingChunkBytes;  // a long request competes at this granularity
+  double controller_latency_ns =
+      ddr_defaults::kDefaultControllerLatencyNs;  // request path through the controller and PHY
+  double scheduler_lookahead_ns =
+      ddr_defaults::kDefaultSchedulerLookaheadNs;  // how far ahead of simulated time commands are committed
+  bool refresh = ddr_defaults::kDefaultRefresh;
+  Fidelity fidelity = ddr_defaults::kDefaultFidelity;
 
   // Derived.
   double tCK_ns() const { return 2000.0 / data_rate_mtps; }

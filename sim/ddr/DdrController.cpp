@@ -15,8 +15,8 @@ using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
 namespace {
-constexpr double PS_PER_NS = 1000.0;
-constexpr double PERCENT = 100.0;
+constexpr double kPsPerNs = 1000.0;
+constexpr double kPercent = 100.0;
 }  // namespace
 
 struct DdrController::Request {
@@ -36,11 +36,11 @@ DdrController::DdrController(sc_core::sc_module_name name, const DdrConfig& cfg)
       cfg_(cfg),
       map_(cfg.mapping()),
       timing_(cfg),
-      tck_ps_(cfg.tCK_ns() * PS_PER_NS),
+      tck_ps_(cfg.tCK_ns() * kPsPerNs),
       ps_per_tick_(sc_core::sc_get_time_resolution().to_seconds() * 1e12),
       controller_latency_(cfg.controller_latency_ns, sc_core::SC_NS),
       capacity_(cfg.capacity_bytes()),
-      pages_((cfg.capacity_bytes() + PAGE_BYTES - 1) / PAGE_BYTES),
+      pages_((cfg.capacity_bytes() + kPageBytes - 1) / kPageBytes),
       fast_cost_(cfg),
       fast_open_row_(size_t(cfg.ranks) * cfg.banks(), -1),
       fast_bank_busy_(size_t(cfg.ranks) * cfg.banks(), SC_ZERO_TIME) {
@@ -51,7 +51,7 @@ DdrController::DdrController(sc_core::sc_module_name name, const DdrConfig& cfg)
   tSocket.register_nb_transport_fw(this, &DdrController::nb_transport_fw);
   tSocket.register_transport_dbg(this, &DdrController::transport_dbg);
   tSocket.register_get_direct_mem_ptr(this, &DdrController::get_direct_mem_ptr);
-  if (cfg_.fidelity == Fidelity::cycle) {
+  if (cfg_.fidelity == Fidelity::Cycle) {
     lookahead_ = cycle_ceil(sc_time(cfg_.scheduler_lookahead_ns, sc_core::SC_NS));
     SC_METHOD(scheduler);  // runs once at start: empty queue, waits for the first arrival
     sensitive << arrival_ev_;  // an activation that sets no next_trigger waits for this
@@ -62,7 +62,7 @@ DdrController::~DdrController() = default;
 
 uint8_t* DdrController::page(uint64_t index, bool create) const {
   auto& p = pages_[index];
-  if (!p && create) p = std::make_unique<uint8_t[]>(PAGE_BYTES);  // value-initialised: zeros
+  if (!p && create) p = std::make_unique<uint8_t[]>(kPageBytes);  // value-initialised: zeros
   return p.get();
 }
 
@@ -71,9 +71,9 @@ void DdrController::write_backdoor(uint64_t addr, const void* src, size_t n) {
     fail("ddr: backdoor write of {} bytes at 0x{:x} is outside the {} byte memory", n, addr, capacity_);
   auto* s = static_cast<const uint8_t*>(src);
   while (n) {
-    const uint64_t off = addr % PAGE_BYTES;
-    const size_t take = size_t(std::min<uint64_t>(n, PAGE_BYTES - off));
-    std::memcpy(page(addr / PAGE_BYTES, true) + off, s, take);
+    const uint64_t off = addr % kPageBytes;
+    const size_t take = size_t(std::min<uint64_t>(n, kPageBytes - off));
+    std::memcpy(page(addr / kPageBytes, true) + off, s, take);
     addr += take, s += take, n -= take;
   }
 }
@@ -83,9 +83,9 @@ void DdrController::read_backdoor(uint64_t addr, void* dst, size_t n) const {
     fail("ddr: backdoor read of {} bytes at 0x{:x} is outside the {} byte memory", n, addr, capacity_);
   auto* d = static_cast<uint8_t*>(dst);
   while (n) {
-    const uint64_t off = addr % PAGE_BYTES;
-    const size_t take = size_t(std::min<uint64_t>(n, PAGE_BYTES - off));
-    if (const uint8_t* p = page(addr / PAGE_BYTES, false)) std::memcpy(d, p + off, take);
+    const uint64_t off = addr % kPageBytes;
+    const size_t take = size_t(std::min<uint64_t>(n, kPageBytes - off));
+    if (const uint8_t* p = page(addr / kPageBytes, false)) std::memcpy(d, p + off, take);
     else std::memset(d, 0, take);
     addr += take, d += take, n -= take;
   }
@@ -122,10 +122,10 @@ unsigned DdrController::transport_dbg(tlm::tlm_generic_payload& gp) {
 bool DdrController::get_direct_mem_ptr(tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
   const uint64_t addr = gp.get_address();
   if (addr >= capacity_) return false;
-  const uint64_t base = addr / PAGE_BYTES * PAGE_BYTES;
-  dmi.set_dmi_ptr(page(addr / PAGE_BYTES, true));
+  const uint64_t base = addr / kPageBytes * kPageBytes;
+  dmi.set_dmi_ptr(page(addr / kPageBytes, true));
   dmi.set_start_address(base);
-  dmi.set_end_address(std::min(base + PAGE_BYTES, capacity_) - 1);
+  dmi.set_end_address(std::min(base + kPageBytes, capacity_) - 1);
   dmi.allow_read_write();
   // DMI bypasses the scheduler; charge an open-row access as the nominal latency.
   const sc_time hit = cycle_time(timing_.cycles().CL + timing_.cycles().burst);
@@ -175,7 +175,7 @@ DdrController::Request* DdrController::enqueue(tlm::tlm_generic_payload& gp, con
 
 void DdrController::b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
   if (!move_data(gp)) return;
-  if (cfg_.fidelity == Fidelity::fast) {
+  if (cfg_.fidelity == Fidelity::Fast) {
     delay = fast_transaction(gp, delay);
     return;
   }
@@ -189,7 +189,7 @@ tlm::tlm_sync_enum DdrController::nb_transport_fw(tlm::tlm_generic_payload& gp, 
                                                   sc_time& delay) {
   if (phase != tlm::BEGIN_REQ) return tlm::TLM_COMPLETED;  // END_RESP: nothing left to do
   if (!move_data(gp)) return tlm::TLM_COMPLETED;
-  if (cfg_.fidelity == Fidelity::fast) {
+  if (cfg_.fidelity == Fidelity::Fast) {
     delay = fast_transaction(gp, delay);
     return tlm::TLM_COMPLETED;
   }
@@ -202,7 +202,7 @@ DdrController::Request* DdrController::select(Cycle decision) const {
   Request* best = nullptr;
   bool best_hit = false;
   const size_t window = std::min<size_t>(queue_.size(), cfg_.queue_depth);
-  const bool frfcfs = cfg_.scheduler == DdrScheduler::frfcfs;
+  const bool frfcfs = cfg_.scheduler == DdrScheduler::FrFcfs;
   for (size_t i = 0; i < window; ++i) {
     Request* r = queue_[i];
     if (r->arrival > decision) continue;
@@ -220,7 +220,7 @@ Cycle DdrController::schedule_chunk(Request& r, Cycle decision) {
   const uint64_t chunk = cfg_.scheduling_chunk_bytes;
   const uint64_t stop = std::min(r.end, (r.next / chunk + 1) * chunk);
   const uint64_t ab = cfg_.access_bytes();
-  const bool closed = cfg_.page_policy == PagePolicy::closed;
+  const bool closed = cfg_.page_policy == PagePolicy::Closed;
   Cycle last_cas = decision;
   DramCoord at = r.next_at;
   for (uint64_t a = r.next; a < stop; a += ab) {
@@ -305,7 +305,7 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
   const sc_time issued = now + delay;
   const sc_time at_bus = issued + sc_time(cfg_.controller_latency_ns, sc_core::SC_NS);
   uint64_t opens = 0;
-  RowResult first_row = RowResult::hit;
+  RowResult first_row = RowResult::Hit;
   sc_time bank_ready = SC_ZERO_TIME;
   std::vector<size_t>& touched = fast_touched_;
   touched.clear();
@@ -318,9 +318,9 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
     int64_t& open = fast_open_row_[bank];
     if (open != int64_t(c.row)) {
       if (a == first) {
-        first_row = open < 0 ? RowResult::miss : RowResult::conflict;
+        first_row = open < 0 ? RowResult::Miss : RowResult::Conflict;
         // Another row of a bank still in use: its last read must finish (tRTP), then PRE and ACT.
-        if (first_row == RowResult::conflict)
+        if (first_row == RowResult::Conflict)
           bank_ready = fast_bank_busy_[bank] + cycle_time(t.RTP + t.RP + t.RCD - t.burst);
       }
       open = c.row;
@@ -369,8 +369,8 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
     bus_cycles += fast_cost_.turnaround_pair_cycles(), ++tot_.fast_turnarounds;
   fast_any_ = true;
   fast_last_write_ = gp.is_write();
-  const Cycle first_latency = (first_row == RowResult::hit ? 0 : t.RCD) + (first_row == RowResult::conflict ? t.RP : 0) +
-                              (gp.is_write() ? t.CWL : t.CL) + t.burst;
+  const Cycle first_latency = (first_row == RowResult::Hit ? 0 : t.RCD) +
+                              (first_row == RowResult::Conflict ? t.RP : 0) + (gp.is_write() ? t.CWL : t.CL) + t.burst;
   // First beat: when an idle channel would deliver it, after the data bus frees, after the bank can
   // switch rows. A DMA stream's unit (piece_bytes > 0) queues behind the bus time booked before it:
   // the fast DMA books whole units, so that is its stream's own pacing. Any other transaction (an
@@ -402,40 +402,52 @@ sc_time DdrController::fast_transaction(tlm::tlm_generic_payload& gp, const sc_t
 void DdrController::report_stats(stats::Group& g) const {
   const auto& n = timing_.counters();
   const double tck_ns = cfg_.tCK_ns();
-  g.set("requests", double(tot_.requests), "count", "transactions served");
-  g.set("bytes_read", double(tot_.bytes_read), "bytes");
-  g.set("bytes_written", double(tot_.bytes_written), "bytes");
+  g.set("requests", double(tot_.requests), stats::Quantity::Count, "transactions served");
+  g.set("bytes_read", double(tot_.bytes_read), stats::Quantity::Bytes, "bytes read from the DDR");
+  g.set("bytes_written", double(tot_.bytes_written), stats::Quantity::Bytes, "bytes written to the DDR");
   const double span_ns = tot_.any ? (tot_.last_finish - tot_.first_start).to_seconds() * 1e9 : 0.0;
   const double bytes = double(tot_.bytes_read + tot_.bytes_written);
-  g.set("achieved_bandwidth", span_ns > 0 ? bytes / span_ns : 0.0, "GB/s", "bytes / (last finish - first issue)");
-  g.set("peak_bandwidth", cfg_.peak_gbps(), "GB/s", "data rate x bus width");
-  g.set("avg_latency", tot_.requests ? tot_.latency_sum_ns / double(tot_.requests) : 0.0, "ns",
+  g.set("achieved_bandwidth", span_ns > 0 ? bytes / span_ns : 0.0, stats::Quantity::GBps,
+        "bytes / (last finish - first issue)");
+  g.set("peak_bandwidth", cfg_.peak_gbps(), stats::Quantity::GBps, "data rate x bus width");
+  g.set("avg_latency", tot_.requests ? tot_.latency_sum_ns / double(tot_.requests) : 0.0, stats::Quantity::Ns,
         "issue to last data beat, per transaction");
-  g.set("max_latency", tot_.latency_max_ns, "ns");
-  if (cfg_.fidelity == Fidelity::cycle) {
+  g.set("max_latency", tot_.latency_max_ns, stats::Quantity::Ns,
+        "longest issue-to-last-data-beat time of a transaction");
+  if (cfg_.fidelity == Fidelity::Cycle) {
     const double accesses = double(n.row_hits + n.row_misses + n.row_conflicts);
-    g.set("row_hits", double(n.row_hits), "count", "BL8 accesses to an open row");
-    g.set("row_misses", double(n.row_misses), "count", "BL8 accesses to a closed bank (ACT)");
-    g.set("row_conflicts", double(n.row_conflicts), "count", "BL8 accesses to another open row (PRE+ACT)");
-    g.set("row_hit_rate", accesses > 0 ? PERCENT * double(n.row_hits) / accesses : 0.0, "%");
-    g.set("activates", double(n.activates));
-    g.set("precharges", double(n.precharges));
-    g.set("refreshes", double(n.refreshes));
-    g.set("refresh_stall", double(n.refresh_stall_cycles) * tck_ns, "ns", "access delay caused by refresh");
-    g.set("turnarounds", double(n.turnarounds), "count", "read<->write data-bus direction changes");
-    g.set("same_bank_group_cas", double(n.same_bank_group_cas), "count",
+    g.set("row_hits", double(n.row_hits), stats::Quantity::Count, "BL8 accesses to an open row");
+    g.set("row_misses", double(n.row_misses), stats::Quantity::Count, "BL8 accesses to a closed bank (ACT)");
+    g.set("row_conflicts", double(n.row_conflicts), stats::Quantity::Count,
+          "BL8 accesses to another open row (PRE+ACT)");
+    g.set("row_hit_rate", accesses > 0 ? kPercent * double(n.row_hits) / accesses : 0.0, stats::Quantity::Percent,
+          "accesses to an already open row, % of BL8 accesses");
+    g.set("activates", double(n.activates), stats::Quantity::Count, "ACT commands issued");
+    g.set("precharges", double(n.precharges), stats::Quantity::Count, "PRE commands issued");
+    g.set("refreshes", double(n.refreshes), stats::Quantity::Count,
+          "REF commands (fast mode: tREFI periods elapsed when refresh is on)");
+    g.set("refresh_stall", double(n.refresh_stall_cycles) * tck_ns, stats::Quantity::Ns,
+          "access delay caused by refresh");
+    g.set("turnarounds", double(n.turnarounds), stats::Quantity::Count, "read<->write data-bus direction changes");
+    g.set("same_bank_group_cas", double(n.same_bank_group_cas), stats::Quantity::Count,
           "accesses to the bank group of the previous access: tCCD_L instead of tCCD_S apart");
-    g.set("bank_group_wait", double(n.bank_group_wait_cycles) * tck_ns, "ns", "time column commands waited for tCCD_L alone");
-    g.set("data_bus_busy", double(n.data_busy_cycles) * tck_ns, "ns");
-    g.set("data_bus_utilization", span_ns > 0 ? PERCENT * double(n.data_busy_cycles) * tck_ns / span_ns : 0.0, "%");
+    g.set("bank_group_wait", double(n.bank_group_wait_cycles) * tck_ns, stats::Quantity::Ns,
+          "time column commands waited for tCCD_L alone");
+    g.set("data_bus_busy", double(n.data_busy_cycles) * tck_ns, stats::Quantity::Ns, "time the data bus carried beats");
+    g.set("data_bus_utilization", span_ns > 0 ? kPercent * double(n.data_busy_cycles) * tck_ns / span_ns : 0.0,
+          stats::Quantity::Percent, "data bus busy / (last finish - first issue)");
   } else {
     const double acc = double(tot_.fast_accesses);
-    g.set("row_opens", double(tot_.fast_row_opens), "count", "estimated activations (fast mode)");
-    g.set("row_hit_rate", acc > 0 ? PERCENT * (1.0 - double(tot_.fast_row_opens) / acc) : 0.0, "%");
-    g.set("refreshes", cfg_.refresh ? std::floor(tot_.last_finish.to_seconds() * 1e9 / cfg_.tREFI_ns) : 0.0);
-    g.set("accesses", acc, "count", "BL8 accesses the transactions' AXI bursts read (fast mode)");
-    g.set("same_bank_group_cas", tot_.fast_same_bg, "count", "expected accesses waiting tCCD_L (fast mode)");
-    g.set("turnarounds", 2.0 * double(tot_.fast_turnarounds), "count", "read<->write data-bus direction changes (fast mode)");
+    g.set("row_opens", double(tot_.fast_row_opens), stats::Quantity::Count, "estimated activations (fast mode)");
+    g.set("row_hit_rate", acc > 0 ? kPercent * (1.0 - double(tot_.fast_row_opens) / acc) : 0.0,
+          stats::Quantity::Percent, "accesses to an already open row, % of BL8 accesses");
+    g.set("refreshes", cfg_.refresh ? std::floor(tot_.last_finish.to_seconds() * 1e9 / cfg_.tREFI_ns) : 0.0,
+          stats::Quantity::Count, "REF commands (fast mode: tREFI periods elapsed when refresh is on)");
+    g.set("accesses", acc, stats::Quantity::Count, "BL8 accesses the transactions' AXI bursts read (fast mode)");
+    g.set("same_bank_group_cas", tot_.fast_same_bg, stats::Quantity::Count,
+          "expected accesses waiting tCCD_L (fast mode)");
+    g.set("turnarounds", 2.0 * double(tot_.fast_turnarounds), stats::Quantity::Count,
+          "read<->write data-bus direction changes (fast mode)");
   }
 }
 

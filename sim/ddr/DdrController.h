@@ -66,7 +66,7 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   const DdrConfig& config() const { return cfg_; }
   const DdrTiming::Counters& counters() const { return timing_.counters(); }
   /** Bytes a 1 MiB backing page holds; DMI regions are one page. */
-  static constexpr uint64_t PAGE_BYTES = uint64_t(1) << 20;
+  static constexpr uint64_t kPageBytes = uint64_t(1) << 20;
 
  private:
   struct Request;
@@ -89,17 +89,17 @@ class DdrController : public sc_core::sc_module, public stats::Reporter {
   sc_core::sc_time cycle_time(Cycle c) const { return tc_.from_ps(double(c) * tck_ps_); }
   // Slack when turning a time into clocks: sc_time rounds c x tCK to whole ps (<= 0.5 ps, i.e.
   // 6e-4 clocks at 2400 MT/s), which must not push a time into the neighbouring clock.
-  static constexpr double CYCLE_SLACK = 1e-3;
+  static constexpr double kCycleSlack = 1e-3;
   // value() x resolution, not to_seconds(): the same figure without a lookup per call (hot path).
   // Times are >= 0, so the clock counts are > -1: truncation is floor there, and ceil is truncation
   // plus one when a fraction is left (no libm call; -march is not set, so no SSE4.1 rounding).
   Cycle cycle_ceil(const sc_core::sc_time& t) const {
-    const double x = double(t.value()) * ps_per_tick_ / tck_ps_ - CYCLE_SLACK;
+    const double x = double(t.value()) * ps_per_tick_ / tck_ps_ - kCycleSlack;
     const Cycle c = Cycle(x);
     return c + (double(c) < x ? 1 : 0);
   }
   Cycle cycle_floor(const sc_core::sc_time& t) const {
-    return Cycle(double(t.value()) * ps_per_tick_ / tck_ps_ + CYCLE_SLACK);
+    return Cycle(double(t.value()) * ps_per_tick_ / tck_ps_ + kCycleSlack);
   }
   /** Wait time from now to clock `c` (at least one clock). */
   sc_core::sc_time until(Cycle c) const;

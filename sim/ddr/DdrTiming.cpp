@@ -7,9 +7,9 @@ namespace fpgallm::sim {
 
 namespace {
 // JEDEC rounds a ns parameter up to whole clocks; the epsilon absorbs float noise (13.33/0.8333 = 15.996 is 16).
-constexpr double ROUNDING_SLACK_CYCLES = 1e-6;
+constexpr double kRoundingSlackCycles = 1e-6;
 uint32_t to_cycles(double ns, double tck_ns, uint32_t floor_cycles = 0) {
-  const auto c = uint32_t(std::ceil(ns / tck_ns - ROUNDING_SLACK_CYCLES));
+  const auto c = uint32_t(std::ceil(ns / tck_ns - kRoundingSlackCycles));
   return std::max(c, floor_cycles);
 }
 }  // namespace
@@ -22,15 +22,15 @@ DdrCycles::DdrCycles(const DdrConfig& c) {
   RCD = to_cycles(c.tRCD_ns, tck);
   RP = to_cycles(c.tRP_ns, tck);
   RAS = to_cycles(c.tRAS_ns, tck);
-  RRD_S = to_cycles(c.tRRD_S_ns, tck, jedec::MIN_TRRD_CYCLES);
-  RRD_L = to_cycles(c.tRRD_L_ns, tck, jedec::MIN_TRRD_CYCLES);
+  RRD_S = to_cycles(c.tRRD_S_ns, tck, jedec::kMinTrrdCycles);
+  RRD_L = to_cycles(c.tRRD_L_ns, tck, jedec::kMinTrrdCycles);
   FAW = to_cycles(c.tFAW_ns, tck);
   CCD_S = c.tCCD_S_cycles;
-  CCD_L = to_cycles(c.tCCD_L_ns, tck, jedec::MIN_TCCD_L_CYCLES);
+  CCD_L = to_cycles(c.tCCD_L_ns, tck, jedec::kMinTccdLCycles);
   WR = to_cycles(c.tWR_ns, tck);
-  WTR_S = to_cycles(c.tWTR_S_ns, tck, jedec::MIN_TWTR_S_CYCLES);
-  WTR_L = to_cycles(c.tWTR_L_ns, tck, jedec::MIN_TWTR_L_CYCLES);
-  RTP = to_cycles(c.tRTP_ns, tck, jedec::MIN_TRTP_CYCLES);
+  WTR_S = to_cycles(c.tWTR_S_ns, tck, jedec::kMinTwtrSCycles);
+  WTR_L = to_cycles(c.tWTR_L_ns, tck, jedec::kMinTwtrLCycles);
+  RTP = to_cycles(c.tRTP_ns, tck, jedec::kMinTrtpCycles);
   RTW = c.tRTW_cycles;
   RFC = to_cycles(c.tRFC_ns, tck);
   REFI = to_cycles(c.tREFI_ns, tck);
@@ -44,9 +44,9 @@ DdrTiming::DdrTiming(const DdrConfig& c)
       banks_(size_t(c.ranks) * c.banks()),
       ranks_(c.ranks) {
   for (auto& r : ranks_) {
-    r.last_act_bg.assign(c.bank_groups, NEVER);
-    r.last_cas_bg.assign(c.bank_groups, NEVER);
-    r.last_wr_end_bg.assign(c.bank_groups, NEVER);
+    r.last_act_bg.assign(c.bank_groups, kNever);
+    r.last_cas_bg.assign(c.bank_groups, kNever);
+    r.last_wr_end_bg.assign(c.bank_groups, kNever);
     r.next_refresh = t_.REFI;
   }
 }
@@ -89,27 +89,27 @@ AccessTiming DdrTiming::access(const DramCoord& at, bool write, Cycle ready_row,
   }
   AccessTiming r;
   if (b.open_row == int64_t(at.row)) {
-    r.row = RowResult::hit;
+    r.row = RowResult::Hit;
     ++n_.row_hits;
   } else {
     if (b.open_row >= 0) {
-      r.row = RowResult::conflict;
+      r.row = RowResult::Conflict;
       ++n_.row_conflicts;
       const Cycle pre = std::max(ready_row, b.next_pre);
       b.next_act = std::max(b.next_act, pre + Cycle(t_.RP));
       ++n_.precharges;
     } else {
-      r.row = RowResult::miss;
+      r.row = RowResult::Miss;
       ++n_.row_misses;
     }
     Cycle act = std::max({ready_row, b.next_act, rk.last_act + Cycle(t_.RRD_S), rk.last_act_bg[bg] + Cycle(t_.RRD_L)});
-    if (rk.faw_count == jedec::ACTIVATES_PER_TFAW) act = std::max(act, rk.faw[rk.faw_head] + Cycle(t_.FAW));
-    if (rk.faw_count < jedec::ACTIVATES_PER_TFAW) {
-      rk.faw[(rk.faw_head + rk.faw_count) % jedec::ACTIVATES_PER_TFAW] = act;
+    if (rk.faw_count == jedec::kActivatesPerTfaw) act = std::max(act, rk.faw[rk.faw_head] + Cycle(t_.FAW));
+    if (rk.faw_count < jedec::kActivatesPerTfaw) {
+      rk.faw[(rk.faw_head + rk.faw_count) % jedec::kActivatesPerTfaw] = act;
       ++rk.faw_count;
     } else {
       rk.faw[rk.faw_head] = act;
-      rk.faw_head = (rk.faw_head + 1) % jedec::ACTIVATES_PER_TFAW;
+      rk.faw_head = (rk.faw_head + 1) % jedec::kActivatesPerTfaw;
     }
     rk.last_act = std::max(rk.last_act, act);
     rk.last_act_bg[bg] = std::max(rk.last_act_bg[bg], act);
@@ -120,11 +120,11 @@ AccessTiming DdrTiming::access(const DramCoord& at, bool write, Cycle ready_row,
   }
 
   const Cycle lat = write ? t_.CWL : t_.CL;
-  if (rk.last_cas != NEVER && rk.last_cas_bg[bg] == rk.last_cas) ++n_.same_bank_group_cas;
+  if (rk.last_cas != kNever && rk.last_cas_bg[bg] == rk.last_cas) ++n_.same_bank_group_cas;
   Cycle cas = std::max({ready_cas, b.next_cas, rk.last_cas + Cycle(t_.CCD_S)});
   if (!write) cas = std::max({cas, rk.last_wr_end_bg[bg] + Cycle(t_.WTR_L), rk.last_wr_end + Cycle(t_.WTR_S)});
   Cycle min_start = data_free_;
-  if (any_data_ && last_data_rank_ != at.rank) min_start += jedec::RANK_SWITCH_CYCLES;
+  if (any_data_ && last_data_rank_ != at.rank) min_start += jedec::kRankSwitchCycles;
   if (write) min_start = std::max(min_start, last_read_end_ + Cycle(t_.RTW));
   cas = std::max(cas, min_start - lat);
   // tCCD_L last: the clocks it alone adds are the bank-group wait.

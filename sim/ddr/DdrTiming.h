@@ -9,17 +9,17 @@ namespace fpgallm::sim {
 
 /** Time in DRAM clock cycles (tCK) since simulation start. */
 using Cycle = int64_t;
-inline constexpr Cycle NEVER = -(Cycle(1) << 40);  // "no such command yet": far enough back to satisfy any spacing
+inline constexpr Cycle kNever = -(Cycle(1) << 40);  // "no such command yet": far enough back to satisfy any spacing
 
 /** JEDEC DDR4 lower bounds in clocks that apply whatever the ns value (JESD79-4 timing tables). */
 namespace jedec {
-inline constexpr uint32_t MIN_TRRD_CYCLES = 4;
-inline constexpr uint32_t MIN_TCCD_L_CYCLES = 5;
-inline constexpr uint32_t MIN_TWTR_S_CYCLES = 2;
-inline constexpr uint32_t MIN_TWTR_L_CYCLES = 4;
-inline constexpr uint32_t MIN_TRTP_CYCLES = 4;
-inline constexpr uint32_t ACTIVATES_PER_TFAW = 4;
-inline constexpr uint32_t RANK_SWITCH_CYCLES = 2;  // tRTRS: data-bus gap when the rank changes
+inline constexpr uint32_t kMinTrrdCycles = 4;
+inline constexpr uint32_t kMinTccdLCycles = 5;
+inline constexpr uint32_t kMinTwtrSCycles = 2;
+inline constexpr uint32_t kMinTwtrLCycles = 4;
+inline constexpr uint32_t kMinTrtpCycles = 4;
+inline constexpr uint32_t kActivatesPerTfaw = 4;
+inline constexpr uint32_t kRankSwitchCycles = 2;  // tRTRS: data-bus gap when the rank changes
 }  // namespace jedec
 
 /** All timings of a DdrConfig in whole clocks. */
@@ -28,12 +28,12 @@ struct DdrCycles {
   uint32_t CL, CWL, burst, RCD, RP, RAS, RRD_S, RRD_L, FAW, CCD_S, CCD_L, WR, WTR_S, WTR_L, RTP, RTW, RFC, REFI;
 };
 
-enum class RowResult : uint8_t { hit, miss, conflict };
+enum class RowResult : uint8_t { Hit, Miss, Conflict };
 
 /** Outcome of one 64-byte access. */
 struct AccessTiming {
   Cycle cas = 0, data_start = 0, data_end = 0;
-  RowResult row = RowResult::hit;
+  RowResult row = RowResult::Hit;
 };
 
 /**
@@ -72,9 +72,9 @@ class DdrTiming {
     Cycle next_act = 0, next_pre = 0, next_cas = 0;
   };
   struct Rank {
-    Cycle last_act = NEVER, last_cas = NEVER, last_wr_end = NEVER;
+    Cycle last_act = kNever, last_cas = kNever, last_wr_end = kNever;
     std::vector<Cycle> last_act_bg, last_cas_bg, last_wr_end_bg;
-    std::array<Cycle, jedec::ACTIVATES_PER_TFAW> faw{};  // ring of the last activates, oldest at faw_head
+    std::array<Cycle, jedec::kActivatesPerTfaw> faw{};  // ring of the last activates, oldest at faw_head
     uint32_t faw_count = 0, faw_head = 0;
     Cycle next_refresh = 0, refresh_until = 0;
   };
@@ -90,7 +90,7 @@ class DdrTiming {
   bool refresh_;
   std::vector<Bank> banks_;
   std::vector<Rank> ranks_;
-  Cycle data_free_ = 0, last_read_end_ = NEVER;
+  Cycle data_free_ = 0, last_read_end_ = kNever;
   bool last_was_write_ = false, any_data_ = false;
   uint32_t last_data_rank_ = 0;
   Counters n_;

@@ -13,7 +13,7 @@ constexpr uint64_t kAdjacencyWalkLines = uint64_t(1) << 16;
 
 FastBusCost::FastBusCost(const DdrConfig& c) {
   const DdrCycles t(c);
-  const double act = std::max({static_cast<double>(t.FAW) / jedec::ACTIVATES_PER_TFAW, static_cast<double>(t.RRD_S),
+  const double act = std::max({static_cast<double>(t.FAW) / jedec::kActivatesPerTfaw, static_cast<double>(t.RRD_S),
                                static_cast<double>(t.RAS + t.RP) / (c.ranks * c.banks())});
   burst_cycles_ = t.burst;
   act_extra_ = std::max(0.0, act - t.burst);

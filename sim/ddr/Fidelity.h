@@ -13,7 +13,7 @@ namespace fpgallm::sim {
  * analytic latency + bytes / effective bandwidth and b_transport only annotates the delay
  * (temporal decoupling), for sweeps.
  */
-enum class Fidelity { cycle, fast };
+enum class Fidelity { Cycle, Fast };
 
 /** Parses "cycle" | "fast" from `m[key]` (default cycle); other values are an Error naming the file and field. */
 Fidelity parse_fidelity(YamlMap& m, const std::string& key);

@@ -176,42 +176,48 @@ void PsCore::report_stats(stats::Group& g) const {
     const auto& c = by_class_[k];
     if (!c.calls) continue;
     auto& x = ops.child(ps_cost_class_name(static_cast<PsCostClass>(k)));
-    x.set("calls", static_cast<double>(c.calls), "count");
-    x.set("elements", static_cast<double>(c.elements), "count", "elements (MACs for gemv)");
-    x.set("bytes", static_cast<double>(c.bytes), "bytes", "DDR traffic charged");
-    x.set("compute_time", c.compute_ns, "ns", "cycles per element / clock, before overlap with traffic");
-    x.set("time", c.time_ns, "ns", "charged time: max(compute, traffic) per chunk");
-    x.set("bandwidth", c.time_ns > 0 ? static_cast<double>(c.bytes) / c.time_ns : 0.0, "GB/s");
+    x.set("calls", static_cast<double>(c.calls), stats::Quantity::Count, "calls charged to this cost class");
+    x.set("elements", static_cast<double>(c.elements), stats::Quantity::Count, "elements (MACs for gemv)");
+    x.set("bytes", static_cast<double>(c.bytes), stats::Quantity::Bytes, "DDR traffic charged");
+    x.set("compute_time", c.compute_ns, stats::Quantity::Ns, "cycles per element / clock, before overlap with traffic");
+    x.set("time", c.time_ns, stats::Quantity::Ns, "charged time: max(compute, traffic) per chunk");
+    x.set("bandwidth", c.time_ns > 0 ? static_cast<double>(c.bytes) / c.time_ns : 0.0, stats::Quantity::GBps,
+          "DDR traffic charged / charged time");
     if (c.extrapolated_bytes)  // only streams longer than traffic.detailed_bytes
-      x.set("extrapolated_bytes", static_cast<double>(c.extrapolated_bytes), "bytes",
+      x.set("extrapolated_bytes", static_cast<double>(c.extrapolated_bytes), stats::Quantity::Bytes,
             "charged at the rate measured over the simulated part (not in the DDR/AXI stats)");
   }
   auto& h = g.child("pl_handshake");
-  h.set("count", static_cast<double>(handshakes_), "count", "PL jobs launched");
-  h.set("cache_flush_time", flush_ns_, "ns");
-  h.set("descriptor_time", descriptor_ns_, "ns");
-  h.set("completion_time", completion_ns_, "ns",
+  h.set("count", static_cast<double>(handshakes_), stats::Quantity::Count, "PL jobs launched");
+  h.set("cache_flush_time", flush_ns_, stats::Quantity::Ns,
+        "cleaning the activations from the caches before each PL job");
+  h.set("descriptor_time", descriptor_ns_, stats::Quantity::Ns, "writing each PL job's descriptor registers");
+  h.set("completion_time", completion_ns_, stats::Quantity::Ns,
         cfg_.software.completion == CompletionMode::Interrupt ? "interrupt latency" : "polling latency");
-  h.set("cache_invalidate_time", invalidate_ns_, "ns");
+  h.set("cache_invalidate_time", invalidate_ns_, stats::Quantity::Ns,
+        "invalidating the output lines after each PL job");
   const auto jobs = static_cast<double>(handshakes_);
-  h.set("register_writes", jobs * static_cast<double>(accesses_.register_writes()), "count",
+  h.set("register_writes", jobs * static_cast<double>(accesses_.register_writes()), stats::Quantity::Count,
         "driver register writes charged (sim/ps/DriverProtocol.h)");
-  h.set("register_reads", jobs * static_cast<double>(accesses_.register_reads(1)), "count",
+  h.set("register_reads", jobs * static_cast<double>(accesses_.register_reads(1)), stats::Quantity::Count,
         "driver register reads charged, the poll that sees ap_done included");
-  h.set("syscalls", jobs * static_cast<double>(accesses_.syscalls()), "count",
+  h.set("syscalls", jobs * static_cast<double>(accesses_.syscalls()), stats::Quantity::Count,
         "driver system calls charged (UIO interrupt, cache sync)");
   auto& d = g.child("data");
-  d.set("bytes_written", static_cast<double>(data_bytes_written_), "bytes", "real data the PS put in DDR");
-  d.set("bytes_read", static_cast<double>(data_bytes_read_), "bytes", "real data the PS read from DDR");
-  d.set("time", data_ns_, "ns");
+  d.set("bytes_written", static_cast<double>(data_bytes_written_), stats::Quantity::Bytes,
+        "real data the PS put in DDR");
+  d.set("bytes_read", static_cast<double>(data_bytes_read_), stats::Quantity::Bytes, "real data the PS read from DDR");
+  d.set("time", data_ns_, stats::Quantity::Ns, "time the PS spent moving real data to and from DDR");
   auto& sw = g.child("software");
-  sw.set("forward_passes", static_cast<double>(forward_passes_), "count", "host-loop iterations (forward passes)");
-  sw.set("host_loop_time", forward_ns_, "ns", "per-forward-pass cost of the host loop");
-  sw.set("op_dispatches", static_cast<double>(dispatches_), "count", "PS kernels the host loop called");
-  sw.set("op_dispatch_time", dispatch_ns_, "ns", "host loop calling PS kernels");
-  sw.set("driver_calls", static_cast<double>(driver_calls_), "count", "offloaded calls through the driver");
-  sw.set("driver_call_time", driver_ns_, "ns", "driver entry and exit");
-  sw.set("buffer_copy_time", copy_ns_, "ns", "model buffers <-> DMA buffers");
+  sw.set("forward_passes", static_cast<double>(forward_passes_), stats::Quantity::Count,
+         "host-loop iterations (forward passes)");
+  sw.set("host_loop_time", forward_ns_, stats::Quantity::Ns, "per-forward-pass cost of the host loop");
+  sw.set("op_dispatches", static_cast<double>(dispatches_), stats::Quantity::Count, "PS kernels the host loop called");
+  sw.set("op_dispatch_time", dispatch_ns_, stats::Quantity::Ns, "host loop calling PS kernels");
+  sw.set("driver_calls", static_cast<double>(driver_calls_), stats::Quantity::Count,
+         "offloaded calls through the driver");
+  sw.set("driver_call_time", driver_ns_, stats::Quantity::Ns, "driver entry and exit");
+  sw.set("buffer_copy_time", copy_ns_, stats::Quantity::Ns, "model buffers <-> DMA buffers");
 }
 
 }  // namespace fpgallm::sim

@@ -91,27 +91,27 @@ std::string OpLedger::breakdown_table(Phase p) const {
 void OpLedger::report_stats(stats::Group& g) const {
   for (int p = 0; p < 2; ++p) {
     auto& pg = g.child(phase_name(static_cast<Phase>(p)));
-    pg.set("time_ns", phase_ns_[p], "ns", "simulated wall time of the phase");
-    pg.set("tokens", static_cast<double>(phase_tokens_[p]), "count", "tokens processed");
+    pg.set("time_ns", phase_ns_[p], stats::Quantity::Ns, "simulated wall time of the phase");
+    pg.set("tokens", static_cast<double>(phase_tokens_[p]), stats::Quantity::Count, "tokens processed");
     for (int c = 0; c < kNumSwCosts; ++c) {
       const OpCost& v = sw_[p][c];
       if (v.calls == 0) continue;
       auto& sg = pg.child("software").child(sw_cost_name(static_cast<SwCost>(c)));
-      sg.set("time_ns", v.time_ns, "ns", "host software-stack time of this mechanism");
-      sg.set("calls", static_cast<double>(v.calls), "count", "times charged");
+      sg.set("time_ns", v.time_ns, stats::Quantity::Ns, "host software-stack time of this mechanism");
+      sg.set("calls", static_cast<double>(v.calls), stats::Quantity::Count, "times charged");
     }
   }
   for (const auto& [k, v] : entries_) {
     auto& og = g.child(phase_name(static_cast<Phase>(k.phase))).child(op_name(static_cast<OpKind>(k.op)));
-    og.add("time_ns", v.time_ns, "ns", "simulated time charged to the op");
-    og.add("bytes", static_cast<double>(v.bytes), "bytes", "DDR bytes moved by the op");
-    og.add("macs", static_cast<double>(v.macs), "count", "multiply-accumulates");
-    og.add("calls", static_cast<double>(v.calls), "count", "invocations");
-    og.set("unit", k.unit, "enum", "0 = PS, 1 = PL");
+    og.add("time_ns", v.time_ns, stats::Quantity::Ns, "simulated time charged to the op");
+    og.add("bytes", static_cast<double>(v.bytes), stats::Quantity::Bytes, "DDR bytes moved by the op");
+    og.add("macs", static_cast<double>(v.macs), stats::Quantity::Count, "multiply-accumulates");
+    og.add("calls", static_cast<double>(v.calls), stats::Quantity::Count, "invocations");
+    og.set("unit", k.unit, stats::Quantity::Enum, "0 = PS, 1 = PL");
     if (k.layer >= 0) {
       auto& lg = og.child(fmt::format("layer{}", k.layer));
-      lg.add("time_ns", v.time_ns, "ns");
-      lg.add("bytes", static_cast<double>(v.bytes), "bytes");
+      lg.add("time_ns", v.time_ns, stats::Quantity::Ns, "simulated time charged to the op in this layer");
+      lg.add("bytes", static_cast<double>(v.bytes), stats::Quantity::Bytes, "DDR bytes the op moved in this layer");
     }
   }
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "models/core/Dtype.h"
 #include "models/quant/AwqKernels.h"
 #include "models/core/Error.h"
 #include "models/quant/QuantLinear.h"
@@ -9,18 +10,10 @@
 namespace fpgallm::sim {
 
 namespace {
-constexpr int64_t kF32 = 4;
-constexpr int64_t kF16 = 2;  // embeddings, norms and biases are fp16 in the packed model
 
 uint64_t align_up(uint64_t a, uint64_t b) { return (a + b - 1) / b * b; }
 double ns_of(sc_core::sc_time t) { return t.to_seconds() * 1e9; }
 
-int64_t attn_pairs(const kernels::AttnShape& s) {
-  // Query-key pairs under the causal mask: sum over new tokens of the keys each one sees.
-  int64_t pairs = 0;
-  for (int64_t t = 0; t < s.n_tokens; ++t) pairs += s.valid(t);
-  return pairs;
-}
 }  // namespace
 
 SimBackend::SimBackend(SocTop& soc, OpLedger& ledger, stats::TraceRecorder* trace)
@@ -61,8 +54,8 @@ void SimBackend::place_weights(const ModelWeights& w, const PackedWeights* packe
     addr = align_up(addr + static_cast<uint64_t>(p.weight_bytes), kRegionAlignBytes);
     if (lin.bias) {
       p.bias_addr = addr;
-      soc_.ddr().write_backdoor(addr, lin.bias->ptr(), static_cast<size_t>(lin.bias->numel() * kF32));
-      addr = align_up(addr + lin.bias->numel() * kF32, kRegionAlignBytes);
+      soc_.ddr().write_backdoor(addr, lin.bias->ptr(), static_cast<size_t>(lin.bias->numel() * kF32Bytes));
+      addr = align_up(addr + lin.bias->numel() * kF32Bytes, kRegionAlignBytes);
     }
     placed_bytes_ += p.weight_bytes;
     placed_[key] = p;
@@ -118,7 +111,8 @@ void SimBackend::trace_op(const OpContext& ctx, Unit u, sc_core::sc_time start) 
                  fmt::format(R"({{"phase":"{}","tokens":{}}})", phase_name(ctx.phase), ctx.n_tokens));
 }
 
-void SimBackend::ps_op(const OpContext& ctx, int64_t elements, int64_t bytes_read, int64_t bytes_written) {
+void SimBackend::ps_op(const OpContext& ctx, const OpTraffic& t) {
+  const int64_t elements = t.elements, bytes_read = t.bytes_read, bytes_written = t.bytes_written;
   PsCore& ps = soc_.ps();
   software(ctx.phase, SwCost::OpDispatch, ps.dispatch_op());
   const sc_core::sc_time t0 = sc_core::sc_time_stamp();
@@ -131,7 +125,7 @@ void SimBackend::ps_op(const OpContext& ctx, int64_t elements, int64_t bytes_rea
 void SimBackend::pl_linear(const OpContext& ctx, const Linear& lin, const Placement& p, const float* x, int64_t n,
                            float* y) {
   const auto& cfg = soc_.config();
-  const int64_t in_bytes = n * lin.in_features * kF32, out_bytes = n * lin.out_features * kF32;
+  const int64_t in_bytes = n * lin.in_features * kF32Bytes, out_bytes = n * lin.out_features * kF32Bytes;
   const uint64_t region = cfg.out_base - cfg.act_base;
   if (static_cast<uint64_t>(in_bytes) > region || static_cast<uint64_t>(out_bytes) > region)
     fail("{} activations of {} tokens ({} in, {} out bytes) exceed the SoC activation region ({} bytes)",
@@ -185,67 +179,54 @@ void SimBackend::linear(const OpContext& ctx, const Linear& lin, const float* x,
     kernels::linear_f32(x, n, lin.weight->ptr(), lin.bias ? lin.bias->ptr() : nullptr, lin.in_features,
                         lin.out_features, y);
   }
-  const int64_t params = lin.in_features * lin.out_features;
   // The config says what the PS streams for its linears (the baseline deployment: bf16 weights).
-  const double wbytes = ps_weight_bytes_per_param(acc.ps_linear_weights, acc.macro);
-  ps_op(ctx, n * params, static_cast<int64_t>(wbytes * static_cast<double>(params)) + n * lin.in_features * kF32,
-        n * lin.out_features * kF32);
+  ps_op(ctx, ps_linear_traffic(lin.in_features, lin.out_features, n,
+                               ps_weight_bytes_per_param(acc.ps_linear_weights, acc.macro)));
 }
 
 void SimBackend::embed(const OpContext& ctx, const Tensor& table, const int32_t* tokens, int64_t n, float* out) {
   if (numerics_) Backend::embed(ctx, table, tokens, n, out);
-  const int64_t d = table.dim(1);
-  ps_op(ctx, n * d, n * d * kF16, n * d * kF32);
+  ps_op(ctx, embed_traffic(n, table.dim(1)));
 }
 
 void SimBackend::rmsnorm(const OpContext& ctx, const float* x, const Tensor& w, int64_t rows, float eps, float* out) {
   if (numerics_) Backend::rmsnorm(ctx, x, w, rows, eps, out);
-  const int64_t e = rows * w.numel();
-  ps_op(ctx, e, e * kF32 + w.numel() * kF16, e * kF32);
+  ps_op(ctx, rmsnorm_traffic(rows, w.numel()));
 }
 
 void SimBackend::rope(const OpContext& ctx, float* x, int64_t rows, int64_t n_heads, int64_t head_dim, double theta,
                       RopeLayout layout) {
   if (numerics_) Backend::rope(ctx, x, rows, n_heads, head_dim, theta, layout);
-  const int64_t e = rows * n_heads * head_dim;
-  ps_op(ctx, e, e * kF32, e * kF32);
+  ps_op(ctx, rope_traffic(rows, n_heads, head_dim));
 }
 
 void SimBackend::attn_scores(const OpContext& ctx, const kernels::AttnShape& s, const float* q, const float* k_cache,
                              float* scores) {
   if (numerics_) Backend::attn_scores(ctx, s, q, k_cache, scores);
-  const int64_t pairs = attn_pairs(s);
-  const int64_t kv_dim = s.n_kv_heads * s.head_dim;
-  // K of every visible position is read once per op; q in, one score per (pair, head) out.
-  ps_op(ctx, pairs * s.n_heads * s.head_dim, s.ctx() * kv_dim * kF32 + s.n_tokens * s.n_heads * s.head_dim * kF32,
-        pairs * s.n_heads * kF32);
+  ps_op(ctx, attn_scores_traffic(s));
 }
 
 void SimBackend::softmax(const OpContext& ctx, const kernels::AttnShape& s, float* scores) {
   if (numerics_) Backend::softmax(ctx, s, scores);
-  const int64_t e = attn_pairs(s) * s.n_heads;
-  ps_op(ctx, e, e * kF32, e * kF32);
+  ps_op(ctx, softmax_traffic(s));
 }
 
 void SimBackend::attn_values(const OpContext& ctx, const kernels::AttnShape& s, const float* probs,
                              const float* v_cache, float* out) {
   if (numerics_) Backend::attn_values(ctx, s, probs, v_cache, out);
-  const int64_t pairs = attn_pairs(s);
-  const int64_t kv_dim = s.n_kv_heads * s.head_dim;
-  ps_op(ctx, pairs * s.n_heads * s.head_dim, s.ctx() * kv_dim * kF32 + pairs * s.n_heads * kF32,
-        s.n_tokens * s.n_heads * s.head_dim * kF32);
+  ps_op(ctx, attn_values_traffic(s));
 }
 
 void SimBackend::silu_mul(const OpContext& ctx, const float* gate, const float* up, int64_t count, float* out) {
   if (numerics_) Backend::silu_mul(ctx, gate, up, count, out);
-  ps_op(ctx, count, 2 * count * kF32, count * kF32);
+  ps_op(ctx, binary_elementwise_traffic(count));
 }
 
 void SimBackend::add(const OpContext& ctx, float* x, const float* y, int64_t count) {
   if (numerics_) Backend::add(ctx, x, y, count);
-  ps_op(ctx, count, 2 * count * kF32, count * kF32);
+  ps_op(ctx, binary_elementwise_traffic(count));
 }
 
-void SimBackend::charge_sampling(const OpContext& ctx, int64_t vocab) { ps_op(ctx, vocab, vocab * kF32, 0); }
+void SimBackend::charge_sampling(const OpContext& ctx, int64_t vocab) { ps_op(ctx, sampling_traffic(vocab)); }
 
 }  // namespace fpgallm::sim

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "models/llm/Backend.h"
+#include "models/llm/OpTraffic.h"
 #include "models/quant/Macro.h"
 #include "sim/soc/OpLedger.h"
 #include "sim/soc/PackedWeights.h"
@@ -53,7 +54,7 @@ class SimBackend : public Backend {
     uint64_t weight_addr = 0, bias_addr = 0;
     int64_t weight_bytes = 0;
   };
-  void ps_op(const OpContext& ctx, int64_t elements, int64_t bytes_read, int64_t bytes_written);
+  void ps_op(const OpContext& ctx, const OpTraffic& t);
   void pl_linear(const OpContext& ctx, const Linear& lin, const Placement& p, const float* x, int64_t n, float* y);
   void trace_op(const OpContext& ctx, Unit u, sc_core::sc_time start);
   /** Books a software-stack cost that just took `took` (ledger row + "PS software" trace track). */

@@ -129,12 +129,14 @@ SimRunResult simulate(const SocConfig& cfg, std::shared_ptr<const ModelWeights> 
   }
   res.ledger.report_stats(res.stats.child("ops"));
   auto& run = res.stats.child("run");
-  run.set("prefill_tokens_per_s", res.prefill_tokens_per_s(), "tokens/s", "prompt tokens / prefill time");
-  run.set("decode_tokens_per_s", res.decode_tokens_per_s(), "tokens/s", "decode steps / decode time");
-  run.set("prefill_ms", res.prefill_ns() / 1e6, "ms", "simulated prefill time incl. first sampling");
-  run.set("decode_ms_per_token", res.decode_tokens() ? res.decode_ns() / 1e6 / res.decode_tokens() : 0.0, "ms",
-          "simulated time per decode step");
-  run.set("weight_bytes_in_ddr", static_cast<double>(res.placed_weight_bytes), "bytes", "MACRO streams placed in DDR");
+  run.set("prefill_tokens_per_s", res.prefill_tokens_per_s(), stats::Quantity::TokensPerS,
+          "prompt tokens / prefill time");
+  run.set("decode_tokens_per_s", res.decode_tokens_per_s(), stats::Quantity::TokensPerS, "decode steps / decode time");
+  run.set("prefill_ms", res.prefill_ns() / 1e6, stats::Quantity::Ms, "simulated prefill time incl. first sampling");
+  run.set("decode_ms_per_token", res.decode_tokens() ? res.decode_ns() / 1e6 / res.decode_tokens() : 0.0,
+          stats::Quantity::Ms, "simulated time per decode step");
+  run.set("weight_bytes_in_ddr", static_cast<double>(res.placed_weight_bytes), stats::Quantity::Bytes,
+          "MACRO streams placed in DDR");
   res.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return res;
 }

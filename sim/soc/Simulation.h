@@ -15,7 +15,7 @@ namespace fpgallm::sim {
 
 /** A full-size cycle-fidelity decode step makes ~10^5 DMA events; this keeps trace files in the
  *  tens of MB while still covering a prefill and the first decode steps. */
-constexpr size_t DEFAULT_TRACE_MAX_EVENTS = 300000;
+constexpr size_t kDefaultTraceMaxEvents = 300000;
 
 struct SimRunOptions {
   std::vector<int32_t> prompt;  ///< prefilled in one pass
@@ -26,7 +26,7 @@ struct SimRunOptions {
   int32_t stop_token = -1;      ///< decoding stops early on this token (-1: never)
   bool keep_logits = false;     ///< keep every step's logits (tests, bit-identity checks)
   bool trace = false;           ///< record a Chrome-trace timeline
-  size_t trace_max_events = DEFAULT_TRACE_MAX_EVENTS;  ///< later events are counted, not kept
+  size_t trace_max_events = kDefaultTraceMaxEvents;  ///< later events are counted, not kept
   /** The model's MACRO streams packed once (same model as simulated, else an error); used when its
    *  layout is the accelerator's, otherwise the run packs its own. Null: pack in this call. */
   std::shared_ptr<const PackedWeights> packed;

@@ -1,5 +1,7 @@
 #include "sim/soc/SocConfig.h"
 
+#include <functional>
+
 #include "models/core/Error.h"
 #include "models/core/YamlConfig.h"
 #include "sim/soc/SocParams.h"
@@ -82,7 +84,33 @@ SocConfig parse_soc_config(YamlMap& platform_root, YamlMap& accel_root) {
   c.accel = parse_accel_config(accel_root);
   // One fidelity for the whole system, chosen by the accelerator config (sweeps pick fast there).
   c.set_fidelity(c.accel.fidelity);
+  c.platform_yaml = std::make_shared<const YAML::Node>(platform_root.effective());
+  c.accel_yaml = std::make_shared<const YAML::Node>(accel_root.effective());
   return c;
+}
+
+namespace {
+
+std::string dump_as_run(const std::shared_ptr<const YAML::Node>& doc, const std::string& what, const std::string& file,
+                        const std::function<void(YAML::Node&)>& set) {
+  if (!doc || !doc->IsMap())
+    fail("the {} config was not parsed from YAML (no {} document to write)", what, file.empty() ? "source" : file);
+  YAML::Node n = YAML::Clone(*doc);
+  set(n);
+  return "# The " + what + " config as run (" + (file.empty() ? std::string("built in code") : file) +
+         ", defaults written in): fpgallm run --out wrote it.\n" + YAML::Dump(n) + "\n";
+}
+
+}  // namespace
+
+std::string platform_yaml_as_run(const SocConfig& c) {
+  return dump_as_run(c.platform_yaml, "platform", c.platform_file,
+                     [&](YAML::Node& n) { n["ddr"]["fidelity"] = to_string(c.ddr.fidelity); });
+}
+
+std::string accel_yaml_as_run(const SocConfig& c) {
+  return dump_as_run(c.accel_yaml, "accel", c.accel_file,
+                     [&](YAML::Node& n) { n["accel"]["fidelity"] = to_string(c.accel.fidelity); });
 }
 
 SocConfig load_soc_config(const std::string& platform_file, const std::string& accel_file) {

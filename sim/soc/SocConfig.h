@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,9 +14,9 @@
 namespace fpgallm::sim {
 
 /** Default DDR address map of the SoC run (bytes); the PS scratch region lives in ps:. */
-constexpr uint64_t DEFAULT_WEIGHTS_BASE = 0x00000000ull;
-constexpr uint64_t DEFAULT_ACT_BASE = 0x60000000ull;
-constexpr uint64_t DEFAULT_OUT_BASE = 0x68000000ull;
+constexpr uint64_t kDefaultWeightsBase = 0x00000000ull;
+constexpr uint64_t kDefaultActBase = 0x60000000ull;
+constexpr uint64_t kDefaultOutBase = 0x68000000ull;
 constexpr uint64_t kRegionAlignBytes = 4096;  // AXI 4 KB boundary: regions start on one
 
 /** One platform parameter fitted to one published figure (the platform YAML's `calibration:`). */
@@ -33,14 +34,16 @@ constexpr size_t kMaxFittedParameters = 2;
 /** A whole KV260 system: platform (ddr, axi, ps, pl) + the accelerator in the PL. */
 struct SocConfig {
   std::string platform_file, accel_file;
+  /** The two documents as parsed (YamlMap::effective), see *_yaml_as_run; shared, never written. */
+  std::shared_ptr<const YAML::Node> platform_yaml, accel_yaml;
   DdrConfig ddr;
   AxiConfig axi;
   PsConfig ps;
   PlResources pl;
   AccelConfig accel;
-  uint64_t weights_base = DEFAULT_WEIGHTS_BASE;
-  uint64_t act_base = DEFAULT_ACT_BASE;
-  uint64_t out_base = DEFAULT_OUT_BASE;
+  uint64_t weights_base = kDefaultWeightsBase;
+  uint64_t act_base = kDefaultActBase;
+  uint64_t out_base = kDefaultOutBase;
   std::string calibration_source;
   std::vector<FittedParameter> fitted;  ///< empty: nothing was fitted
 
@@ -59,6 +62,13 @@ SocConfig parse_platform_config(YamlMap& platform_root);
  * infeasible point instead of stopping.
  */
 SocConfig parse_soc_config(YamlMap& platform_root, YamlMap& accel_root);
+
+/**
+ * The platform and accel YAML of the config as run: the files' fields, every default written in, the
+ * fidelity as set. Loading the two gives this config again (`fpgallm run --out` writes them).
+ */
+std::string platform_yaml_as_run(const SocConfig& c);
+std::string accel_yaml_as_run(const SocConfig& c);
 
 /** Reads a platform YAML (ddr/axi/ps/pl sections) and an accel YAML; validates both together. */
 SocConfig load_soc_config(const std::string& platform_file, const std::string& accel_file);

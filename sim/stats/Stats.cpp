@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "models/core/Error.h"
+
 namespace fpgallm::stats {
 
 Group& Group::child(const std::string& name) {
@@ -22,9 +24,25 @@ const Group* Group::find_child(const std::string& name) const {
   return it == child_index_.end() ? nullptr : children_[it->second].get();
 }
 
-Stat& Group::set(const std::string& name, double value, const std::string& unit, const std::string& desc) {
+const char* quantity_name(Quantity q) {
+  switch (q) {
+    case Quantity::Count: return "count";
+    case Quantity::Bytes: return "bytes";
+    case Quantity::Ns: return "ns";
+    case Quantity::Ms: return "ms";
+    case Quantity::Cycles: return "cycles";
+    case Quantity::Percent: return "%";
+    case Quantity::GBps: return "GB/s";
+    case Quantity::TokensPerS: return "tokens/s";
+    case Quantity::Enum: return "enum";
+  }
+  return "?";
+}
+
+Stat& Group::set(const std::string& name, double value, Quantity unit, const std::string& desc) {
   auto it = stat_index_.find(name);
   if (it == stat_index_.end()) {
+    if (desc.empty()) fail("stat {}.{} has no description: every stat says what it measures", name_, name);
     stat_index_[name] = stats_.size();
     stats_.push_back(Stat{name, desc, unit, value});
     return stats_.back();
@@ -33,7 +51,7 @@ Stat& Group::set(const std::string& name, double value, const std::string& unit,
   return stats_[it->second];
 }
 
-Stat& Group::add(const std::string& name, double value, const std::string& unit, const std::string& desc) {
+Stat& Group::add(const std::string& name, double value, Quantity unit, const std::string& desc) {
   auto it = stat_index_.find(name);
   if (it == stat_index_.end()) return set(name, value, unit, desc);
   stats_[it->second].value += value;
@@ -60,7 +78,7 @@ double Group::value(const std::string& dotted_path) const {
 nlohmann::json Group::to_json() const {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& s : stats_) {
-    nlohmann::json v = {{"value", s.value}, {"unit", s.unit}};
+    nlohmann::json v = {{"value", s.value}, {"unit", quantity_name(s.unit)}};
     if (!s.desc.empty()) v["desc"] = s.desc;
     j[s.name] = v;
   }
@@ -83,7 +101,7 @@ static std::string csv_escape(const std::string& s) {
 void Group::csv_rows(std::ostream& os, const std::string& prefix) const {
   for (const auto& s : stats_)
     os << csv_escape(prefix) << ',' << csv_escape(s.name) << ',' << fmt::format("{:.17g}", s.value) << ','
-       << csv_escape(s.unit) << ',' << csv_escape(s.desc) << '\n';
+       << csv_escape(quantity_name(s.unit)) << ',' << csv_escape(s.desc) << '\n';
   for (const auto& c : children_) c->csv_rows(os, prefix + "." + c->name());
 }
 
@@ -96,7 +114,8 @@ static std::string format_value(double v) {
 void Group::table_rows(std::vector<std::vector<std::string>>& rows, int depth) const {
   const std::string indent(static_cast<size_t>(2 * depth), ' ');
   rows.push_back({indent + name_, "", "", ""});
-  for (const auto& s : stats_) rows.push_back({indent + "  " + s.name, format_value(s.value), s.unit, s.desc});
+  for (const auto& s : stats_)
+    rows.push_back({indent + "  " + s.name, format_value(s.value), quantity_name(s.unit), s.desc});
   for (const auto& c : children_) c->table_rows(rows, depth + 1);
 }
 

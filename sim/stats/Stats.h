@@ -10,9 +10,16 @@
 
 namespace fpgallm::stats {
 
-/** One named figure with its meaning and unit ("bytes", "ns", "%", "count", "GB/s"). */
+/** What a stat measures; quantity_name() is its spelling in JSON, CSV and tables. */
+enum class Quantity { Count, Bytes, Ns, Ms, Cycles, Percent, GBps, TokensPerS, Enum };
+
+/** "count", "bytes", "ns", "ms", "cycles", "%", "GB/s", "tokens/s", "enum". */
+const char* quantity_name(Quantity q);
+
+/** One named figure with its unit and what it means (never empty: Group::set refuses that). */
 struct Stat {
-  std::string name, desc, unit;
+  std::string name, desc;
+  Quantity unit = Quantity::Count;
   double value = 0.0;
 };
 
@@ -29,10 +36,10 @@ class Group {
   const std::string& name() const { return name_; }
   Group& child(const std::string& name);
   const Group* find_child(const std::string& name) const;
-  /** Sets (creates) a stat; desc/unit are kept from the first call. */
-  Stat& set(const std::string& name, double value, const std::string& unit = "count", const std::string& desc = "");
+  /** Sets (creates) a stat; desc/unit are kept from the first call; an empty desc is an Error. */
+  Stat& set(const std::string& name, double value, Quantity unit, const std::string& desc);
   /** Adds to (creates) a stat. */
-  Stat& add(const std::string& name, double value, const std::string& unit = "count", const std::string& desc = "");
+  Stat& add(const std::string& name, double value, Quantity unit, const std::string& desc);
   const Stat* find(const std::string& name) const;
   /** Value of a stat by dotted path below this group ("ddr.row_hits"); NaN when absent. */
   double value(const std::string& dotted_path) const;

@@ -378,7 +378,7 @@ TEST(EmitHlsBoard, DmaBufferHoldsEveryLinearTheDriverPlacesAndOneCallOfTheLarges
 
   ps::AccelParams params;
   params.layout = s.accel.macro;
-  params.act_floats = s.accel.act_buffer_bytes / hls::kHlsFloatBytes;
+  params.act_floats = s.accel.act_buffer_bytes / kF32Bytes;
   const hls::RegisterLayout r = hls::register_layout(s.accel.n_channels);
   params.regs.channel_base = r.channel_base;
   params.regs.ap_return = sim::kRegApReturn;

@@ -68,7 +68,7 @@ struct Pt {
   const char* profile = nullptr;  ///< ps.software profile; nullptr: the platform's selected one
 };
 
-sim::SocConfig config(const Pt& p, sim::Fidelity fidelity = sim::Fidelity::fast) {
+sim::SocConfig config(const Pt& p, sim::Fidelity fidelity = sim::Fidelity::Fast) {
   sim::SocConfig s = sim::load_soc_config(kSrc + "/configs/platform/kv260.yaml", kSrc + "/configs/accel/paper_gs64_pe8x8.yaml");
   auto& a = s.accel;
   a.pe_rows = p.rows;
@@ -194,8 +194,8 @@ TEST(AnalyticVsSystemC, FastAndAnalyticStayWithinFivePercentOfCycleOnBareMetalAn
   const ModelConfig mc = mid_width();
   for (const Pt& p : pts) {
     const auto w = weights(p, mc);
-    const auto cyc = sim::simulate(config(p, sim::Fidelity::cycle), w, run_options(mc));
-    const auto fast = sim::simulate(config(p, sim::Fidelity::fast), w, run_options(mc));
+    const auto cyc = sim::simulate(config(p, sim::Fidelity::Cycle), w, run_options(mc));
+    const auto fast = sim::simulate(config(p, sim::Fidelity::Fast), w, run_options(mc));
     const PerfFigures a = AnalyticModel(config(p)).evaluate(mc, {kPrompt, kGen});
     const double rel[4] = {fast.prefill_tokens_per_s() / cyc.prefill_tokens_per_s() - 1.0,
                            fast.decode_tokens_per_s() / cyc.decode_tokens_per_s() - 1.0,

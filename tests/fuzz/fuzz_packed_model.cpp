@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto path = fpgallm::fuzz::write_scratch("model.fpgallm", {reinterpret_cast<const char*>(data), size});
   // Checked first as a user loads it (the digest rejects almost every mutation), then without the
   // digest, so the parsers behind it see the mutated bytes too.
-  for (const auto check : {fpgallm::DigestCheck::verify, fpgallm::DigestCheck::skip}) {
+  for (const auto check : {fpgallm::DigestCheck::Verify, fpgallm::DigestCheck::Skip}) {
     try {
       const auto m = fpgallm::load_packed_model(path, /*read_data=*/true, check);
       // A loaded model must be usable: every linear the table lists as MACRO has its stream.

@@ -432,7 +432,7 @@ TEST_F(PackedFile, AFlippedDataByteIsRefusedByTheDigestNamingTheFile) {
   EXPECT_THROW(verify_packed_digest(p), Error);
   EXPECT_NO_THROW(verify_packed_digest(path_));
   // Skipping the check (fuzzing only) reads the flipped weight as written.
-  EXPECT_NO_THROW(load_packed_model(p, true, DigestCheck::skip));
+  EXPECT_NO_THROW(load_packed_model(p, true, DigestCheck::Skip));
 }
 
 TEST_F(PackedFile, AHeaderEditTheParserAcceptsIsRefusedByTheDigest) {

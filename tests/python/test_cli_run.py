@@ -213,6 +213,42 @@ def test_same_command_twice_gives_identical_stats_and_trace(fpgallm_bin, data_di
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("fidelity", ["cycle", "fast"])
+def test_out_records_what_ran_and_a_rerun_from_those_files_gives_identical_stats(fpgallm_bin, data_dir, tmp_path,
+                                                                                 fidelity):
+    """platform.yaml and accel.yaml carry every default and the --fidelity override: rerun from them
+    without the flag, the stats are byte-identical."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    r = run(fpgallm_bin, data_dir, "--out", str(a), fidelity=fidelity)
+    assert r.returncode == 0, r.stderr
+    accel = yaml.safe_load((a / "accel.yaml").read_text())["accel"]
+    assert accel["fidelity"] == fidelity and "clock_mhz" in accel
+    ran = yaml.safe_load((a / "run.yaml").read_text())
+    assert ran["decode_steps"] == 3 and len(ran["prompt_ids"]) == 5
+    assert yaml.safe_load((a / "model.yaml").read_text())["model"]["vocab_size"] == 512
+    r = run(fpgallm_bin, data_dir, "--out", str(b), fidelity=None, platform=a / "platform.yaml", accel=a / "accel.yaml")
+    assert r.returncode == 0, r.stderr
+    assert (a / "stats.json").read_bytes() == (b / "stats.json").read_bytes()
+    for name in ("platform.yaml", "accel.yaml", "model.yaml", "run.yaml"):
+        body = [(d / name).read_text().split("\n", 1)[1] for d in (a, b)]  # line 1 names the source file
+        assert body[0] == body[1], name
+
+
+def test_a_synthetic_run_reruns_from_its_model_yaml(fpgallm_bin, tmp_path):
+    """synthetic:<preset> weights come from the shape and the seed: the recorded model.yaml gives them back."""
+    def go(out, model, platform=PLATFORM, accel=PAPER):
+        return subprocess.run([fpgallm_bin, "run", "--model", str(model), "--platform", str(platform), "--accel",
+                               str(accel), "--byte-prompt", "--prompt", "abcd", "--gen", "2", "--fidelity", "fast",
+                               "--no-cache", "--quiet", "--out", str(out)], capture_output=True, text=True,
+                              timeout=TIMEOUT_S)
+    a, b = tmp_path / "a", tmp_path / "b"
+    r = go(a, "synthetic:tiny")
+    assert r.returncode == 0, r.stderr
+    r = go(b, a / "model.yaml", a / "platform.yaml", a / "accel.yaml")
+    assert r.returncode == 0, r.stderr
+    assert (a / "stats.json").read_bytes() == (b / "stats.json").read_bytes()
+
+
 def test_packed_model_runs_and_matches_quantizing_in_the_run(fpgallm_bin, data_dir, tmp_path):
     packed = tmp_path / "stories260k_rtn_g64.fpk"
     q = subprocess.run([fpgallm_bin, "quantize"] + stories(data_dir) +

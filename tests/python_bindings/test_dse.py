@@ -77,10 +77,15 @@ def test_explore_is_deterministic_for_a_seed(large, tmp_path):
     assert list(a.rows.id) == list(b.rows.id) and a.hypervolume == b.hypervolume
 
 
-def test_explore_verifies_its_pareto_finalists_in_systemc(large, tmp_path):
+def test_explore_verifies_the_sweeps_finalists_in_systemc(large, tmp_path):
+    """The SystemC rows are the finalists of the sweep's policy (top_k by score, then the front), in
+    that order and no more than finalists.max of them."""
     r = fpgallm.explore(large, budget=40, seed=2, verify=True, cache_dir=tmp_path, progress=False)
-    assert 0 < len(r.verified) <= 4
-    assert set(r.verified.id) <= set(r.front.id)
+    space = fpgallm._fpgallm.dse.Space(str(large), str(tmp_path))
+    records = [{k: v for k, v in x.items() if v == v} for x in r.rows.to_dict("records")]  # NaN: absent
+    rows, finalists = space.rank(records, r.base)
+    assert 0 < len(r.verified) <= space.max_finalists
+    assert list(r.verified.id) == [rows[i]["id"] for i in finalists]
     assert (r.verified.systemc_decode_tps > 0).all()
 
 
@@ -101,16 +106,40 @@ def test_hypervolume_table_for_docs(large, tmp_path, budget):
         assert n.hypervolume > 0 and r.hypervolume > 0
 
 
-def test_a_failing_sweep_raises_the_clis_own_message_with_progress_on(tmp_path, capfd):
-    """With progress shown (the default), the CLI's stderr still reaches the user and the error is
-    its `error:` line, not only an exit status."""
+def test_a_failing_sweep_raises_value_error_naming_the_field_with_progress_on(tmp_path):
+    """The sweep runs in this process: the engine's own message, naming the field, not an exit status."""
     bad = spec_without_accuracy(tmp_path, src=ROOT / "configs" / "sweep" / "gs_pe.yaml",
                                 finalists={"max": 1, "top_k": 1, "fidelity": "fast", "prompt_len": 0, "gen": 1})
     with pytest.raises(ValueError) as e:
         fpgallm.sweep(bad, out=tmp_path / "o")
     msg = str(e.value)
     assert "prompt_len" in msg and "status" not in msg, msg
-    assert "error:" in capfd.readouterr().err  # what the CLI printed was passed on
+
+
+def test_sweep_runs_in_process_with_its_progress_on_stderr(tmp_path, capfd, monkeypatch):
+    """No `fpgallm sweep` process: with the CLI path broken, the analytic sweep still runs, and its
+    stage lines reach sys.stderr."""
+    small = spec_without_accuracy(tmp_path, axes=[
+        {"name": "G", "fields": ["accel.macro.group_size"], "values": [32, 64]}], constraints=[], derived={})
+    monkeypatch.setenv("FPGALLM_CLI", str(tmp_path / "no-such-fpgallm"))
+    df = fpgallm.sweep(small, out=tmp_path / "out", systemc=False)
+    assert len(df) == 2 and df.feasible.all()
+    err = capfd.readouterr().err
+    assert "[analytic] 2 points" in err and "sweep " in err, err
+
+
+def test_explore_picks_finalists_by_the_sweeps_policy(large, tmp_path):
+    """explore ranks its rows as the sweep does: every feasible row has a score, the finalists are the
+    top_k by score followed by the front, capped at finalists.max."""
+    r = fpgallm.explore(large, "random", budget=40, seed=1, verify=False, cache_dir=tmp_path, progress=False)
+    feas = r.rows[r.rows.feasible == True]  # noqa: E712 -- pandas column
+    assert len(feas) and feas.score.notna().all()
+    space = fpgallm._fpgallm.dse.Space(str(large), str(tmp_path))
+    records = [{k: v for k, v in x.items() if v == v} for x in r.rows.to_dict("records")]  # NaN: absent
+    rows, finalists = space.rank(records, r.base)
+    by_score = sorted((i for i, x in enumerate(rows) if x.get("feasible")), key=lambda i: -rows[i]["score"])
+    assert finalists[0] == by_score[0]
+    assert set(finalists) <= set(by_score) and len(finalists) <= space.max_finalists
 
 
 def test_explore_of_the_shipped_large_spec_runs_cold_with_accuracy_and_systemc(tmp_path):

@@ -152,14 +152,14 @@ TEST_P(AccelBitIdentity, RunLinearMatchesHostAwqLinearBitForBit) {
 // Tail tiles (out % 8 != 0), tail groups (in % 64 != 0), GEMV and GEMM, bias on/off, chunked prefill.
 INSTANTIATE_TEST_SUITE_P(
     Shapes, AccelBitIdentity,
-    ::testing::Values(BitCase{Fidelity::cycle, 200, 37, 1, true, 65536},
-                      BitCase{Fidelity::cycle, 256, 64, 5, false, 65536},
-                      BitCase{Fidelity::cycle, 192, 40, 7, true, 192 * 4 * 3},
-                      BitCase{Fidelity::fast, 200, 37, 1, true, 65536},
-                      BitCase{Fidelity::fast, 256, 64, 5, false, 65536},
-                      BitCase{Fidelity::fast, 192, 40, 7, true, 192 * 4 * 3},
-                      BitCase{Fidelity::cycle, 200, 37, 1, true, 65536, true},
-                      BitCase{Fidelity::fast, 192, 40, 7, true, 192 * 4 * 3, true}));
+    ::testing::Values(BitCase{Fidelity::Cycle, 200, 37, 1, true, 65536},
+                      BitCase{Fidelity::Cycle, 256, 64, 5, false, 65536},
+                      BitCase{Fidelity::Cycle, 192, 40, 7, true, 192 * 4 * 3},
+                      BitCase{Fidelity::Fast, 200, 37, 1, true, 65536},
+                      BitCase{Fidelity::Fast, 256, 64, 5, false, 65536},
+                      BitCase{Fidelity::Fast, 192, 40, 7, true, 192 * 4 * 3},
+                      BitCase{Fidelity::Cycle, 200, 37, 1, true, 65536, true},
+                      BitCase{Fidelity::Fast, 192, 40, 7, true, 192 * 4 * 3, true}));
 
 TEST_F(AccelSim, FixedPointAccumulatorDiffersFromFp32ButStaysClose) {
   // fixed64 is its own arithmetic (not fp32 relabelled): same job, results within rounding, not equal bits.
@@ -347,7 +347,7 @@ TEST_F(AccelSim, FastFidelityIssuesFewerTransactionsAndStaysClose) {
   for (int f = 0; f < 2; ++f) {
     fpgallm::sim::new_simulation_context();
     AccelConfig cfg = base_config();
-    cfg.fidelity = f == 0 ? Fidelity::cycle : Fidelity::fast;
+    cfg.fidelity = f == 0 ? Fidelity::Cycle : Fidelity::Fast;
     Rig rig(cfg, sc_time(80, SC_NS), 12.0);
     const LinearJob job = make_job(cfg, 896, 256, 1, false);
     stage_layer(rig, job, 11);
@@ -569,7 +569,7 @@ SocRun run_on_kv260(Fidelity f, int64_t in, int64_t out, int64_t ntok, uint64_t 
 TEST(AccelOnKv260, BitIdenticalThroughTheAxiAndDdrModelsInBothFidelities) {
   double t[2];
   for (int f = 0; f < 2; ++f) {
-    const SocRun r = run_on_kv260(f == 0 ? Fidelity::cycle : Fidelity::fast, 896, 128, 2);
+    const SocRun r = run_on_kv260(f == 0 ? Fidelity::Cycle : Fidelity::Fast, 896, 128, 2);
     ASSERT_EQ(r.error, "");
     ASSERT_EQ(std::memcmp(r.y.data(), r.ref.data(), r.y.size() * 4), 0) << "fidelity " << f;
     t[f] = ns_of(r.result.time);
@@ -583,8 +583,8 @@ TEST(AccelOnKv260, BitIdenticalThroughTheAxiAndDdrModelsInBothFidelities) {
 TEST(AccelOnKv260, FastFidelityNumericsReadWeightsAcrossDdrPagesThroughDmi) {
   // The DDR model grants DMI one 1 MiB page at a time; weights starting 4 KiB below a page end put
   // tiles (14 blocks = 4032 bytes each) across the boundary, which must be gathered exactly.
-  for (Fidelity f : {Fidelity::fast, Fidelity::cycle}) {
-    const SocRun r = run_on_kv260(f, 896, 64, 3, DdrController::PAGE_BYTES - 4096);
+  for (Fidelity f : {Fidelity::Fast, Fidelity::Cycle}) {
+    const SocRun r = run_on_kv260(f, 896, 64, 3, DdrController::kPageBytes - 4096);
     ASSERT_EQ(r.error, "");
     EXPECT_EQ(std::memcmp(r.y.data(), r.ref.data(), r.y.size() * 4), 0) << to_string(f);
   }
@@ -593,7 +593,7 @@ TEST(AccelOnKv260, FastFidelityNumericsReadWeightsAcrossDdrPagesThroughDmi) {
 // Opt-in figure for the docs (--gtest_also_run_disabled_tests): host wall time and simulated time
 // of one decode-token gate_proj (896 -> 4864) in each fidelity.
 TEST(AccelOnKv260, DISABLED_WallTimeOfOneFullSizeGateProj) {
-  for (Fidelity f : {Fidelity::cycle, Fidelity::fast}) {
+  for (Fidelity f : {Fidelity::Cycle, Fidelity::Fast}) {
     const auto w0 = std::chrono::steady_clock::now();
     const SocRun r = run_on_kv260(f, 896, 4864, 1);
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();

@@ -99,12 +99,12 @@ TEST(AxiConfigParse, BadValuesNameFieldAndFile) {
 }
 
 TEST(AxiArbiter, RoundRobinRotatesAndFixedPriorityPrefersLowPorts) {
-  auto rr = make_arbiter(AxiArbitration::round_robin, 4);
+  auto rr = make_arbiter(AxiArbitration::RoundRobin, 4);
   EXPECT_EQ(rr->grant(0b1111), 0u);
   EXPECT_EQ(rr->grant(0b1111), 1u);
   EXPECT_EQ(rr->grant(0b1001), 3u);
   EXPECT_EQ(rr->grant(0b1001), 0u);
-  auto fp = make_arbiter(AxiArbitration::fixed_priority, 4);
+  auto fp = make_arbiter(AxiArbitration::FixedPriority, 4);
   EXPECT_EQ(fp->grant(0b1110), 1u);
   EXPECT_EQ(fp->grant(0b1110), 1u);
 }
@@ -113,7 +113,7 @@ TEST(AxiArbiter, RoundRobinRotatesAndFixedPriorityPrefersLowPorts) {
 //   128 B up to the boundary, 16 bursts for the next 4 KB page, 15 full + 1 of 128 B for the rest
 //   = 1 + 16 + 16 = 33 bursts; no burst may straddle 4096 or 8192.
 TEST_F(SimTest, AxiSplitsAtFourKilobyteBoundariesAndMaxBurst) {
-  for (Fidelity f : {Fidelity::cycle, Fidelity::fast}) {
+  for (Fidelity f : {Fidelity::Cycle, Fidelity::Fast}) {
     fpgallm::sim::new_simulation_context();
     std::vector<uint8_t> buf(8192);
     Rig rig(DdrConfig{}, AxiConfig{}, f, {{[&](Master& m) { m.transfer(false, 4096 - 128, buf.data(), 8192); }}});
@@ -127,23 +127,23 @@ TEST_F(SimTest, AxiDataWrittenOnOnePortReadsBackOnAnotherAndOnThePsPort) {
   std::vector<uint8_t> pattern(10000), back(10000), ps_back(10000);
   std::mt19937 rng(7);
   for (auto& b : pattern) b = uint8_t(rng());
-  constexpr uint64_t ADDR = 0x1234567;  // unaligned, crosses several 4 KB pages
+  constexpr uint64_t kAddr = 0x1234567;  // unaligned, crosses several 4 KB pages
   AxiConfig ac;
   std::vector<std::vector<std::function<void(Master&)>>> bodies(ac.ports + 1);
   sc_core::sc_event written;
   bodies[2].push_back([&](Master& m) {
-    m.transfer(true, ADDR, pattern.data(), unsigned(pattern.size()));
+    m.transfer(true, kAddr, pattern.data(), unsigned(pattern.size()));
     written.notify();
   });
   bodies[0].push_back([&](Master& m) {
     wait(written);
-    m.transfer(false, ADDR, back.data(), unsigned(back.size()));
+    m.transfer(false, kAddr, back.data(), unsigned(back.size()));
   });
   bodies[ac.ports].push_back([&](Master& m) {
     wait(written);
-    m.transfer(false, ADDR, ps_back.data(), unsigned(ps_back.size()));
+    m.transfer(false, kAddr, ps_back.data(), unsigned(ps_back.size()));
   });
-  Rig rig(DdrConfig{}, ac, Fidelity::cycle, std::move(bodies));
+  Rig rig(DdrConfig{}, ac, Fidelity::Cycle, std::move(bodies));
   sc_core::sc_start();
   EXPECT_EQ(back, pattern);
   EXPECT_EQ(ps_back, pattern);
@@ -166,12 +166,13 @@ BandwidthResult stream_ports(uint32_t active, uint64_t bytes_each, unsigned txn,
   AxiConfig ac;
   DdrConfig dc;
   dc.fidelity = f;
-  constexpr uint64_t REGION_STRIDE = uint64_t(512) << 20;
+  constexpr uint64_t kRegionStride = uint64_t(512) << 20;
   std::vector<std::vector<std::function<void(Master&)>>> bodies(ac.ports + 1);
   std::vector<std::vector<uint8_t>> bufs(active, std::vector<uint8_t>(txn));
   for (uint32_t p = 0; p < active; ++p)
     bodies[p].push_back([&, p](Master& m) {
-      for (uint64_t off = 0; off < bytes_each; off += txn) m.transfer(false, p * REGION_STRIDE + off, bufs[p].data(), txn);
+      for (uint64_t off = 0; off < bytes_each; off += txn)
+        m.transfer(false, p * kRegionStride + off, bufs[p].data(), txn);
     });
   Rig rig(dc, ac, f, std::move(bodies));
   const auto w0 = std::chrono::steady_clock::now();
@@ -191,19 +192,19 @@ BandwidthResult stream_ports(uint32_t active, uint64_t bytes_each, unsigned txn,
 // reach close to n x 4.8 GB/s, and 4 ports (19.2 GB/s demanded) are held below the DDR peak by
 // refresh, row switches and bank conflicts between the streams.
 TEST(AxiBandwidth, SequentialReadsScaleWithPortsUpToTheDdrLimit) {
-  constexpr double PORT_PEAK = 4.8, DDR_PEAK = 19.2;
+  constexpr double kPortPeak = 4.8, DDR_PEAK = 19.2;
   double prev = 0;
   for (uint32_t n = 1; n <= 4; ++n) {
-    const BandwidthResult r = stream_ports(n, uint64_t(4) << 20, 65536, Fidelity::cycle);
+    const BandwidthResult r = stream_ports(n, uint64_t(4) << 20, 65536, Fidelity::Cycle);
     std::printf("%u port(s): %.2f GB/s aggregate (%.2f per port), DDR row hit rate %.1f %%, wall %.3f s\n", n, r.gbps,
                 r.gbps / n, r.g.value("ddr.row_hit_rate"), r.wall_s);
-    EXPECT_LE(r.gbps, n * PORT_PEAK * 1.0001);
+    EXPECT_LE(r.gbps, n * kPortPeak * 1.0001);
     EXPECT_LT(r.gbps, DDR_PEAK);
     EXPECT_GT(r.gbps, prev);
     if (n < 4) {
-      EXPECT_GT(r.gbps, 0.9 * n * PORT_PEAK);  // port-limited
+      EXPECT_GT(r.gbps, 0.9 * n * kPortPeak);  // port-limited
     }
-    EXPECT_NEAR(r.g.value("axi.port0.achieved_bandwidth"), r.gbps / n, 0.1 * PORT_PEAK);
+    EXPECT_NEAR(r.g.value("axi.port0.achieved_bandwidth"), r.gbps / n, 0.1 * kPortPeak);
     prev = r.gbps;
   }
 }
@@ -212,13 +213,13 @@ TEST(AxiBandwidth, SequentialReadsScaleWithPortsUpToTheDdrLimit) {
 // model also sees each port's bursts interleaved with the others' in the DDR queue (bubbles in
 // every port's return stream) which the fast model does not; that gap is allowed up to 25 %.
 TEST(AxiBandwidth, FastModeTracksCycleModeOnStreaming) {
-  constexpr double ONE_PORT_TOLERANCE = 0.10, FOUR_PORT_TOLERANCE = 0.25;
+  constexpr double kOnePortTolerance = 0.10, FOUR_PORT_TOLERANCE = 0.25;
   for (uint32_t n : {1u, 4u}) {
-    const BandwidthResult c = stream_ports(n, uint64_t(4) << 20, 4096, Fidelity::cycle);
-    const BandwidthResult f = stream_ports(n, uint64_t(4) << 20, 4096, Fidelity::fast);
+    const BandwidthResult c = stream_ports(n, uint64_t(4) << 20, 4096, Fidelity::Cycle);
+    const BandwidthResult f = stream_ports(n, uint64_t(4) << 20, 4096, Fidelity::Fast);
     std::printf("%u port(s), 4 KB transactions: cycle %.2f GB/s (%.3f s wall), fast %.2f GB/s (%.3f s wall), fast/cycle %.3f\n",
                 n, c.gbps, c.wall_s, f.gbps, f.wall_s, f.gbps / c.gbps);
-    EXPECT_NEAR(f.gbps / c.gbps, 1.0, n == 1 ? ONE_PORT_TOLERANCE : FOUR_PORT_TOLERANCE);
+    EXPECT_NEAR(f.gbps / c.gbps, 1.0, n == 1 ? kOnePortTolerance : FOUR_PORT_TOLERANCE);
   }
 }
 
@@ -229,7 +230,7 @@ TEST(AxiBandwidth, FewerOutstandingSlotsThrottleAPortAndShowAsStall) {
   std::vector<uint8_t> buf(65536);
   std::vector<std::vector<std::function<void(Master&)>>> bodies(ac.ports + 1);
   bodies[0].push_back([&](Master& m) { m.transfer(false, 0, buf.data(), unsigned(buf.size())); });
-  Rig rig(DdrConfig{}, ac, Fidelity::cycle, std::move(bodies));
+  Rig rig(DdrConfig{}, ac, Fidelity::Cycle, std::move(bodies));
   sc_core::sc_start();
   const double gbps = double(buf.size()) / ns_of(sc_core::sc_time_stamp());
   std::printf("1 outstanding read: %.2f GB/s, slot stall %.0f ns\n", gbps, rig.axi.port_counters(0).slot_stall_ns);

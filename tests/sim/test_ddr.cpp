@@ -69,15 +69,15 @@ DdrConfig no_refresh() {
 //                           = 20 ns + (16 + 16 + 4) x 0.8333 = 50 ns
 //   row hit:                RD at arrival = 20 ns + (16 + 4) x 0.8333 = 36.667 ns
 //   bank conflict:          PRE, tRP, ACT, tRCD, RD = 20 ns + (16 + 16 + 16 + 4) x 0.8333 = 63.333 ns
-constexpr double TCK_NS = 2000.0 / 2400.0;
-constexpr double CTRL_NS = 20.0;
-constexpr double MISS_NS = CTRL_NS + (16 + 16 + 4) * TCK_NS;
-constexpr double HIT_NS = CTRL_NS + (16 + 4) * TCK_NS;
-constexpr double CONFLICT_NS = CTRL_NS + (16 + 16 + 16 + 4) * TCK_NS;
-constexpr double TIME_TOL_NS = 0.01;
+constexpr double kTckNs = 2000.0 / 2400.0;
+constexpr double kCtrlNs = 20.0;
+constexpr double kMissNs = kCtrlNs + (16 + 16 + 4) * kTckNs;
+constexpr double kHitNs = kCtrlNs + (16 + 4) * kTckNs;
+constexpr double kConflictNs = kCtrlNs + (16 + 16 + 16 + 4) * kTckNs;
+constexpr double kTimeTolNs = 0.01;
 // Default map row_bank_col_bg: [5:0] byte, [6] bank group, [13:7] column, [15:14] bank, [31:16] row.
-constexpr uint64_t NEXT_COLUMN = 128;
-constexpr uint64_t NEXT_ROW_SAME_BANK = uint64_t(1) << 16;
+constexpr uint64_t kNextColumn = 128;
+constexpr uint64_t kNextRowSameBank = uint64_t(1) << 16;
 
 }  // namespace
 
@@ -86,11 +86,11 @@ TEST(DdrAddressMapping, DefaultMapInterleavesBankGroupsThenColumnsBanksRows) {
   const AddressMapping m = c.mapping();
   EXPECT_EQ(m.map(64).bank_group, 1u);
   EXPECT_EQ(m.map(64).column, 0u);
-  EXPECT_EQ(m.map(NEXT_COLUMN).column, 1u);
-  EXPECT_EQ(m.map(NEXT_COLUMN).bank_group, 0u);
+  EXPECT_EQ(m.map(kNextColumn).column, 1u);
+  EXPECT_EQ(m.map(kNextColumn).bank_group, 0u);
   EXPECT_EQ(m.map(16384).bank, 1u);
-  EXPECT_EQ(m.map(NEXT_ROW_SAME_BANK).row, 1u);
-  EXPECT_EQ(m.map(NEXT_ROW_SAME_BANK).bank, 0u);
+  EXPECT_EQ(m.map(kNextRowSameBank).row, 1u);
+  EXPECT_EQ(m.map(kNextRowSameBank).bank, 0u);
   EXPECT_EQ(m.map(c.capacity_bytes() - 1).row, c.rows - 1);
   EXPECT_EQ(c.capacity_bytes(), uint64_t(4) << 30);
 }
@@ -207,15 +207,15 @@ TEST_F(SimTest, DdrLatencyOfRowMissHitAndConflictMatchesHandDerivation) {
     uint8_t buf[64];
     miss = ns_of(self.transfer(false, 0, buf, 64));
     self.wait_until(sc_time(1, sc_core::SC_US));
-    hit = ns_of(self.transfer(false, NEXT_COLUMN, buf, 64));
+    hit = ns_of(self.transfer(false, kNextColumn, buf, 64));
     self.wait_until(sc_time(2, sc_core::SC_US));
-    conflict = ns_of(self.transfer(false, NEXT_ROW_SAME_BANK, buf, 64));
+    conflict = ns_of(self.transfer(false, kNextRowSameBank, buf, 64));
   });
   ini.iSocket.bind(ddr.tSocket);
   sc_core::sc_start();
-  EXPECT_NEAR(miss, MISS_NS, TIME_TOL_NS);
-  EXPECT_NEAR(hit, HIT_NS, TIME_TOL_NS);
-  EXPECT_NEAR(conflict, CONFLICT_NS, TIME_TOL_NS);
+  EXPECT_NEAR(miss, kMissNs, kTimeTolNs);
+  EXPECT_NEAR(hit, kHitNs, kTimeTolNs);
+  EXPECT_NEAR(conflict, kConflictNs, kTimeTolNs);
   EXPECT_EQ(ddr.counters().row_misses, 1u);
   EXPECT_EQ(ddr.counters().row_hits, 1u);
   EXPECT_EQ(ddr.counters().row_conflicts, 1u);
@@ -223,18 +223,18 @@ TEST_F(SimTest, DdrLatencyOfRowMissHitAndConflictMatchesHandDerivation) {
 
 TEST_F(SimTest, DdrClosedPagePolicyTurnsTheHitIntoAMiss) {
   DdrConfig c = no_refresh();
-  c.page_policy = PagePolicy::closed;
+  c.page_policy = PagePolicy::Closed;
   DdrController ddr("ddr", c);
   double second = 0;
   Initiator ini("ini", [&](Initiator& self) {
     uint8_t buf[64];
     self.transfer(false, 0, buf, 64);
     self.wait_until(sc_time(1, sc_core::SC_US));
-    second = ns_of(self.transfer(false, NEXT_COLUMN, buf, 64));
+    second = ns_of(self.transfer(false, kNextColumn, buf, 64));
   });
   ini.iSocket.bind(ddr.tSocket);
   sc_core::sc_start();
-  EXPECT_NEAR(second, MISS_NS, TIME_TOL_NS);
+  EXPECT_NEAR(second, kMissNs, kTimeTolNs);
 }
 
 // Refresh: the first all-bank REF is due at tREFI = 7.8 us = 9360 clocks and blocks the rank for
@@ -251,7 +251,7 @@ TEST_F(SimTest, DdrRefreshStallsAnAccessForTheRestOfTrfc) {
   });
   ini.iSocket.bind(ddr.tSocket);
   sc_core::sc_start();
-  EXPECT_NEAR(lat, (9780 + 36) * TCK_NS - 7800.0, TIME_TOL_NS);
+  EXPECT_NEAR(lat, (9780 + 36) * kTckNs - 7800.0, kTimeTolNs);
   EXPECT_EQ(ddr.counters().refreshes, 1u);
   EXPECT_NEAR(double(ddr.counters().refresh_stall_cycles), 9780 - 9384, 0.5);
 }
@@ -260,7 +260,7 @@ TEST_F(SimTest, DdrStoresRealDataSparselyAndRejectsOutOfRange) {
   DdrController ddr("ddr", no_refresh());
   std::vector<uint8_t> pattern(3000), back(3000), zeros(100, 0xff);
   for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = uint8_t(i * 7 + 3);
-  const uint64_t across_page = DdrController::PAGE_BYTES - 1000 + 5;  // unaligned, spans two pages
+  const uint64_t across_page = DdrController::kPageBytes - 1000 + 5;  // unaligned, spans two pages
   tlm::tlm_response_status out_of_range = tlm::TLM_OK_RESPONSE;
   Initiator ini("ini", [&](Initiator& self) {
     self.transfer(true, across_page, pattern.data(), unsigned(pattern.size()));
@@ -306,14 +306,15 @@ StreamResult stream(const DdrConfig& cfg, int initiators, uint64_t bytes_each, u
   fpgallm::sim::new_simulation_context();
   DdrController ddr("ddr", cfg);
   std::vector<uint8_t> buf(txn_bytes);
-  constexpr uint64_t REGION_STRIDE = uint64_t(256) << 20;
-  constexpr uint64_t RANDOM_SPAN = uint64_t(1) << 30;
+  constexpr uint64_t kRegionStride = uint64_t(256) << 20;
+  constexpr uint64_t kRandomSpan = uint64_t(1) << 30;
   std::vector<std::function<void(Initiator&)>> bodies;
   for (int i = 0; i < initiators; ++i) {
     bodies.push_back([&, i](Initiator& self) {
       std::mt19937_64 rng(uint64_t(i) + 1);
       for (uint64_t off = 0; off < bytes_each; off += txn_bytes) {
-        const uint64_t addr = random ? rng() % (RANDOM_SPAN / txn_bytes) * txn_bytes : uint64_t(i) * REGION_STRIDE + off;
+        const uint64_t addr =
+            random ? rng() % (kRandomSpan / txn_bytes) * txn_bytes : uint64_t(i) * kRegionStride + off;
         self.transfer(false, addr, buf.data(), txn_bytes);
       }
     });
@@ -353,15 +354,15 @@ TEST_F(SimTest, DdrFrFcfsServesMoreRowHitsThanFcfsOnContendedBank) {
     DdrConfig c = no_refresh();
     c.scheduler = s;
     DdrController ddr("ddr", c);
-    constexpr int THREADS = 4, READS = 200;
-    constexpr uint64_t COLUMNS_IN_ROW = 128;  // 8 KB row / 64 B, bank group 0 only -> every 128 B
+    constexpr int kThreads = 4, READS = 200;
+    constexpr uint64_t kColumnsInRow = 128;  // 8 KB row / 64 B, bank group 0 only -> every 128 B
     std::vector<std::function<void(Initiator&)>> bodies;
-    for (int t = 0; t < THREADS; ++t)
+    for (int t = 0; t < kThreads; ++t)
       bodies.push_back([t](Initiator& self) {
         uint8_t buf[64];
-        const uint64_t base = (t % 2) ? NEXT_ROW_SAME_BANK : 0;
+        const uint64_t base = (t % 2) ? kNextRowSameBank : 0;
         for (int k = 0; k < READS; ++k)
-          self.transfer(false, base + (uint64_t(k * 2 + t / 2) % COLUMNS_IN_ROW) * NEXT_COLUMN, buf, 64);
+          self.transfer(false, base + (uint64_t(k * 2 + t / 2) % kColumnsInRow) * kNextColumn, buf, 64);
       });
     Initiator ini("ini", std::move(bodies));
     ini.iSocket.bind(ddr.tSocket);
@@ -370,8 +371,8 @@ TEST_F(SimTest, DdrFrFcfsServesMoreRowHitsThanFcfsOnContendedBank) {
     ddr.report_stats(g);
     return std::make_pair(g.value("row_hit_rate"), ns_of(sc_core::sc_time_stamp()));
   };
-  const auto fr = run(DdrScheduler::frfcfs);
-  const auto fc = run(DdrScheduler::fcfs);
+  const auto fr = run(DdrScheduler::FrFcfs);
+  const auto fc = run(DdrScheduler::Fcfs);
   std::printf("contended bank: FR-FCFS hit rate %.1f %% in %.0f ns, FCFS %.1f %% in %.0f ns\n", fr.first, fr.second,
               fc.first, fc.second);
   EXPECT_GT(fr.first, fc.first + 10.0);
@@ -382,8 +383,8 @@ TEST_F(SimTest, DdrFrFcfsServesMoreRowHitsThanFcfsOnContendedBank) {
 // decode does) and is allowed to be coarser on random traffic, which this test only reports.
 TEST(DdrStreaming, FastModeTracksCycleModeOnSequentialStreams) {
   DdrConfig fast;
-  fast.fidelity = Fidelity::fast;
-  constexpr double SEQUENTIAL_TOLERANCE = 0.10;
+  fast.fidelity = Fidelity::Fast;
+  constexpr double kSequentialTolerance = 0.10;
   const uint64_t each = uint64_t(4) << 20;
   const StreamResult cs = stream(DdrConfig{}, 4, each, 4096, false);
   const StreamResult fs = stream(fast, 4, each, 4096, false);
@@ -392,7 +393,7 @@ TEST(DdrStreaming, FastModeTracksCycleModeOnSequentialStreams) {
   std::printf("sequential 4 KB: cycle %.2f GB/s (%.3f s wall), fast %.2f GB/s (%.3f s wall), fast/cycle %.3f\n",
               cs.gbps, cs.wall_s, fs.gbps, fs.wall_s, fs.gbps / cs.gbps);
   std::printf("random 64 B:     cycle %.2f GB/s, fast %.2f GB/s, fast/cycle %.3f\n", cr.gbps, fr.gbps, fr.gbps / cr.gbps);
-  EXPECT_NEAR(fs.gbps / cs.gbps, 1.0, SEQUENTIAL_TOLERANCE);
+  EXPECT_NEAR(fs.gbps / cs.gbps, 1.0, kSequentialTolerance);
   EXPECT_LT(cr.gbps, cs.gbps);  // random traffic pays activations in both models
   EXPECT_LT(fr.gbps, fs.gbps);
 }

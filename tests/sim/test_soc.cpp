@@ -77,7 +77,7 @@ TEST_P(SocSim, SimulatedLogitsAreBitIdenticalToHostAwq) {
 
 TEST(SocSimRun, Fixed64AccumulatorLogitsAreBitIdenticalToHostAwqWithTheSameAccumulator) {
   auto w = stories_rtn(64);
-  SocConfig cfg = paper_config(Fidelity::fast);
+  SocConfig cfg = paper_config(Fidelity::Fast);
   cfg.accel.pe_accum_type = PeNumType::Fixed64;
   cfg.accel.accum_frac_bits = 20;
   SimRunOptions opt;
@@ -97,7 +97,7 @@ TEST(SocSimRun, Fixed64AccumulatorLogitsAreBitIdenticalToHostAwqWithTheSameAccum
   EXPECT_GT(differ_from_fp32, 0u);  // a different arithmetic, not fp32 under another name
 }
 
-INSTANTIATE_TEST_SUITE_P(Fidelity, SocSim, ::testing::Values(Fidelity::fast, Fidelity::cycle),
+INSTANTIATE_TEST_SUITE_P(Fidelity, SocSim, ::testing::Values(Fidelity::Fast, Fidelity::Cycle),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
 /** A timing-only run of the same shapes must charge exactly what the full-numerics run charges. */
@@ -143,7 +143,7 @@ TEST(SocSimRun, SoftwareStackRowsAddUpWithTheOpsToThePhaseTime) {
   SimRunOptions opt;
   opt.prompt = {1, 2, 3};
   opt.decode_steps = 2;
-  const SimRunResult r = simulate(paper_config(Fidelity::fast), make_shape_only_weights(load_llama2c(
+  const SimRunResult r = simulate(paper_config(Fidelity::Fast), make_shape_only_weights(load_llama2c(
                                       kData + "/stories260K/stories260K.bin")->config), opt);
   for (Phase p : {Phase::Prefill, Phase::Decode}) {
     const double parts = r.ledger.total(p, Unit::PS).time_ns + r.ledger.total(p, Unit::PL).time_ns +
@@ -163,8 +163,8 @@ TEST(SocSimRun, SameInputsGiveIdenticalStatistics) {
   SimRunOptions opt;
   opt.prompt = {1, 403, 407};
   opt.decode_steps = 2;
-  const auto a = simulate(paper_config(Fidelity::fast), w, opt);
-  const auto b = simulate(paper_config(Fidelity::fast), w, opt);
+  const auto a = simulate(paper_config(Fidelity::Fast), w, opt);
+  const auto b = simulate(paper_config(Fidelity::Fast), w, opt);
   EXPECT_EQ(a.stats.to_json().dump(), b.stats.to_json().dump());
   EXPECT_EQ(a.generated, b.generated);
 }
@@ -193,9 +193,9 @@ TEST(SocSimRun, PrepackedWeightsOfAnotherModelAreRejected) {
   o.group_size = 64;
   auto other = quantize_model(*load_llama2c(kData + "/stories260K/stories260K.bin"), o, {});
   SimRunOptions opt = story_run(1);
-  opt.packed = std::make_shared<const PackedWeights>(other, paper_config(Fidelity::fast).accel.macro);
+  opt.packed = std::make_shared<const PackedWeights>(other, paper_config(Fidelity::Fast).accel.macro);
   try {
-    simulate(paper_config(Fidelity::fast), w, opt);
+    simulate(paper_config(Fidelity::Fast), w, opt);
     FAIL() << "accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("another model"), std::string::npos) << e.what();
@@ -207,7 +207,7 @@ TEST(SocSimRun, GroupSizeDifferentFromTheUnpackerIsRejected) {
   opt.prompt = {1, 403};
   opt.decode_steps = 0;
   try {
-    simulate(paper_config(Fidelity::fast), stories_rtn(32), opt);
+    simulate(paper_config(Fidelity::Fast), stories_rtn(32), opt);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("group_size"), std::string::npos) << e.what();
@@ -224,7 +224,7 @@ TEST(SocSimRun, Fp32ModelRunsOnThePsAndTellsTheGoldenStory) {
   SimRunOptions opt;
   opt.prompt = {tok.bos_id()};
   opt.decode_steps = 40;
-  const auto r = simulate(paper_config(Fidelity::fast), w, opt);
+  const auto r = simulate(paper_config(Fidelity::Fast), w, opt);
   std::string text;
   int32_t prev = tok.bos_id();
   for (int32_t t : r.generated) {
@@ -242,7 +242,7 @@ TEST(LongSocFullSize, DecodeObeysTheDdrRooflineAndMatchesHostAwq) {
   o.method = "rtn";
   o.group_size = 64;
   auto w = quantize_model(*make_synthetic_weights(mc, 0), o, {});
-  const SocConfig cfg = paper_config(Fidelity::cycle);
+  const SocConfig cfg = paper_config(Fidelity::Cycle);
   SimRunOptions opt;
   opt.prompt = {151644, 872, 198, 9707};
   opt.decode_steps = 1;
@@ -269,7 +269,7 @@ TEST(SocCalibration, ShippedCalibrationMeetsBothPublishedDecodeFiguresWithinTenP
   for (const auto& [accel, published] : {std::pair<std::string, double>{"baseline_ps_only", 2.8},
                                          std::pair<std::string, double>{"paper_gs64_pe8x8", 5.1}}) {
     SocConfig c = load_soc_config(platform, kSrc + "/configs/accel/" + accel + ".yaml");
-    c.set_fidelity(Fidelity::fast);
+    c.set_fidelity(Fidelity::Fast);
     const double tps = simulate(c, w, opt).decode_tokens_per_s();
     EXPECT_NEAR(tps, published, 0.1 * published) << accel;
   }
@@ -280,7 +280,7 @@ TEST(LongSocTimingOnly, SevenBillionShapesRunWithoutWeights) {
   SimRunOptions opt;
   opt.prompt = {1, 2, 3, 4};
   opt.decode_steps = 1;
-  SocConfig soc = paper_config(Fidelity::fast);
+  SocConfig soc = paper_config(Fidelity::Fast);
   soc.accel.act_buffer_bytes = 128 << 10;  // one 18944-wide fp32 down_proj row is 74 KiB
   const SimRunResult r = simulate(soc, make_shape_only_weights(c), opt);
   // int4 MACRO streams of ~6.5 G decoder parameters: more than the default 1.5 GiB weight region.

@@ -92,9 +92,9 @@ TEST(SocConfigShipped, BaselineConfigLoadsAndOffloadsNoLinears) {
 
 TEST(SocConfigShipped, AccelFidelityReachesEveryTimedComponent) {
   SocConfig c = load_soc_config(kPlatform, kPaper);
-  c.set_fidelity(Fidelity::fast);
-  EXPECT_EQ(c.ddr.fidelity, Fidelity::fast);
-  EXPECT_EQ(c.accel.fidelity, Fidelity::fast);
+  c.set_fidelity(Fidelity::Fast);
+  EXPECT_EQ(c.ddr.fidelity, Fidelity::Fast);
+  EXPECT_EQ(c.accel.fidelity, Fidelity::Fast);
 }
 
 TEST_F(SocConfigFiles, ImpossibleConfigsAreRejectedNamingTheFieldAndTheFile) {
@@ -199,4 +199,42 @@ TEST(SocConfigShipped, PlatformSelectsThePythonHostStackWithTwoFittedParameters)
   EXPECT_EQ(c.fitted[1].figure, "accelerated.decode_tokens_per_s");
   EXPECT_EQ(c.fitted[0].after, c.ps.software.gemv_efficiency);
   EXPECT_EQ(c.fitted[1].after, c.ps.software.driver_call_ns);
+}
+
+TEST_F(SocConfigFiles, EveryShippedConfigWrittenAsRunLoadsBackToTheSameDocuments) {
+  // Every platform with every accel: the documents as run reload to themselves (a fixpoint), with
+  // the defaults the files leave out written in.
+  int loaded = 0;
+  for (const auto& pf : fs::directory_iterator(kConfigs / "platform"))
+    for (const auto& af : fs::directory_iterator(kConfigs / "accel")) {
+      if (pf.path().extension() != ".yaml" || af.path().extension() != ".yaml") continue;
+      SocConfig c;
+      try {
+        c = load_soc_config(pf.path().string(), af.path().string());
+      } catch (const Error&) {
+        continue;  // a pair the board cannot hold (its own tests say why)
+      }
+      ++loaded;
+      c.set_fidelity(Fidelity::Fast);  // an override the documents must carry
+      const std::string platform = write_text("platform.yaml", platform_yaml_as_run(c));
+      const std::string accel = write_text("accel.yaml", accel_yaml_as_run(c));
+      const SocConfig again = load_soc_config(platform, accel);
+      EXPECT_EQ(again.accel.fidelity, Fidelity::Fast) << af.path();
+      EXPECT_EQ(again.ddr.fidelity, Fidelity::Fast) << pf.path();
+      // The first line names the file the document came from; the rest must not move.
+      auto body = [](const std::string& t) { return t.substr(t.find('\n') + 1); };
+      EXPECT_EQ(body(platform_yaml_as_run(again)), body(platform_yaml_as_run(c))) << pf.path();
+      EXPECT_EQ(body(accel_yaml_as_run(again)), body(accel_yaml_as_run(c))) << af.path();
+    }
+  EXPECT_GE(loaded, 3);
+}
+
+TEST_F(SocConfigFiles, TheConfigAsRunWritesTheDefaultsTheFileLeftOut) {
+  YAML::Node accel = YAML::LoadFile(kPaper);
+  ASSERT_TRUE(accel["accel"]["clock_mhz"]);
+  accel["accel"].remove("clock_mhz");
+  const SocConfig c = load_soc_config(kPlatform, write("a.yaml", accel));
+  const YAML::Node as_run = YAML::Load(accel_yaml_as_run(c));
+  ASSERT_TRUE(as_run["accel"]["clock_mhz"]);
+  EXPECT_EQ(as_run["accel"]["clock_mhz"].as<double>(), c.accel.clock_mhz);
 }

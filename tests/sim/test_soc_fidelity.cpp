@@ -59,8 +59,8 @@ double rel_gap(double fast, double cycle) { return (fast - cycle) / cycle; }
 }  // namespace
 
 TEST(SocFidelity, FastAndCycleGiveIdenticalNumericsAndCloseTimes) {
-  const SimRunResult cyc = run(Fidelity::cycle);
-  const SimRunResult fst = run(Fidelity::fast);
+  const SimRunResult cyc = run(Fidelity::Cycle);
+  const SimRunResult fst = run(Fidelity::Fast);
 
   // Numerics do not depend on the timing model at all.
   ASSERT_EQ(cyc.generated, fst.generated);

@@ -68,6 +68,9 @@ StreamRows walk_stream(const sim::DdrConfig& d, uint64_t start, int64_t txn) {
 
 AnalyticModel::AnalyticModel(const sim::SocConfig& soc) : soc_(soc), plan_(soc.accel), t_(soc.ddr), cost_(soc.ddr) {
   tck_ns_ = soc_.ddr.tCK_ns();
+  const sim::AxiPortConfig& ps_port = soc_.axi.ps_port;
+  ps_bursts_ = sim::BurstPrefix(soc_.ps.scratch_addr, static_cast<uint64_t>(soc_.ps.traffic_chunk_bytes),
+                                ps_port.bytes_per_beat(), ps_port.max_burst_bytes(), soc_.ddr.access_bytes());
   ps_chunk_new_row_fraction_ =
       walk_stream(soc_.ddr, soc_.ps.scratch_addr, soc_.ps.traffic_chunk_bytes).first_open_fraction;
   // Sequential bytes per row open, from a long stream walk.
@@ -114,8 +117,7 @@ double AnalyticModel::ps_transfer_ns(int64_t bytes, bool write) const {
   const double row_open = ps_chunk_new_row_fraction_ * (t.RCD + t.RP);
   const double first = p.crossing_latency_ns + soc_.ddr.controller_latency_ns + ((write ? t.CWL : t.CL) + row_open) * tck_ns_;
   const double extra = std::max(0.0, static_cast<double>(bytes) / row_stream_bytes_ - 1.0);
-  const sim::BurstFootprint f = sim::burst_footprint(soc_.ps.scratch_addr, static_cast<uint64_t>(bytes), p.bytes_per_beat(),
-                                                     p.max_burst_bytes(), soc_.ddr.access_bytes());
+  const sim::BurstFootprint f = ps_bursts_(static_cast<uint64_t>(bytes));
   const double bus = cost_.bus_cycles(f, extra, 1) * tck_ns_;
   const double beats = static_cast<double>(f.beats);
   const double busy = port_paced_ns(p, beats * beat_ns, f, write), last = std::min<double>(beats, p.max_burst_beats) * beat_ns;

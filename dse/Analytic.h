@@ -103,6 +103,8 @@ class AnalyticModel {
     bool operator==(const ChunkKey&) const = default;
   };
   mutable std::vector<std::pair<ChunkKey, ChunkTime>> chunks_;  ///< accelerator chunks already timed (k/v, gate/up alike)
+  /** Footprints of the PS port's transfers from its scratch buffer, up to one traffic chunk. */
+  sim::BurstPrefix ps_bursts_;
   double tck_ns_ = 0;
   double ps_chunk_new_row_fraction_ = 0;  ///< PS chunks whose first access opens a row
   double row_stream_bytes_ = 0;           ///< sequential bytes per row open

@@ -1,6 +1,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "sim/axi/AxiConfig.h"
 
@@ -59,6 +60,17 @@ struct BurstFootprint {
  * and end on a line boundary reads whole lines, so back-to-back unaligned bursts read their shared
  * line twice: the DRAM's side of it, which the cycle DDR model sees burst by burst.
  */
+/** Adds to `f` one burst of `take` bytes at `addr`; `prev_last_line` is the last line of the burst before it. */
+inline void add_burst(BurstFootprint& f, uint64_t addr, uint64_t take, const Divisor& beat, const Divisor& line,
+                      uint64_t& prev_last_line) {
+  const uint64_t first_line = line.quot(addr), last_line = line.quot(addr + take - 1);
+  ++f.bursts;
+  f.beats += axi_burst_beats(addr, take, beat);
+  f.lines += last_line - first_line + 1;
+  if (first_line == prev_last_line) ++f.shared_starts;
+  prev_last_line = last_line;
+}
+
 inline BurstFootprint burst_footprint(uint64_t addr, uint64_t bytes, const Divisor& beat, uint64_t max_burst_bytes,
                                       const Divisor& line) {
   BurstFootprint f;
@@ -66,12 +78,7 @@ inline BurstFootprint burst_footprint(uint64_t addr, uint64_t bytes, const Divis
   uint64_t prev_last_line = UINT64_MAX;
   while (bytes > 0) {
     const uint64_t take = axi_burst_bytes(addr, bytes, beat, max_burst_bytes);
-    const uint64_t first_line = line.quot(addr), last_line = line.quot(addr + take - 1);
-    ++f.bursts;
-    f.beats += axi_burst_beats(addr, take, beat);
-    f.lines += last_line - first_line + 1;
-    if (first_line == prev_last_line) ++f.shared_starts;
-    prev_last_line = last_line;
+    add_burst(f, addr, take, beat, line, prev_last_line);
     addr += take, bytes -= take;
   }
   return f;
@@ -81,6 +88,49 @@ inline BurstFootprint burst_footprint(uint64_t addr, uint64_t bytes, uint64_t be
                                       uint64_t line_bytes) {
   return burst_footprint(addr, bytes, Divisor(beat_bytes), max_burst_bytes, Divisor(line_bytes));
 }
+
+/**
+ * burst_footprint(addr, n, ...) of every n up to `max_bytes` from one fixed `addr` (the PS port's
+ * chunks all start at its scratch buffer): the longest transfer's bursts are walked once, and a
+ * shorter one is the same bursts cut inside the one holding its last byte (a shorter `left` changes
+ * axi_burst_bytes only there), in O(log bursts).
+ */
+class BurstPrefix {
+ public:
+  BurstPrefix() = default;
+  BurstPrefix(uint64_t addr, uint64_t max_bytes, uint64_t beat_bytes, uint64_t max_burst_bytes, uint64_t line_bytes)
+      : addr_(addr), max_bytes_(max_bytes), max_burst_bytes_(max_burst_bytes), beat_(beat_bytes), line_(line_bytes) {
+    BurstFootprint f;
+    f.transactions = 1;
+    uint64_t prev = UINT64_MAX, off = 0;
+    while (off < max_bytes) {
+      const uint64_t take = axi_burst_bytes(addr + off, max_bytes - off, beat_, max_burst_bytes);
+      bursts_.push_back(Burst{off, off + take, prev, f});
+      add_burst(f, addr + off, take, beat_, line_, prev);
+      off += take;
+    }
+  }
+  BurstFootprint operator()(uint64_t bytes) const {
+    if (bytes == 0) return BurstFootprint{};
+    if (bytes > max_bytes_) return burst_footprint(addr_, bytes, beat_, max_burst_bytes_, line_);
+    const auto it = std::lower_bound(bursts_.begin(), bursts_.end(), bytes,
+                                     [](const Burst& b, uint64_t n) { return b.end < n; });
+    BurstFootprint f = it->before;
+    uint64_t prev = it->prev_last_line;
+    add_burst(f, addr_ + it->start, bytes - it->start, beat_, line_, prev);
+    return f;
+  }
+
+ private:
+  struct Burst {
+    uint64_t start, end;      ///< offsets of its first byte and past its last
+    uint64_t prev_last_line;  ///< last line of the burst before it
+    BurstFootprint before;    ///< the bursts before it
+  };
+  uint64_t addr_ = 0, max_bytes_ = 0, max_burst_bytes_ = 0;
+  Divisor beat_{1}, line_{1};
+  std::vector<Burst> bursts_;
+};
 
 /**
  * A transfer that stands for back-to-back AXI transactions of `piece_bytes` each (0: one

@@ -46,6 +46,12 @@ class AddressMapping {
     low_bits = col_low_bits_, col_bits = col_run_bits_;
     return col_run_ok_;
   }
+  /** Lowest access-index bit (address >> offset_bits) that selects field `f`; 64 when none does. */
+  uint32_t lowest_bit(Field f) const {
+    for (const auto& p : pieces_)
+      if (p.field == f) return p.src;  // pieces_ run LSB first
+    return 64;
+  }
   const std::string& spec() const { return spec_; }
 
  private:

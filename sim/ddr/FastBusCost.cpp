@@ -7,8 +7,8 @@
 namespace fpgallm::sim {
 
 namespace {
-// Lines walked to measure how often consecutive lines share a bank group: many rows of every bank.
-constexpr uint64_t kAdjacencyWalkLines = uint64_t(1) << 16;
+// Lines over which the share of consecutive lines in one bank group is counted: many rows of every bank.
+constexpr uint64_t kAdjacencyLines = uint64_t(1) << 16;
 }  // namespace
 
 FastBusCost::FastBusCost(const DdrConfig& c) {
@@ -23,16 +23,14 @@ FastBusCost::FastBusCost(const DdrConfig& c) {
   bg_wait_ = std::max(0.0, static_cast<double>(t.CCD_L) - std::max<double>(t.CCD_S, t.burst));
   bank_groups_ = static_cast<double>(c.bank_groups);
   turnaround_pair_ = static_cast<double>(t.RTW) + t.CL + t.WTR_S + static_cast<double>(t.WTR_L - t.WTR_S) / bank_groups_;
+  // Lines i-1 and i differ in access-index bits 0..ctz(i) only (the map permutes bits), so they share
+  // rank and bank group iff ctz(i) is below the lowest rank/bg bit b: all i in 1..lines-1 but the
+  // (lines-1) >> b multiples of 2^b. The same count as walking the lines through map(), in O(1).
   const AddressMapping map = c.mapping();
-  const uint64_t ab = c.access_bytes();
-  const uint64_t lines = std::min<uint64_t>(kAdjacencyWalkLines, c.capacity_bytes() / ab);
-  uint64_t same = 0;
-  DramCoord prev = map.map(0);
-  for (uint64_t i = 1; i < lines; ++i) {
-    const DramCoord at = map.map(i * ab);
-    if (at.rank == prev.rank && at.bank_group == prev.bank_group) ++same;
-    prev = at;
-  }
+  const uint64_t lines = std::min<uint64_t>(kAdjacencyLines, c.capacity_bytes() / c.access_bytes());
+  const uint32_t b = std::min(map.lowest_bit(AddressMapping::RANK), map.lowest_bit(AddressMapping::BG));
+  const uint64_t pairs = lines > 1 ? lines - 1 : 0;
+  const uint64_t same = pairs - (b < 64 ? pairs >> b : 0);
   adjacent_same_bg_ = lines > 1 ? static_cast<double>(same) / static_cast<double>(lines - 1) : 0.0;
 }
 

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <functional>
 #include <random>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -261,6 +262,21 @@ TEST(BurstSplit, BackToBackMacroBlocksReadTheirSharedLinesTwice) {
   const BurstFootprint cross = burst_footprint(4000, 288, 16, 256, 64);
   EXPECT_EQ(cross.bursts, 2u);
   EXPECT_EQ(axi_burst_bytes(4000, 288, 16, 256), 96u);
+}
+
+// The PS chunks' footprints come from one walk of the longest chunk's bursts: every shorter length,
+// from aligned and unaligned starts, page-crossing ones included, equals splitting it afresh.
+TEST(BurstSplit, PrefixFootprintOfEveryLengthEqualsSplittingThatTransfer) {
+  for (uint64_t addr : {0ull, 8ull, 4000ull, 0x7000'0030ull})
+    for (uint64_t beat : {8ull, 16ull}) {
+      const BurstPrefix prefix(addr, 4096, beat, 16 * beat, 64);
+      for (uint64_t n = 0; n <= 4200; ++n) {
+        const BurstFootprint a = prefix(n), b = burst_footprint(addr, n, beat, 16 * beat, 64);
+        ASSERT_EQ(std::tie(a.transactions, a.bursts, a.beats, a.lines, a.shared_starts, a.shared_piece_starts),
+                  std::tie(b.transactions, b.bursts, b.beats, b.lines, b.shared_starts, b.shared_piece_starts))
+            << "addr " << addr << " beat " << beat << " bytes " << n;
+      }
+    }
 }
 
 TEST(BurstSplit, ShiftAndMaskDivisorAgreesWithDivisionAndOtherDivisorsStillDivide) {

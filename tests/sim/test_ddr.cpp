@@ -413,6 +413,26 @@ TEST(FastBusCost, ChargesLinesRefreshTurnaroundsAndBankGroupWaitsFromTheTimingBy
   EXPECT_NEAR(c.bus_cycles(100, 0, 10) - c.bus_cycles(100, 0, 0), 20.0 / (1.0 - refresh), 1e-9);
 }
 
+// The share of consecutive lines in one bank group is counted in closed form from the lowest
+// rank/bg bit; walking the same 64 Ki lines through the address map gives the same count.
+TEST(FastBusCost, AdjacentSameBankGroupShareEqualsWalkingTheLinesThroughTheMap) {
+  for (const std::string spec : {"row_bank_col_bg", "row_bank_col_bg_col2", "row_bg_bank_col", "row_col_bank_bg",
+                                 "bg_row_bank_col", "row_bank_col_bg_rank_col3"}) {
+    DdrConfig c;
+    c.address_mapping = spec;
+    if (spec.find("rank") != std::string::npos) c.ranks = 2;
+    const AddressMapping map = c.mapping();
+    const uint64_t lines = std::min<uint64_t>(uint64_t(1) << 16, c.capacity_bytes() / c.access_bytes());
+    uint64_t same = 0;
+    for (uint64_t i = 1; i < lines; ++i) {
+      const DramCoord a = map.map((i - 1) * c.access_bytes()), b = map.map(i * c.access_bytes());
+      if (a.rank == b.rank && a.bank_group == b.bank_group) ++same;
+    }
+    EXPECT_EQ(FastBusCost(c).adjacent_same_bank_group(), static_cast<double>(same) / static_cast<double>(lines - 1))
+        << spec;
+  }
+}
+
 // row_bank_col_bg puts the bank group just above the 64 B line: a sequential stream alternates
 // bank groups and only the transaction's first access may follow one in its own group (1/2 of the
 // time). One aligned 4 KB transaction: 16 bursts of 4 lines, nothing shared. Alone: 0.5 expected

@@ -40,11 +40,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 /** Journal id of a finalist's cycle-fidelity re-run. */
 std::string cycle_id(const std::string& id) { return id + "@cycle"; }
 
@@ -127,10 +122,6 @@ void accuracy_pass(Sweep& s) {
                               cache.computed(), s.o.cache_dir));
 }
 
-}  // namespace
-
-namespace {
-
 /** Finalists' jobs not yet in the journal: the base (and its cycle run), the finalists, the cycle re-runs. */
 std::vector<FinalistJob> pending_jobs(const Sweep& s, const std::vector<size_t>& finalists,
                                       const std::vector<size_t>& cycle_reruns, const Journal& journal) {
@@ -188,7 +179,7 @@ void systemc_pass(Sweep& s, const std::vector<size_t>& finalists, const std::vec
  * 5. The best point: among the simulated finalists, the best score on the simulated figures (same
  * formula, baseline simulated the same way); the best analytic score when SystemC did not run.
  */
-void pick_best(Sweep& s, const std::vector<size_t>& finalists, const std::vector<size_t>& feasible, SweepResult& r) {
+void pick_best(Sweep& s, const std::vector<size_t>& finalists, SweepResult& r) {
   if (s.base.contains("systemc_decode_tps")) {
     std::vector<size_t> simmed;
     std::vector<Objectives> so;
@@ -209,7 +200,7 @@ void pick_best(Sweep& s, const std::vector<size_t>& finalists, const std::vector
   first.top_k = 1;
   first.pareto = false;
   const auto top = select_finalists(s.rows, first);
-  if (!top.empty() && !feasible.empty()) r.best = top[0];
+  if (!top.empty()) r.best = top[0];
 }
 
 /** 6. results/pareto as CSV and JSON, best.yaml, summary.json. */
@@ -331,7 +322,7 @@ SweepResult run_sweep(const SweepOptions& in, SweepProgress& progress, SearchStr
   for (size_t i : finalists)
     if (reruns_in_cycle(s.spec, s.rows[i])) cycle_reruns.push_back(i);
   systemc_pass(s, finalists, cycle_reruns);
-  pick_best(s, finalists, feasible, r);
+  pick_best(s, finalists, r);
   r.feasible = feasible.size();
   r.finalists = finalists.size();
   r.cycle_reruns = cycle_reruns.size();

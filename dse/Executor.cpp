@@ -26,11 +26,6 @@ namespace {
 constexpr const char* kDaskDriver = "dse/dask_driver.py";
 constexpr const char* kPython = "/usr/bin/python3";  // Debian's, which has python3-distributed
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 /** Starts `args` as a child with stdout/stderr sent to files (empty: inherited). */
 pid_t spawn(std::vector<std::string> args, const fs::path& out, const fs::path& err) {
   const pid_t pid = fork();
@@ -96,11 +91,11 @@ class LocalPool final : public Executor {
       running.erase(it);
       ++done;
       if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        json row = json::parse(read_text(c.out));
+        json row = json::parse(file_text(c.out.string()));
         row["id"] = c.job.id;
         journal.append(row);
       } else {
-        std::string err = read_text(c.err);
+        std::string err = file_text(c.err.string());
         while (!err.empty() && err.back() == '\n') err.pop_back();
         ++failures;
         // A point the simulator rejects is a result too (recorded, not retried).

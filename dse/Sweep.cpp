@@ -23,6 +23,11 @@ namespace fpgallm::dse {
 
 namespace fs = std::filesystem;
 
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 Journal::Journal(std::string path) : path_(std::move(path)) {
   if (fs::exists(path_)) {
     std::ifstream in(path_);

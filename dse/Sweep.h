@@ -14,6 +14,9 @@
 
 namespace fpgallm::dse {
 
+/** The bytes of a file ("" when it cannot be read): sweep inputs, worker outputs. */
+std::string file_text(const std::string& path);
+
 /**
  * Append-only JSON-lines file of finished points, one object per line with an "id". Each append
  * is flushed to the OS before returning, so a killed sweep (Ctrl-C or SIGKILL) loses no finished

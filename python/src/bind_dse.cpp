@@ -21,7 +21,6 @@ struct Space {
   std::unique_ptr<dse::AnalyticEvaluator> analytic;  // refers to spec: Space is never copied or moved
   std::unique_ptr<dse::AccuracyCache> accuracy;
   std::set<dse::PointIndex> allowed;
-  size_t n_allowed = 0;
 
   Space(const std::string& file, const std::string& cache_dir)
       : spec(dse::load_sweep_spec(file)), analytic(std::make_unique<dse::AnalyticEvaluator>(spec)) {
@@ -29,7 +28,6 @@ struct Space {
     dse::SweepSpec grid = spec;
     grid.random = false;  // the search space is the whole grid, whatever the spec samples
     for (auto& p : dse::enumerate_points(grid)) allowed.insert(std::move(p));
-    n_allowed = allowed.size();
   }
 
   /** The analytic row of a point with its accuracy figures (measured once per quantization setting). */
@@ -85,7 +83,7 @@ void bind_dse(py::module_& m) {
                                return axes;
                              })
       .def_property_readonly("accuracy_enabled", [](const Space& s) { return s.spec.accuracy.enabled; })
-      .def_property_readonly("n_allowed", [](const Space& s) { return s.n_allowed; })
+      .def_property_readonly("n_allowed", [](const Space& s) { return s.allowed.size(); })
       .def_property_readonly("weights",
                              [](const Space& s) {
                                py::dict d;

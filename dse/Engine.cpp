@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -69,57 +70,71 @@ struct Sweep {
   std::vector<json> rows;
   json base;
   std::unique_ptr<AccuracyCache> accuracy;
+  std::map<std::string, AccuracyFigures> accuracy_by_quant;  ///< measured this sweep, by quantization setting
+  double accuracy_seconds = 0;                               ///< of it, spent during the analytic pass
 };
 
-/** 1. The analytic model over the strategy's points; finished points come from the journal. */
+/**
+ * Puts the accuracy figures of row `r`'s quantization setting into it (a row without one, such as an
+ * infeasible point's, is left alone), measuring each setting once (and the cache on disk across runs).
+ */
+void fill_accuracy(Sweep& s, json& r, const std::function<DesignPoint()>& point) {
+  if (!r.contains("quant")) return;
+  const std::string key = r["quant"];
+  auto it = s.accuracy_by_quant.find(key);
+  if (it == s.accuracy_by_quant.end()) {
+    if (s.spec.accuracy.enabled) s.progress.note(fmt::format("[accuracy] {} ...", key));
+    it = s.accuracy_by_quant.emplace(key, point_accuracy(s.spec, *s.accuracy, point().soc.accel)).first;
+  }
+  put_accuracy(it->second, r);
+}
+
+/**
+ * 1. The analytic model over the strategy's points; finished points come from the journal. The
+ * strategy is told each batch's rows with their accuracy figures (a search may optimise them).
+ */
 void analytic_pass(Sweep& s, const AnalyticEvaluator& analytic, SearchStrategy& strategy) {
   Journal journal((fs::path(s.o.out) / "analytic.jsonl").string());
   const auto t0 = std::chrono::steady_clock::now();
   size_t skipped = 0;
+  std::set<std::string> asked;
   for (std::vector<PointIndex> batch = strategy.ask(); !batch.empty(); batch = strategy.ask()) {
     const size_t total = s.points.size() + batch.size();
-    std::vector<json> batch_rows;
+    const size_t first = s.points.size();
     for (const auto& p : batch) {
       const std::string id = point_id(s.spec, p);
+      if (!asked.insert(id).second)
+        fail("{}: the search strategy ({}) asked for point {} twice", s.spec.file, strategy.describe(), id);
       const bool earlier = journal.has(id);
       if (earlier) ++skipped;
       else journal.append(analytic.evaluate(make_point(s.spec, p)));
       s.points.push_back(p);
       s.rows.push_back(journal.row(id));
-      batch_rows.push_back(s.rows.back());
       if (earlier) continue;
       const double el = seconds_since(t0);
       const double rate = el > 0 ? static_cast<double>(s.points.size() - skipped) / el : 0;
       s.progress.update(fmt::format("[analytic] {}/{} points, {:.0f} points/s, ETA {}", s.points.size(), total, rate,
                                     format_eta(rate > 0 ? static_cast<double>(total - s.points.size()) / rate : NAN)));
     }
-    strategy.tell(batch, batch_rows);
+    const auto ta = std::chrono::steady_clock::now();
+    for (size_t i = first; i < s.rows.size(); ++i)
+      if (s.rows[i].value("feasible", false))
+        fill_accuracy(s, s.rows[i], [&] { return make_point(s.spec, s.points[i]); });
+    s.accuracy_seconds += seconds_since(ta);
+    strategy.tell(batch, std::vector<json>(s.rows.begin() + static_cast<std::ptrdiff_t>(first), s.rows.end()));
   }
   s.progress.finish(fmt::format("[analytic] {} points in {:.2f} s ({} from an earlier run)", s.points.size(),
-                                seconds_since(t0), skipped));
+                                seconds_since(t0) - s.accuracy_seconds, skipped));
   s.base = analytic.evaluate(make_base_point(s.spec));
   if (!s.base.value("feasible", false))
     fail("{}: the base configs (the score's baseline) are not feasible: {}", s.spec.file, s.base.value("reason", ""));
 }
 
-/** 2. Accuracy per quantization setting of the feasible rows and the base (measured once, cached on disk). */
+/** 2. Accuracy of the base (the points' came with their batches): measured once per setting, cached on disk. */
 void accuracy_pass(Sweep& s) {
-  AccuracyCache& cache = *s.accuracy;
-  std::map<std::string, AccuracyFigures> by_key;
-  auto fill = [&](json& r, const std::function<DesignPoint()>& point) {
-    if (!r.contains("quant")) return;
-    const std::string key = r["quant"];
-    if (!by_key.count(key)) {
-      if (s.spec.accuracy.enabled) s.progress.note(fmt::format("[accuracy] {} ...", key));
-      by_key[key] = point_accuracy(s.spec, cache, point().soc.accel);
-    }
-    put_accuracy(by_key[key], r);
-  };
-  fill(s.base, [&] { return make_base_point(s.spec); });
-  for (size_t i = 0; i < s.rows.size(); ++i)
-    if (s.rows[i].value("feasible", false)) fill(s.rows[i], [&] { return make_point(s.spec, s.points[i]); });
-  s.progress.note(fmt::format("[accuracy] {} settings ({} measured now, the rest from {})", by_key.size(),
-                              cache.computed(), s.o.cache_dir));
+  fill_accuracy(s, s.base, [&] { return make_base_point(s.spec); });
+  s.progress.note(fmt::format("[accuracy] {} settings ({} measured now, the rest from {})", s.accuracy_by_quant.size(),
+                              s.accuracy->computed(), s.o.cache_dir));
 }
 
 /** Finalists' jobs not yet in the journal: the base (and its cycle run), the finalists, the cycle re-runs. */
@@ -326,6 +341,7 @@ SweepResult run_sweep(const SweepOptions& in, SweepProgress& progress, SearchStr
   r.feasible = feasible.size();
   r.finalists = finalists.size();
   r.cycle_reruns = cycle_reruns.size();
+  r.finalist_rows = finalists;
   for (const auto& row : s.rows) r.pareto += row["pareto"].get<bool>() ? 1 : 0;
   write_outputs(s, r);
   r.seconds = seconds_since(t0);

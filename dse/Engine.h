@@ -15,8 +15,9 @@ namespace fpgallm::dse {
 
 /**
  * Chooses the points the analytic pass evaluates: ask() hands out a batch, tell() returns their
- * rows (a search that learns from them, such as NSGA-II, picks the next batch from them); an empty
- * batch ends the search.
+ * rows with their accuracy figures (a search that learns from them, such as NSGA-II, picks the next
+ * batch from them); an empty batch ends the search. Each point is asked at most once (the engine
+ * refuses a repeat) and must satisfy the spec's constraints.
  */
 class SearchStrategy {
  public:
@@ -103,11 +104,12 @@ struct SweepOptions {
 
 struct SweepResult {
   SweepSpec spec;
-  std::vector<nlohmann::json> rows;  ///< one per point, in the strategy's order
-  nlohmann::json base;               ///< the base configs' row (the score's baseline)
+  std::vector<nlohmann::json> rows;   ///< one per point, in the strategy's order
+  nlohmann::json base;                ///< the base configs' row (the score's baseline)
+  std::vector<size_t> finalist_rows;  ///< rows simulated in SystemC, in the finalist policy's order
   size_t feasible = 0, pareto = 0, finalists = 0, cycle_reruns = 0;
-  std::optional<size_t> best;        ///< row index of the best point
-  bool best_by_systemc = false;      ///< best ranked on simulated figures (else the analytic score)
+  std::optional<size_t> best;    ///< row index of the best point
+  bool best_by_systemc = false;  ///< best ranked on simulated figures (else the analytic score)
   double seconds = 0;
 };
 

@@ -1,6 +1,6 @@
 """Design-space exploration from Python: fpgallm.sweep() (the sweep engine, in this process) and
-fpgallm.explore() (Optuna's NSGA-II over the same analytic evaluator, ranked and cut to finalists
-by the sweep's own rules, SystemC on the finalists)."""
+fpgallm.explore() (the same engine, its points chosen by Optuna's NSGA-II as the engine's search
+strategy: ranked and cut to finalists by the sweep's own rules, SystemC on the finalists)."""
 import os
 import tempfile
 from pathlib import Path
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import _fpgallm, _paths
-from .progress import Bar, Lines
+from .progress import Lines
 from .resources import find_file
 
 # The five objectives the sweep's Pareto front uses (dse/Score.h), with their directions.
@@ -112,70 +112,105 @@ class ExploreResult:
                 f"{len(self.verified)} verified in SystemC>")
 
 
+class _OptunaStrategy(_fpgallm.dse.SearchStrategy):
+    """Optuna's sampler behind the engine's search-strategy interface (dse/Engine.h): each ask() is
+    one batch of new points (an NSGA-II generation), each tell() reports their rows to the study.
+    Trials that land on a point the spec's constraints forbid, or on one already asked, are settled
+    without the engine, so `budget` counts Optuna trials as before."""
+
+    def __init__(self, space, study, objectives, budget, batch, what):
+        super().__init__()
+        self.axes = space.axes
+        self.space, self.study, self.objectives = space, study, objectives
+        self.budget, self.batch, self.what = budget, batch, what
+        self.trials = 0
+        self.rows = {}     # point -> its row, once told
+        self.pending = {}  # point -> the trials waiting for its row
+
+    def _settle(self, trial, row):
+        feasible = bool(row and row.get("feasible"))
+        trial.set_user_attr("feasible", feasible)
+        values = _objective_vector(row, self.objectives) if feasible else \
+            [0.0 if d == "max" else 1e30 for d in self.objectives.values()]
+        self.study.tell(trial, values)
+
+    def ask(self):
+        batch = []
+        while self.trials < self.budget and len(batch) < self.batch:
+            trial = self.study.ask()
+            self.trials += 1
+            point = tuple(trial.suggest_categorical(name, list(range(len(values)))) for name, values in self.axes)
+            if not self.space.allowed(list(point)):
+                self._settle(trial, None)
+            elif point in self.rows:
+                self._settle(trial, self.rows[point])
+            elif point in self.pending:
+                self.pending[point].append(trial)
+            else:
+                self.pending[point] = [trial]
+                batch.append(list(point))
+        return batch
+
+    def tell(self, points, rows):
+        for point, row in zip(points, rows):
+            point = tuple(point)
+            self.rows[point] = row
+            for trial in self.pending.pop(point):
+                self._settle(trial, row)
+
+    def describe(self):
+        return self.what
+
+
 def explore(spec, strategy="nsga2", budget=200, seed=0, verify=True, population=None, cache_dir=None,
-            progress=True):
+            progress=True, out=None, jobs=None):
     """Searches a sweep spec's space beyond the grid: `budget` analytic evaluations chosen by
     Optuna's NSGA-II (strategy "nsga2") or uniformly at random ("random"), maximising decode and
     prefill tokens/s and accuracy while minimising DDR footprint and the largest PL utilisation;
-    infeasible points (resources, constraints) are constraint violations. The evaluated points are
-    then ranked as the sweep ranks them (score, Pareto front) and its finalists (the spec's top_k by
-    score, then the front, capped at finalists.max) simulated in SystemC.
+    infeasible points (resources, constraints) are constraint violations. The search runs as the
+    sweep engine's search strategy (dse/Engine.h), so the evaluated points are ranked as the sweep
+    ranks them (score, Pareto front), its finalists (the spec's top_k by score, then the front,
+    capped at finalists.max) simulated in SystemC when `verify`, and the outputs written to `out`
+    (a new temporary folder when None) as `fpgallm sweep` writes them.
     """
     import optuna
 
+    if strategy not in ("nsga2", "random"):
+        raise ValueError(f"strategy must be nsga2 or random (got {strategy!r})")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     spec_path = find_file(spec)
     cache = cache_dir or Path(tempfile.gettempdir()) / "fpgallm-accuracy-cache"
     space = _fpgallm.dse.Space(str(spec_path), str(cache))
-    axes = space.axes
     # Accuracy is an objective only when the spec measures it.
     objectives = {k: d for k, d in OBJECTIVES.items() if k != "accuracy_top1" or space.accuracy_enabled}
-    base = space.evaluate_base()
-    rows, seen = [], {}
-
-    def objective(trial):
-        idx = [trial.suggest_categorical(name, list(range(len(values)))) for name, values in axes]
-        key = tuple(idx)
-        if not space.allowed(idx):
-            row = {"id": "constraint", "feasible": False}
-        elif key in seen:
-            row = seen[key]
-        else:
-            row = space.evaluate(idx)
-            row["index"] = list(idx)
-            seen[key] = row
-            rows.append(row)
-        trial.set_user_attr("feasible", bool(row.get("feasible")))
-        if not row.get("feasible"):
-            return [0.0 if d == "max" else 1e30 for d in objectives.values()]
-        return _objective_vector(row, objectives)
 
     def violation(trial):
         return [0.0 if trial.user_attrs.get("feasible") else 1.0]
 
     if strategy == "nsga2":
-        sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=population or max(8, budget // 10),
-                                                constraints_func=violation)
-    elif strategy == "random":
-        sampler = optuna.samplers.RandomSampler(seed=seed)
+        population = population or max(8, budget // 10)
+        sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=population, constraints_func=violation)
+        batch, what = population, f"NSGA-II (Optuna), budget {budget} trials, population {population}, seed {seed}"
     else:
-        raise ValueError(f"strategy must be nsga2 or random (got {strategy!r})")
+        sampler = optuna.samplers.RandomSampler(seed=seed)
+        batch, what = budget, f"random sampling (Optuna), budget {budget} trials, seed {seed}"
     study = optuna.create_study(directions=["maximize" if d == "max" else "minimize" for d in objectives.values()],
                                 sampler=sampler)
-    bar = Bar(budget, f"explore ({strategy})", progress)
-    study.optimize(objective, n_trials=budget, callbacks=[lambda s, t: bar.advance_to(t.number + 1)])
-    bar.close()
-
-    # The sweep's ranking and finalist policy (dse/Engine.h): score, Pareto flag, top_k then the front.
-    rows, finalist_idx = space.rank(rows, base) if rows else ([], [])
-    front = [r for r in rows if r.get("pareto")]
-    verified = []
-    if verify and finalist_idx:
-        vbar = Bar(len(finalist_idx), "SystemC finalists", progress)
-        for n, i in enumerate(finalist_idx):
-            v = space.verify(rows[i]["index"])
-            v["id"] = rows[i]["id"]
-            verified.append(v)
-            vbar.advance_to(n + 1)
-        vbar.close()
-    return ExploreResult(rows, base, [r["id"] for r in front], verified, strategy, budget, objectives)
+    out = Path(out) if out else Path(tempfile.mkdtemp(prefix="fpgallm-explore-"))
+    o = _fpgallm.dse.SweepOptions()
+    o.spec_file = str(spec_path)
+    o.out = str(out)
+    o.cache_dir = str(cache)
+    o.worker_exe = cli_path()
+    o.jobs = int(jobs or 0)
+    o.systemc = bool(verify)
+    o.quiet = not progress
+    # Progress: the engine's lines (the analytic pass batch by batch, accuracy, the finalists).
+    r = _fpgallm.dse.sweep(o, Lines() if progress else None, _OptunaStrategy(space, study, objectives, budget, batch,
+                                                                               what))
+    rows = r["rows"]
+    front = [row["id"] for row in rows if row.get("pareto")]
+    verified = [rows[i] for i in r["finalist_rows"]] if verify else []
+    result = ExploreResult(rows, r["base"], front, verified, strategy, budget, objectives)
+    result.out = str(out)
+    return result

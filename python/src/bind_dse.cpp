@@ -58,9 +58,39 @@ class PyProgress final : public dse::SweepProgress {
   py::object fn_;
 };
 
+/**
+ * A search strategy written in Python (fpgallm.explore's Optuna sampler) behind the engine's
+ * interface: the engine calls it with the GIL released, so each call takes it.
+ */
+class PySearchStrategy : public dse::SearchStrategy {
+ public:
+  std::vector<dse::PointIndex> ask() override {
+    py::gil_scoped_acquire gil;
+    PYBIND11_OVERRIDE_PURE(std::vector<dse::PointIndex>, dse::SearchStrategy, ask);
+  }
+  void tell(const std::vector<dse::PointIndex>& points, const std::vector<nlohmann::json>& rows) override {
+    py::gil_scoped_acquire gil;
+    py::function fn = py::get_override(static_cast<const dse::SearchStrategy*>(this), "tell");
+    if (!fn) pybind11::pybind11_fail("SearchStrategy.tell is not implemented");
+    py::list rs;
+    for (const auto& r : rows) rs.append(to_py(r));
+    fn(points, rs);
+  }
+  std::string describe() const override {
+    py::gil_scoped_acquire gil;
+    PYBIND11_OVERRIDE_PURE(std::string, dse::SearchStrategy, describe);
+  }
+};
+
 }  // namespace
 
 void bind_dse(py::module_& m) {
+  py::class_<dse::SearchStrategy, PySearchStrategy>(
+      m, "SearchStrategy",
+      "Base of a search strategy the sweep engine drives (dse/Engine.h): ask() -> a batch of point indices (an "
+      "empty batch ends the search), tell(points, rows) -> None with their analytic rows and accuracy, describe() "
+      "-> str for the progress line. Each point at most once, and only points the spec's constraints allow.")
+      .def(py::init<>());
   m.def("non_dominated", &dse::non_dominated, py::arg("points"),
         "Per row of objectives (all minimised: negate the maximised ones), True when no other row dominates it: "
         "the sweep's own Pareto test (dse/Score.h).");
@@ -158,14 +188,14 @@ void bind_dse(py::module_& m) {
       .def_readwrite("quiet", &dse::SweepOptions::quiet);
   m.def(
       "sweep",
-      [](const dse::SweepOptions& o, py::object progress) {
+      [](const dse::SweepOptions& o, py::object progress, dse::SearchStrategy* strategy) {
         dse::SweepResult r;
         {
           std::unique_ptr<dse::SweepProgress> shown;
           if (progress.is_none()) shown = std::make_unique<dse::QuietProgress>();
           else shown = std::make_unique<PyProgress>(progress);
           py::gil_scoped_release nogil;
-          r = dse::run_sweep(o, *shown);
+          r = dse::run_sweep(o, *shown, strategy);
         }
         py::dict d;
         d["points"] = r.rows.size();
@@ -174,11 +204,17 @@ void bind_dse(py::module_& m) {
         d["finalists"] = r.finalists;
         d["best"] = r.best ? to_py(r.rows[*r.best]["id"]) : py::none();
         d["seconds"] = r.seconds;
+        py::list rows;
+        for (const auto& row : r.rows) rows.append(to_py(row));
+        d["rows"] = rows;
+        d["base"] = to_py(r.base);
+        d["finalist_rows"] = r.finalist_rows;
         return d;
       },
-      py::arg("options"), py::arg("progress") = py::none(),
+      py::arg("options"), py::arg("progress") = py::none(), py::arg("strategy") = nullptr,
       "A whole sweep as `fpgallm sweep` runs it (dse/Engine.h), outputs in options.out; progress(kind, line) "
-      "receives the progress lines (None: quiet).");
+      "receives the progress lines (None: quiet); strategy (a SearchStrategy; None: the spec's own sampling) "
+      "chooses the points. Returns a summary with the rows, the base row and the finalists' row indices.");
 }
 
 }  // namespace fpgallm::pybridge

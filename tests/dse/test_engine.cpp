@@ -127,3 +127,80 @@ TEST(Engine, AnAnalyticSweepWritesTheRowsOfEveryPointAndResumesFromItsJournal) {
   ASSERT_GE(again.lines.size(), 2u);
   EXPECT_NE(again.lines[1].find("(3 from an earlier run)"), std::string::npos) << again.lines[1];
 }
+
+namespace {
+
+/** Hands out the spec's points one per batch and records what it is told. */
+struct OneAtATime final : dse::SearchStrategy {
+  std::vector<dse::PointIndex> todo;
+  std::vector<json> told;
+  bool repeat = false;  // ask the first point again at the end
+  std::vector<dse::PointIndex> ask() override {
+    if (todo.empty()) {
+      if (!repeat || told.empty()) return {};
+      repeat = false;
+      return {dse::PointIndex{0}};
+    }
+    std::vector<dse::PointIndex> b = {todo.back()};
+    todo.pop_back();
+    return b;
+  }
+  void tell(const std::vector<dse::PointIndex>& pts, const std::vector<json>& rows) override {
+    EXPECT_EQ(pts.size(), rows.size());
+    told.insert(told.end(), rows.begin(), rows.end());
+  }
+  std::string describe() const override { return "one at a time"; }
+};
+
+std::string accuracy_spec(const fs::path& dir) {
+  const fs::path spec = dir / "g.yaml";
+  std::ofstream(spec) << "sweep:\n  name: g\n  base:\n    platform: " << kSrc
+                      << "/configs/platform/kv260.yaml\n    accel: " << kSrc
+                      << "/configs/accel/paper_gs64_pe8x8.yaml\n    model: synthetic:tiny\n  resources:\n    costs: "
+                      << kSrc << "/configs/dse/resource_costs.yaml\n"
+                      << "  accuracy: {enabled: true, eval_samples: 1, eval_seq_len: 8}\n"
+                      << "  axes:\n    - {name: G, fields: [accel.macro.group_size], values: [32, 64]}\n";
+  return spec.string();
+}
+
+}  // namespace
+
+TEST(Engine, AStrategyIsToldEachBatchsRowsWithTheirAccuracyAndChoosesTheRowsOrder) {
+  const fs::path dir = scratch("strategy");
+  dse::SweepOptions o;
+  o.spec_file = accuracy_spec(dir);
+  o.out = (dir / "out").string();
+  o.systemc = false;
+  OneAtATime s;
+  s.todo = {dse::PointIndex{0}, dse::PointIndex{1}};  // asked in reverse: G=64 first
+  Recorded progress;
+  const dse::SweepResult r = dse::run_sweep(o, progress, &s);
+  ASSERT_EQ(s.told.size(), 2u);
+  for (const auto& row : s.told) {
+    EXPECT_TRUE(row.contains("accuracy_top1")) << row.dump();
+    EXPECT_TRUE(row.contains("accuracy_kl")) << row.dump();
+  }
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0]["id"], s.told[0]["id"]);
+  EXPECT_NE(r.rows[0]["id"].get<std::string>().find("G=64"), std::string::npos) << r.rows[0]["id"];
+  EXPECT_EQ(r.rows[0]["accuracy_top1"], s.told[0]["accuracy_top1"]);
+  EXPECT_NE(progress.lines.at(0).find("one at a time"), std::string::npos) << progress.lines.at(0);
+}
+
+TEST(Engine, AStrategyThatAsksForAPointTwiceIsAnErrorNamingIt) {
+  const fs::path dir = scratch("repeat");
+  dse::SweepOptions o;
+  o.spec_file = accuracy_spec(dir);
+  o.out = (dir / "out").string();
+  o.systemc = false;
+  OneAtATime s;
+  s.todo = {dse::PointIndex{0}};
+  s.repeat = true;
+  Recorded progress;
+  try {
+    dse::run_sweep(o, progress, &s);
+    FAIL() << "a repeated point was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("one at a time) asked for point G=32 twice"), std::string::npos) << e.what();
+  }
+}

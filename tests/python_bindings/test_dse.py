@@ -89,6 +89,49 @@ def test_explore_verifies_the_sweeps_finalists_in_systemc(large, tmp_path):
     assert (r.verified.systemc_decode_tps > 0).all()
 
 
+def test_explore_runs_as_the_engines_search_strategy_and_writes_the_sweeps_outputs(large, tmp_path, capfd):
+    """explore is the sweep engine with Optuna choosing the points: the sweep's outputs in `out`, one
+    row per evaluated point in results.csv, and the engine's progress lines naming the sampler."""
+    import pandas as pd
+
+    r = fpgallm.explore(large, "nsga2", budget=24, seed=0, verify=False, cache_dir=tmp_path / "acc",
+                        out=tmp_path / "out", progress=True)
+    assert r.out == str(tmp_path / "out")
+    csv = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert list(csv.id) == list(r.rows.id) and len(csv) <= 24
+    assert (tmp_path / "out" / "summary.json").exists() and (tmp_path / "out" / "best.yaml").exists()
+    err = capfd.readouterr().err
+    assert "NSGA-II (Optuna), budget 24 trials, population 8, seed 0" in err, err
+
+
+def test_a_search_strategy_written_in_python_drives_the_engine(tmp_path):
+    """The engine's SearchStrategy interface from Python: batches asked in turn, each told with its
+    rows, the rows in the strategy's order."""
+    small = spec_without_accuracy(tmp_path, axes=[
+        {"name": "G", "fields": ["accel.macro.group_size"], "values": [32, 64, 128]}], constraints=[], derived={})
+
+    class Backwards(fpgallm._fpgallm.dse.SearchStrategy):
+        def __init__(self):
+            super().__init__()
+            self.todo, self.told = [[[2]], [[1], [0]]], []
+
+        def ask(self):
+            return self.todo.pop(0) if self.todo else []
+
+        def tell(self, points, rows):
+            self.told.append((points, [row["id"] for row in rows]))
+
+        def describe(self):
+            return "backwards"
+
+    o = fpgallm._fpgallm.dse.SweepOptions()
+    o.spec_file, o.out, o.systemc = str(small), str(tmp_path / "out"), False
+    s = Backwards()
+    r = fpgallm._fpgallm.dse.sweep(o, None, s)
+    assert [row["id"] for row in r["rows"]] == ["G=128", "G=64", "G=32"]
+    assert s.told == [([[2]], ["G=128"]), ([[1], [0]], ["G=64", "G=32"])]
+
+
 def test_an_unknown_strategy_is_rejected(large):
     with pytest.raises(ValueError, match="strategy must be nsga2 or random"):
         fpgallm.explore(large, strategy="grid", budget=4)

@@ -278,6 +278,7 @@ TEST(EmitHls, SimulatedVectorsEqualTheHostKernelAndAreDeterministic) {
 struct CsimCase {
   int64_t group, rows, cols, channels;
   bool fixed = false;  ///< accum_type fixed64 (accum_frac_bits 20)
+  int bits = 4;        ///< accel.macro.bits (3: a block's codes do not end on a beat)
 };
 
 class EmitHlsCsim : public ::testing::TestWithParam<CsimCase> {};
@@ -290,6 +291,11 @@ TEST_P(EmitHlsCsim, KernelBuiltWithGccMatchesTheSimulatedPeArrayBitForBit) {
     s.accel.pe_accum_type = sim::PeNumType::Fixed64;
     s.accel.accum_frac_bits = 20;
     s.accel.name += "_fixed64";
+  }
+  if (c.bits != 4) {
+    s.accel.macro.bits = c.bits;
+    s.validate();
+    s.accel.name += fmt::format("_b{}", c.bits);
   }
   // A small activation buffer forces several token chunks per job (2 tokens of 96 inputs, 1 of 256).
   s.accel.act_buffer_bytes = 256 * 4;
@@ -305,11 +311,14 @@ TEST_P(EmitHlsCsim, KernelBuiltWithGccMatchesTheSimulatedPeArrayBitForBit) {
 INSTANTIATE_TEST_SUITE_P(Grid, EmitHlsCsim,
                          ::testing::Values(CsimCase{32, 4, 4, 1}, CsimCase{64, 8, 8, 4}, CsimCase{128, 16, 8, 2},
                                            CsimCase{64, 4, 4, 2}, CsimCase{128, 8, 8, 1},
-                                           CsimCase{64, 8, 8, 4, true}, CsimCase{32, 16, 8, 2, true}),
+                                           CsimCase{64, 8, 8, 4, true}, CsimCase{32, 16, 8, 2, true},
+                                           CsimCase{64, 8, 8, 4, false, 2}, CsimCase{64, 8, 8, 2, false, 3},
+                                           CsimCase{32, 4, 4, 1, false, 3}, CsimCase{128, 8, 8, 4, false, 8}),
                          [](const auto& info) {
                            const CsimCase& c = info.param;
-                           return fmt::format("G{}_PE{}x{}_ch{}_{}", c.group, c.rows, c.cols, c.channels,
-                                              c.fixed ? "fixed64" : "fp32");
+                           return fmt::format("G{}_PE{}x{}_ch{}_{}{}", c.group, c.rows, c.cols, c.channels,
+                                              c.fixed ? "fixed64" : "fp32",
+                                              c.bits != 4 ? fmt::format("_b{}", c.bits) : std::string());
                          });
 
 TEST(EmitHls, TestbenchReportsADifferenceFromTheSimulator) {

@@ -163,14 +163,20 @@ std::string accuracy_spec(const fs::path& dir) {
   return spec.string();
 }
 
-}  // namespace
-
-TEST(Engine, AStrategyIsToldEachBatchsRowsWithTheirAccuracyAndChoosesTheRowsOrder) {
-  const fs::path dir = scratch("strategy");
+/** Options of an analytic-only sweep of accuracy_spec in a fresh scratch folder `name`. */
+dse::SweepOptions analytic_options(const std::string& name) {
+  const fs::path dir = scratch(name);
   dse::SweepOptions o;
   o.spec_file = accuracy_spec(dir);
   o.out = (dir / "out").string();
   o.systemc = false;
+  return o;
+}
+
+}  // namespace
+
+TEST(Engine, AStrategyIsToldEachBatchsRowsWithTheirAccuracyAndChoosesTheRowsOrder) {
+  const dse::SweepOptions o = analytic_options("strategy");
   OneAtATime s;
   s.todo = {dse::PointIndex{0}, dse::PointIndex{1}};  // asked in reverse: G=64 first
   Recorded progress;
@@ -188,11 +194,7 @@ TEST(Engine, AStrategyIsToldEachBatchsRowsWithTheirAccuracyAndChoosesTheRowsOrde
 }
 
 TEST(Engine, AStrategyThatAsksForAPointTwiceIsAnErrorNamingIt) {
-  const fs::path dir = scratch("repeat");
-  dse::SweepOptions o;
-  o.spec_file = accuracy_spec(dir);
-  o.out = (dir / "out").string();
-  o.systemc = false;
+  const dse::SweepOptions o = analytic_options("repeat");
   OneAtATime s;
   s.todo = {dse::PointIndex{0}};
   s.repeat = true;

@@ -8,17 +8,18 @@
 
 namespace fpgallm::test {
 
-/** A random 4-bit layer: codes and zeros uniform in [0, 15], fp16 scales in [0.001, 0.05]. */
-inline QuantLinear random_quant(int64_t in, int64_t out, int64_t G, uint32_t seed) {
+/** A random `bits`-bit layer: codes and zeros uniform in [0, 2^bits - 1], fp16 scales in [0.001, 0.05]. */
+inline QuantLinear random_quant(int64_t in, int64_t out, int64_t G, uint32_t seed, int bits = 4) {
   std::mt19937 rng(seed);
   QuantLinear q;
   q.in_features = in;
   q.out_features = out;
   q.group_size = G;
+  q.bits = bits;
   q.q.resize(static_cast<size_t>(in * out));
   q.scales.resize(static_cast<size_t>(out * q.n_groups()));
   q.zeros.resize(static_cast<size_t>(out * q.n_groups()));
-  std::uniform_int_distribution<int> code(0, 15);
+  std::uniform_int_distribution<int> code(0, (1 << bits) - 1);
   std::uniform_real_distribution<float> sc(0.001f, 0.05f);
   for (auto& v : q.q) v = static_cast<uint8_t>(code(rng));
   for (auto& v : q.zeros) v = static_cast<uint8_t>(code(rng));

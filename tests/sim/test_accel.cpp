@@ -85,7 +85,7 @@ LinearJob make_job(const AccelConfig& cfg, int64_t in, int64_t out, int64_t ntok
 
 /** Puts weights/activations/bias of a random layer in the rig's memory; returns the host reference. */
 std::vector<float> stage_layer(Rig& rig, const LinearJob& j, uint32_t seed, const AwqAccum& accum = {}) {
-  const QuantLinear q = random_quant(j.in_features, j.out_features, j.layout.group_size, seed);
+  const QuantLinear q = random_quant(j.in_features, j.out_features, j.layout.group_size, seed, j.layout.bits);
   const MacroStream s = pack_macro(q, j.layout);
   rig.mem.backdoor_write(j.weight_addr, s.bytes.data(), s.bytes.size());
   const auto x = random_floats(static_cast<size_t>(j.n_tokens * j.in_features), seed + 1);
@@ -117,6 +117,7 @@ struct BitCase {
   bool bias;
   int64_t act_bytes;  ///< small values force several token chunks
   bool fixed_accum = false;  ///< accum_type fixed64 (accum_frac_bits 20)
+  int bits = 4;              ///< accel.macro.bits
 };
 
 class AccelBitIdentity : public SimTest, public ::testing::WithParamInterface<BitCase> {};
@@ -133,6 +134,8 @@ TEST_P(AccelBitIdentity, RunLinearMatchesHostAwqLinearBitForBit) {
     cfg.pe_accum_type = PeNumType::Fixed64;
     cfg.accum_frac_bits = 20;
   }
+  cfg.macro.bits = p.bits;
+  cfg.macro.validate("test accel");
   Rig rig(cfg, sc_time(50, SC_NS), 16.0);
   const LinearJob job = make_job(cfg, p.in, p.out, p.ntok, p.bias);
   const auto ref = stage_layer(rig, job, 1234, cfg.awq_accum());
@@ -159,7 +162,14 @@ INSTANTIATE_TEST_SUITE_P(
                       BitCase{Fidelity::Fast, 256, 64, 5, false, 65536},
                       BitCase{Fidelity::Fast, 192, 40, 7, true, 192 * 4 * 3},
                       BitCase{Fidelity::Cycle, 200, 37, 1, true, 65536, true},
-                      BitCase{Fidelity::Fast, 192, 40, 7, true, 192 * 4 * 3, true}));
+                      BitCase{Fidelity::Fast, 192, 40, 7, true, 192 * 4 * 3, true},
+                      // 2-, 3- and 8-bit codes (3: codes and zeros cross byte and beat boundaries)
+                      BitCase{Fidelity::Cycle, 200, 37, 1, true, 65536, false, 2},
+                      BitCase{Fidelity::Cycle, 192, 40, 7, true, 192 * 4 * 3, false, 3},
+                      BitCase{Fidelity::Cycle, 256, 64, 5, false, 65536, false, 8},
+                      BitCase{Fidelity::Fast, 200, 37, 1, true, 65536, false, 3},
+                      BitCase{Fidelity::Fast, 192, 40, 7, true, 192 * 4 * 3, true, 2},
+                      BitCase{Fidelity::Fast, 256, 64, 5, false, 65536, false, 8}));
 
 TEST_F(AccelSim, FixedPointAccumulatorDiffersFromFp32ButStaysClose) {
   // fixed64 is its own arithmetic (not fp32 relabelled): same job, results within rounding, not equal bits.

@@ -71,7 +71,6 @@ struct Sweep {
   json base;
   std::unique_ptr<AccuracyCache> accuracy;
   std::map<std::string, AccuracyFigures> accuracy_by_quant;  ///< measured this sweep, by quantization setting
-  double accuracy_seconds = 0;                               ///< of it, spent during the analytic pass
 };
 
 /**
@@ -97,6 +96,7 @@ void analytic_pass(Sweep& s, const AnalyticEvaluator& analytic, SearchStrategy& 
   Journal journal((fs::path(s.o.out) / "analytic.jsonl").string());
   const auto t0 = std::chrono::steady_clock::now();
   size_t skipped = 0;
+  double accuracy_seconds = 0;  // of the pass's time, spent measuring its batches' accuracy
   std::set<std::string> asked;
   for (std::vector<PointIndex> batch = strategy.ask(); !batch.empty(); batch = strategy.ask()) {
     const size_t total = s.points.size() + batch.size();
@@ -120,11 +120,11 @@ void analytic_pass(Sweep& s, const AnalyticEvaluator& analytic, SearchStrategy& 
     for (size_t i = first; i < s.rows.size(); ++i)
       if (s.rows[i].value("feasible", false))
         fill_accuracy(s, s.rows[i], [&] { return make_point(s.spec, s.points[i]); });
-    s.accuracy_seconds += seconds_since(ta);
+    accuracy_seconds += seconds_since(ta);
     strategy.tell(batch, std::vector<json>(s.rows.begin() + static_cast<std::ptrdiff_t>(first), s.rows.end()));
   }
   s.progress.finish(fmt::format("[analytic] {} points in {:.2f} s ({} from an earlier run)", s.points.size(),
-                                seconds_since(t0) - s.accuracy_seconds, skipped));
+                                seconds_since(t0) - accuracy_seconds, skipped));
   s.base = analytic.evaluate(make_base_point(s.spec));
   if (!s.base.value("feasible", false))
     fail("{}: the base configs (the score's baseline) are not feasible: {}", s.spec.file, s.base.value("reason", ""));
@@ -229,7 +229,10 @@ void write_outputs(const Sweep& s, const SweepResult& r) {
   write_csv((out / "pareto.csv").string(), cols, pareto_rows);
   std::ofstream(out / "results.json") << json(s.rows).dump(1) << "\n";
   std::ofstream(out / "pareto.json") << json(pareto_rows).dump(1) << "\n";
-  json summary{{"spec", s.spec.file}, {"points", s.rows.size()}, {"feasible", r.feasible}, {"finalists", r.finalists},
+  json summary{{"spec", s.spec.file},
+               {"points", s.rows.size()},
+               {"feasible", r.feasible},
+               {"finalists", r.finalists.size()},
                {"base", s.base}};
   if (r.best) {
     const size_t b = *r.best;
@@ -297,21 +300,6 @@ std::vector<size_t> select_finalists(const std::vector<json>& rows, const Finali
   return out;
 }
 
-json verify_point(const SweepSpec& spec, const DesignPoint& p, const json& analytic_row) {
-  json r;
-  r["evaluator"] = "systemc";
-  const SystemCOptions o = systemc_options(spec);
-  merge_systemc_row(spec, evaluate_systemc(spec, p, o), r);
-  if (analytic_row.contains("decode_pl_ddr_busy_pct"))
-    r["decode_pl_ddr_busy_pct"] = analytic_row["decode_pl_ddr_busy_pct"];
-  if (reruns_in_cycle(spec, analytic_row)) {
-    SystemCOptions c = o;
-    c.fidelity = sim::Fidelity::Cycle;
-    merge_systemc_row(spec, evaluate_systemc(spec, p, c), r);
-  }
-  return r;
-}
-
 SweepResult run_sweep(const SweepOptions& in, SweepProgress& progress, SearchStrategy* strategy) {
   const auto t0 = std::chrono::steady_clock::now();
   SweepOptions o = in;
@@ -339,9 +327,8 @@ SweepResult run_sweep(const SweepOptions& in, SweepProgress& progress, SearchStr
   systemc_pass(s, finalists, cycle_reruns);
   pick_best(s, finalists, r);
   r.feasible = feasible.size();
-  r.finalists = finalists.size();
   r.cycle_reruns = cycle_reruns.size();
-  r.finalist_rows = finalists;
+  r.finalists = finalists;
   for (const auto& row : s.rows) r.pareto += row["pareto"].get<bool>() ? 1 : 0;
   write_outputs(s, r);
   r.seconds = seconds_since(t0);

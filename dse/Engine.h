@@ -85,12 +85,6 @@ std::vector<size_t> rank_rows(std::vector<nlohmann::json>& rows, const nlohmann:
  */
 std::vector<size_t> select_finalists(const std::vector<nlohmann::json>& rows, const FinalistOptions& f);
 
-/**
- * A finalist simulated in this process (Python's explore): the finalist run, and for a DDR-bound
- * point (reruns_in_cycle on its analytic row) the cycle re-run, merged as the sweep merges them.
- */
-nlohmann::json verify_point(const SweepSpec& spec, const DesignPoint& p, const nlohmann::json& analytic_row);
-
 struct SweepOptions {
   std::string spec_file;
   std::string out;         ///< output folder (required): results, journals that make reruns resume
@@ -106,8 +100,8 @@ struct SweepResult {
   SweepSpec spec;
   std::vector<nlohmann::json> rows;   ///< one per point, in the strategy's order
   nlohmann::json base;                ///< the base configs' row (the score's baseline)
-  std::vector<size_t> finalist_rows;  ///< rows simulated in SystemC, in the finalist policy's order
-  size_t feasible = 0, pareto = 0, finalists = 0, cycle_reruns = 0;
+  std::vector<size_t> finalists;      ///< rows simulated in SystemC, in the finalist policy's order
+  size_t feasible = 0, pareto = 0, cycle_reruns = 0;
   std::optional<size_t> best;    ///< row index of the best point
   bool best_by_systemc = false;  ///< best ranked on simulated figures (else the analytic score)
   double seconds = 0;

@@ -68,7 +68,7 @@ std::string self_exe() {
 void print_summary(const SweepOptions& o, const SweepResult& r) {
   const SweepSpec& spec = r.spec;
   fmt::print("fpgallm sweep {}: {} points, {} feasible, {} on the Pareto front, {} finalists ({:.1f} s)\n", spec.name,
-             r.rows.size(), r.feasible, r.pareto, r.finalists, r.seconds);
+             r.rows.size(), r.feasible, r.pareto, r.finalists.size(), r.seconds);
   fmt::print("{:<44} {:>12} {:>12}\n", "", "base", "best");
   const json& br = r.best ? r.rows[*r.best] : r.base;
   auto line = [&](const std::string& what, const char* key, int prec, double scale = 1.0) {

@@ -1,7 +1,7 @@
-// fpgallm._fpgallm.dse: whole sweeps through the engine (dse/Engine.h, fpgallm.sweep), and a sweep
-// spec's design space point by point (the analytic evaluator with accuracy from the cache, the
-// sweep's ranking and finalist policy, SystemC verification of single points) for search
-// strategies driven from Python (fpgallm.explore).
+// fpgallm._fpgallm.dse: whole sweeps through the engine (dse/Engine.h; fpgallm.sweep, and
+// fpgallm.explore with a SearchStrategy written in Python), and a sweep spec's design space point
+// by point (its axes and constraints, the analytic evaluator with accuracy from the cache, the
+// sweep's ranking and finalist policy).
 #include <memory>
 #include <set>
 
@@ -135,15 +135,6 @@ void bind_dse(py::module_& m) {
              }
              return to_py(r);
            })
-      .def("evaluate_base",
-           [](Space& s) {
-             nlohmann::json r;
-             {
-               py::gil_scoped_release nogil;
-               r = s.evaluate(dse::make_base_point(s.spec));
-             }
-             return to_py(r);
-           })
       .def(
           "rank",
           [](const Space& s, py::handle rows, py::handle base) {
@@ -157,24 +148,7 @@ void bind_dse(py::module_& m) {
           },
           py::arg("rows"), py::arg("base"),
           "The sweep's ranking of evaluated rows: (rows with score and pareto, finalist row indices by the sweep's "
-          "finalist policy: top_k by score, then the Pareto set, capped at finalists.max).")
-      .def(
-          "verify",
-          [](Space& s, py::object index) {
-            nlohmann::json r;
-            const bool base = index.is_none();
-            const dse::PointIndex p = base ? dse::PointIndex{} : index.cast<dse::PointIndex>();
-            {
-              py::gil_scoped_release nogil;
-              const dse::DesignPoint dp = base ? dse::make_base_point(s.spec) : dse::make_point(s.spec, p);
-              r = dse::verify_point(s.spec, dp, s.analytic->evaluate(dp));
-            }
-            return to_py(r);
-          },
-          py::arg("index"),
-          "SystemC figures of a point (None: the base configs) with the analytic ones for the same workload; a point "
-          "whose PL decode jobs keep the DDR at least finalists.cycle_above_ddr_busy_pct busy also gets cycle_* "
-          "figures; figures_from names the fidelity that ranks it.");
+          "finalist policy: top_k by score, then the Pareto set, capped at finalists.max).");
 
   py::class_<dse::SweepOptions>(m, "SweepOptions", "Options of sweep(); set the fields by name.")
       .def(py::init<>())
@@ -201,14 +175,14 @@ void bind_dse(py::module_& m) {
         d["points"] = r.rows.size();
         d["feasible"] = r.feasible;
         d["pareto"] = r.pareto;
-        d["finalists"] = r.finalists;
+        d["finalists"] = r.finalists.size();
         d["best"] = r.best ? to_py(r.rows[*r.best]["id"]) : py::none();
         d["seconds"] = r.seconds;
         py::list rows;
         for (const auto& row : r.rows) rows.append(to_py(row));
         d["rows"] = rows;
         d["base"] = to_py(r.base);
-        d["finalist_rows"] = r.finalist_rows;
+        d["finalist_rows"] = r.finalists;
         return d;
       },
       py::arg("options"), py::arg("progress") = py::none(), py::arg("strategy") = nullptr,

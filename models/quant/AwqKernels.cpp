@@ -1,8 +1,10 @@
 #include "models/quant/AwqKernels.h"
 
 #include "models/core/Dtype.h"
+#include "models/core/Error.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -266,6 +268,53 @@ void awq_linear_accum(const QuantLinear& q, const float* x, int64_t n_tokens, co
         acc = awq_fixed_add(acc, awq_fixed_scale(partial, q.scales[o * ng + g]));
       }
       const float v = awq_fixed_to_float(acc, F);
+      y[t * out + o] = bias ? v + bias[o] : v;
+    }
+}
+
+float awq_quantize_act_int8(const float* x, int64_t len, int8_t* q) {
+  float absmax = 0.0f;
+  for (int64_t i = 0; i < len; ++i) {
+    if (!std::isfinite(x[i])) fail("int8 activation quantization: activation {} of the row is {}", i, x[i]);
+    absmax = std::max(absmax, std::fabs(x[i]));
+  }
+  if (absmax == 0.0f) {
+    std::fill(q, q + len, int8_t{0});
+    return 0.0f;
+  }
+  const float inv = static_cast<float>(kAwqInt8Max) / absmax;
+  for (int64_t i = 0; i < len; ++i) {
+    const float r = std::nearbyint(x[i] * inv);  // the default rounding mode: to nearest, ties to even
+    q[i] = static_cast<int8_t>(std::clamp(r, static_cast<float>(-kAwqInt8Max), static_cast<float>(kAwqInt8Max)));
+  }
+  return absmax / static_cast<float>(kAwqInt8Max);
+}
+
+int32_t awq_group_partial_int8(const uint8_t* codes, int zero, const int8_t* q, int64_t len) {
+  int32_t sum = 0;
+  for (int64_t i = 0; i < len; ++i) sum += (static_cast<int32_t>(codes[i]) - zero) * static_cast<int32_t>(q[i]);
+  return sum;
+}
+
+void awq_linear_int8(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y) {
+  const int64_t in = q.in_features, out = q.out_features, ng = q.n_groups(), G = q.group_size;
+  const int implicit_zero = 1 << (q.bits - 1);
+  std::vector<int8_t> xq(static_cast<size_t>(n_tokens * in));
+  std::vector<float> xs(static_cast<size_t>(n_tokens));
+  for (int64_t t = 0; t < n_tokens; ++t) xs[t] = awq_quantize_act_int8(x + t * in, in, xq.data() + t * in);
+#pragma omp parallel for schedule(static) if (out * in * n_tokens >= kAwqParallelMinMacs)
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      float acc = 0.0f;
+      for (int64_t g = 0; g < ng; ++g) {
+        const int64_t begin = g * G, len = begin + G <= in ? G : in - begin;
+        const int32_t partial = awq_group_partial_int8(
+            q.q.data() + o * in + begin, q.zeros.empty() ? implicit_zero : q.zeros[o * ng + g],
+            xq.data() + t * in + begin, len);
+        const float scaled = static_cast<float>(partial) * f16_to_f32(q.scales[o * ng + g]);
+        acc = acc + scaled;
+      }
+      const float v = acc * xs[t];
       y[t * out + o] = bias ? v + bias[o] : v;
     }
 }

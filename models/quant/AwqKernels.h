@@ -84,4 +84,29 @@ int64_t awq_group_partial_fixed(const uint8_t* codes, int zero, const float* x, 
 void awq_linear_accum(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y,
                       const AwqAccum& accum);
 
+
+/**
+ * W4A8 (the arithmetic of a future accel.pe_array.operand_type: int8; not yet selectable: the
+ * simulator, the resource model and the HLS kernel do not implement it). Activations are
+ * quantized per token, symmetrically, by the PS before the job (awq_quantize_act_int8); the PE
+ * array multiplies (code - zero) by the int8 activation and sums a group exactly in integers (so
+ * the order does not matter); each group is dequantised once with its fp16 scale in fp32; the
+ * row is multiplied by the token's activation scale last. docs/formats.md states the rules.
+ */
+constexpr int kAwqInt8Max = 127;
+/**
+ * One token's activations to int8: absmax = max |x[i]|, q[i] = clamp(round_even(x[i] * inv),
+ * -127, 127) with inv = 127 / absmax (one fp32 division), returned scale = absmax / 127 (fp32). An
+ * all-zero row gives q = 0 and scale 0. Throws fpgallm::Error on a non-finite activation.
+ */
+float awq_quantize_act_int8(const float* x, int64_t len, int8_t* q);
+/** Exact sum of (codes[i] - zero) * q[i] (|term| <= 255 * 127, so int32 holds any group). */
+int32_t awq_group_partial_int8(const uint8_t* codes, int zero, const int8_t* q, int64_t len);
+/**
+ * y[t, o] = (sum over groups g in increasing order, in fp32 from 0, of
+ * (float)awq_group_partial_int8(...) * f16_to_f32(scale[o, g])) * act_scale[t], then + bias[o];
+ * every multiply and add a separate fp32 rounding. x is [n_tokens, in] fp32 (quantized here).
+ */
+void awq_linear_int8(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y);
+
 }  // namespace fpgallm

@@ -46,9 +46,14 @@ PeNumType parse_num_type(YamlMap& m, const std::string& key, bool fixed_allowed)
   if (s == "fp32") return PeNumType::Fp32;
   if (s == "fixed64" && fixed_allowed) return PeNumType::Fixed64;
   // Other types would need their own arithmetic in models/quant/AwqKernels.h, shared with the host.
+  const std::string missing =
+      !fixed_allowed && s == "int8"
+          ? "; int8 (W4A8) has its host reference (awq_linear_int8, docs/formats.md) but the simulator's PE array, "
+            "the resource model and the HLS kernel do not implement it yet"
+          : "";
   m.error(key, fmt::format("'{}' is not supported: {} (the arithmetic of models/quant/AwqKernels.h, which the "
-                           "host AWQ backend shares)",
-                           s, fixed_allowed ? "fp32 or fixed64" : "fp32"));
+                           "host AWQ backend shares){}",
+                           s, fixed_allowed ? "fp32 or fixed64" : "fp32", missing));
 }
 
 int64_t positive(YamlMap& m, const std::string& key, int64_t def) {

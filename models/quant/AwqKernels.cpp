@@ -250,26 +250,45 @@ int64_t awq_group_partial_fixed(const uint8_t* codes, int zero, const float* x, 
   return sum;
 }
 
-void awq_linear_accum(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y,
-                      const AwqAccum& accum) {
-  if (accum.kind == AwqAccumKind::Fp32) return awq_linear(q, x, n_tokens, bias, y);
+namespace {
+
+/**
+ * The scalar reference walk of the non-fp32 arithmetics: for every output row o (rows in
+ * parallel) and token t, acc = Acc{} and for groups in increasing order acc = step(acc, t, group
+ * codes, zero, begin, len, fp16 scale); then y[t * out + o] = finish(acc, t) (+ bias[o] in fp32).
+ * A missing zero point is 2^(bits - 1); the last group may be short.
+ */
+template <class Acc, class Step, class Finish>
+void linear_by_groups(const QuantLinear& q, int64_t n_tokens, const float* bias, float* y, Step step, Finish finish) {
   const int64_t in = q.in_features, out = q.out_features, ng = q.n_groups(), G = q.group_size;
-  const int F = accum.frac_bits;
   const int implicit_zero = 1 << (q.bits - 1);
 #pragma omp parallel for schedule(static) if (out * in * n_tokens >= kAwqParallelMinMacs)
   for (int64_t o = 0; o < out; ++o)
     for (int64_t t = 0; t < n_tokens; ++t) {
-      int64_t acc = 0;
+      Acc acc{};
       for (int64_t g = 0; g < ng; ++g) {
         const int64_t begin = g * G, len = begin + G <= in ? G : in - begin;
-        const int64_t partial =
-            awq_group_partial_fixed(q.q.data() + o * in + begin, q.zeros.empty() ? implicit_zero : q.zeros[o * ng + g],
-                                    x + t * in + begin, len, F);
-        acc = awq_fixed_add(acc, awq_fixed_scale(partial, q.scales[o * ng + g]));
+        acc = step(acc, t, q.q.data() + o * in + begin, q.zeros.empty() ? implicit_zero : q.zeros[o * ng + g], begin,
+                   len, q.scales[o * ng + g]);
       }
-      const float v = awq_fixed_to_float(acc, F);
+      const float v = finish(acc, t);
       y[t * out + o] = bias ? v + bias[o] : v;
     }
+}
+
+}  // namespace
+
+void awq_linear_accum(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y,
+                      const AwqAccum& accum) {
+  if (accum.kind == AwqAccumKind::Fp32) return awq_linear(q, x, n_tokens, bias, y);
+  const int64_t in = q.in_features;
+  const int F = accum.frac_bits;
+  linear_by_groups<int64_t>(
+      q, n_tokens, bias, y,
+      [&](int64_t acc, int64_t t, const uint8_t* codes, int zero, int64_t begin, int64_t len, uint16_t scale) {
+        return awq_fixed_add(acc, awq_fixed_scale(awq_group_partial_fixed(codes, zero, x + t * in + begin, len, F), scale));
+      },
+      [&](int64_t acc, int64_t) { return awq_fixed_to_float(acc, F); });
 }
 
 float awq_quantize_act_int8(const float* x, int64_t len, int8_t* q) {
@@ -297,26 +316,18 @@ int32_t awq_group_partial_int8(const uint8_t* codes, int zero, const int8_t* q, 
 }
 
 void awq_linear_int8(const QuantLinear& q, const float* x, int64_t n_tokens, const float* bias, float* y) {
-  const int64_t in = q.in_features, out = q.out_features, ng = q.n_groups(), G = q.group_size;
-  const int implicit_zero = 1 << (q.bits - 1);
+  const int64_t in = q.in_features;
   std::vector<int8_t> xq(static_cast<size_t>(n_tokens * in));
   std::vector<float> xs(static_cast<size_t>(n_tokens));
   for (int64_t t = 0; t < n_tokens; ++t) xs[t] = awq_quantize_act_int8(x + t * in, in, xq.data() + t * in);
-#pragma omp parallel for schedule(static) if (out * in * n_tokens >= kAwqParallelMinMacs)
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t t = 0; t < n_tokens; ++t) {
-      float acc = 0.0f;
-      for (int64_t g = 0; g < ng; ++g) {
-        const int64_t begin = g * G, len = begin + G <= in ? G : in - begin;
-        const int32_t partial = awq_group_partial_int8(
-            q.q.data() + o * in + begin, q.zeros.empty() ? implicit_zero : q.zeros[o * ng + g],
-            xq.data() + t * in + begin, len);
-        const float scaled = static_cast<float>(partial) * f16_to_f32(q.scales[o * ng + g]);
-        acc = acc + scaled;
-      }
-      const float v = acc * xs[t];
-      y[t * out + o] = bias ? v + bias[o] : v;
-    }
+  linear_by_groups<float>(
+      q, n_tokens, bias, y,
+      [&](float acc, int64_t t, const uint8_t* codes, int zero, int64_t begin, int64_t len, uint16_t scale) {
+        const int32_t partial = awq_group_partial_int8(codes, zero, xq.data() + t * in + begin, len);
+        const float scaled = static_cast<float>(partial) * f16_to_f32(scale);
+        return acc + scaled;
+      },
+      [&](float acc, int64_t t) { return acc * xs[t]; });
 }
 
 void awq_block_accumulate(const uint8_t* codes, int64_t code_stride, const uint8_t* zeros, const uint16_t* scales,
